@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include "wgks-rtnl.h"
+
+#include <errno.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+#include <string.h>
+#include <time.h>
+
+#include "wgks-device.h"
+
+gboolean
+wgks_nl_transact (int bus, struct nlmsghdr *request, mnl_cb_t cb, gpointer cb_data,
+                  const char *what, GError **error)
+{
+	g_autofree char *buf = g_malloc (MNL_SOCKET_DUMP_SIZE);
+	struct mnl_socket *nl;
+	unsigned int portid, seq;
+	ssize_t n;
+	int ret = MNL_CB_OK, saved;
+
+	nl = mnl_socket_open (bus);
+	if (!nl || mnl_socket_bind (nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		saved = errno;
+		g_set_error (error, WGKS_DEVICE_ERROR, WGKS_DEVICE_ERROR_FAILED,
+		             "%s: cannot open a netlink socket: %s", what, g_strerror (saved));
+		if (nl)
+			mnl_socket_close (nl);
+		errno = saved;
+		return FALSE;
+	}
+	portid = mnl_socket_get_portid (nl);
+	seq = request->nlmsg_seq = (unsigned int) time (NULL);
+	if (mnl_socket_sendto (nl, request, request->nlmsg_len) < 0) {
+		ret = MNL_CB_ERROR;
+	} else {
+		while ((n = mnl_socket_recvfrom (nl, buf, MNL_SOCKET_DUMP_SIZE)) > 0) {
+			ret = mnl_cb_run (buf, (size_t) n, seq, portid, cb, cb_data);
+			if (ret <= MNL_CB_STOP)
+				break;
+		}
+		if (n < 0)
+			ret = MNL_CB_ERROR;
+	}
+	saved = errno;
+	wgks_memzero (buf, MNL_SOCKET_DUMP_SIZE);
+	mnl_socket_close (nl);
+	if (ret == MNL_CB_ERROR) {
+		g_set_error (error, WGKS_DEVICE_ERROR,
+		             saved == EOPNOTSUPP ? WGKS_DEVICE_ERROR_NOT_SUPPORTED : WGKS_DEVICE_ERROR_FAILED,
+		             "%s: %s", what, g_strerror (saved));
+		errno = saved;
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static struct nlmsghdr *
+link_request (char *buf, guint16 type, guint16 flags, const char *ifname)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header (buf);
+	struct ifinfomsg *ifm;
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
+	ifm = mnl_nlmsg_put_extra_header (nlh, sizeof *ifm);
+	ifm->ifi_family = AF_UNSPEC;
+	mnl_attr_put_strz (nlh, IFLA_IFNAME, ifname);
+	return nlh;
+}
+
+gboolean
+wgks_rtnl_link_add (const char *ifname, const char *kind, GError **error)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	g_autofree char *what = g_strdup_printf ("creating %s link %s", kind, ifname);
+	struct nlmsghdr *nlh = link_request (buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, ifname);
+	struct nlattr *linkinfo;
+
+	linkinfo = mnl_attr_nest_start (nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz (nlh, IFLA_INFO_KIND, kind);
+	mnl_attr_nest_end (nlh, linkinfo);
+	return wgks_nl_transact (NETLINK_ROUTE, nlh, NULL, NULL, what, error);
+}
+
+gboolean
+wgks_rtnl_link_del (const char *ifname, gboolean *existed, GError **error)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	g_autofree char *what = g_strdup_printf ("deleting link %s", ifname);
+	struct nlmsghdr *nlh = link_request (buf, RTM_DELLINK, 0, ifname);
+	GError *local = NULL;
+
+	*existed = TRUE;
+	if (wgks_nl_transact (NETLINK_ROUTE, nlh, NULL, NULL, what, &local))
+		return TRUE;
+	if (errno == ENODEV) {
+		*existed = FALSE;
+		g_error_free (local);
+		return TRUE;
+	}
+	g_propagate_error (error, local);
+	return FALSE;
+}
+
+gboolean
+wgks_rtnl_link_set_up (const char *ifname, guint32 mtu, GError **error)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	g_autofree char *what = g_strdup_printf ("setting link %s up", ifname);
+	struct nlmsghdr *nlh = link_request (buf, RTM_NEWLINK, 0, ifname);
+	struct ifinfomsg *ifm = mnl_nlmsg_get_payload (nlh);
+
+	ifm->ifi_flags = IFF_UP;
+	ifm->ifi_change = IFF_UP;
+	if (mtu)
+		mnl_attr_put_u32 (nlh, IFLA_MTU, mtu);
+	return wgks_nl_transact (NETLINK_ROUTE, nlh, NULL, NULL, what, error);
+}

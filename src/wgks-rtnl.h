@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Netlink requests (libmnl) and the few rtnetlink link operations the
+ * service needs: add a link of a kind, delete it, set it up. */
+#ifndef WGKS_RTNL_H
+#define WGKS_RTNL_H
+
+#include <glib.h>
+#include <libmnl/libmnl.h>
+
+/* Sends one request on a fresh socket of BUS and runs CB over the answers
+ * until the ACK / DONE. On a netlink error, returns FALSE with errno set
+ * and *error describing WHAT. */
+gboolean wgks_nl_transact (int bus, struct nlmsghdr *request, mnl_cb_t cb, gpointer cb_data,
+                           const char *what, GError **error);
+
+/* Kernel without the link kind: WGKS_DEVICE_ERROR_NOT_SUPPORTED. */
+gboolean wgks_rtnl_link_add (const char *ifname, const char *kind, GError **error);
+/* *existed = FALSE and TRUE returned when there is no such link. */
+gboolean wgks_rtnl_link_del (const char *ifname, gboolean *existed, GError **error);
+/* Sets IFF_UP and, if mtu != 0, the MTU. */
+gboolean wgks_rtnl_link_set_up (const char *ifname, guint32 mtu, GError **error);
+
+#endif

@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* vpn.data / vpn.secrets: what the service and the editor read and write. */
+#include "config.h"
+
+#include <string.h>
+
+#include "nm-wgks-service-defines.h"
+#include "wgks-config.h"
+
+#define PRIV "ADRYooXVk2jOPr3GhpKrWrRskyEMYw1S+rf9KhfAWsE="
+#define PUB0 "1d34UvthIUj8aSK1gihG9laPrUnjkRk/9bel4ufeH34="
+#define PUB1 "SrO3pWvLEwbZu0rF15x7+axEzF3iuM0vR5lu1fH+pIk="
+#define PSK1 "0Mm097w9XfgJwuFDg16eYLR4xZA57iPr6p8M5BbujHs="
+
+static NMSettingVpn *
+make_setting (void)
+{
+	NMSettingVpn *s = NM_SETTING_VPN (nm_setting_vpn_new ());
+
+	g_object_set (s, NM_SETTING_VPN_SERVICE_TYPE, NM_WGKS_SERVICE_TYPE, NULL);
+	nm_setting_vpn_add_data_item (s, "address", "10.0.0.2/24, fd00::2/64");
+	nm_setting_vpn_add_data_item (s, "dns", "10.0.0.1");
+	nm_setting_vpn_add_data_item (s, "dns-search", "corp.example, ~internal.example");
+	nm_setting_vpn_add_data_item (s, "peer.0.public-key", PUB0);
+	nm_setting_vpn_add_data_item (s, "peer.0.endpoint", "vpn.example.com:51820");
+	nm_setting_vpn_add_data_item (s, "peer.0.allowed-ips", "0.0.0.0/0, ::/0");
+	nm_setting_vpn_add_data_item (s, "peer.0.persistent-keepalive", "25");
+	nm_setting_vpn_add_data_item (s, "peer.1.public-key", PUB1);
+	nm_setting_vpn_add_data_item (s, "peer.1.allowed-ips", "192.168.7.0/24");
+	nm_setting_vpn_add_data_item (s, "peer.1.preshared-key-flags", "0");
+	nm_setting_vpn_add_secret (s, "private-key", PRIV);
+	nm_setting_vpn_add_secret (s, "peer.1.preshared-key", PSK1);
+	return s;
+}
+
+static void
+test_defaults (void)
+{
+	g_autoptr (NMSettingVpn) s = make_setting ();
+	g_autoptr (GError) error = NULL;
+	g_autoptr (WgksConfig) c = wgks_config_from_setting (s, WGKS_SETTING_WITH_SECRETS, &error);
+
+	g_assert_no_error (error);
+	g_assert_cmpint (c->kill_switch, ==, WGKS_KILL_SWITCH_ON);
+	g_assert_false (c->allow_lan);
+	g_assert_true (c->dns_leak_protection);
+	g_assert_cmpuint (c->peers->len, ==, 2);
+	g_assert_true (((WgksPeer *) c->peers->pdata[1])->has_preshared_key);
+	g_assert_cmpuint (c->dns_domains->len, ==, 2);
+}
+
+static void
+test_round_trip (void)
+{
+	g_autoptr (NMSettingVpn) s = make_setting ();
+	g_autoptr (NMSettingVpn) s2 = NM_SETTING_VPN (nm_setting_vpn_new ());
+	g_autoptr (GError) error = NULL;
+	g_autoptr (WgksConfig) c = NULL;
+
+	nm_setting_vpn_add_data_item (s, "kill-switch", "lockdown");
+	nm_setting_vpn_add_data_item (s, "allow-lan", "yes");
+	nm_setting_vpn_add_data_item (s, "dns-leak-protection", "no");
+	nm_setting_vpn_add_data_item (s, "mtu", "1400");
+	nm_setting_vpn_add_data_item (s, "listen-port", "51000");
+	nm_setting_vpn_add_data_item (s, "fwmark", "51820");
+	nm_setting_vpn_add_data_item (s, "table", "off");
+	nm_setting_set_secret_flags (NM_SETTING (s), "private-key", NM_SETTING_SECRET_FLAG_NONE, NULL);
+	c = wgks_config_from_setting (s, WGKS_SETTING_WITH_SECRETS, &error);
+	g_assert_no_error (error);
+	g_object_set (s2, NM_SETTING_VPN_SERVICE_TYPE, NM_WGKS_SERVICE_TYPE, NULL);
+	wgks_config_to_setting (c, s2);
+	g_assert_true (nm_setting_compare (NM_SETTING (s), NM_SETTING (s2), NM_SETTING_COMPARE_FLAG_EXACT));
+}
+
+static void
+test_missing_secrets (void)
+{
+	g_autoptr (NMSettingVpn) s = make_setting ();
+	g_autoptr (GPtrArray) missing = NULL;
+	g_autoptr (GError) error = NULL;
+	g_autoptr (WgksConfig) c = NULL;
+
+	nm_setting_vpn_remove_secret (s, "private-key");
+	nm_setting_vpn_remove_secret (s, "peer.1.preshared-key");
+	missing = wgks_config_missing_secrets (s);
+	g_assert_cmpuint (missing->len, ==, 2);
+	g_assert_cmpstr (missing->pdata[0], ==, "private-key");
+	g_assert_cmpstr (missing->pdata[1], ==, "peer.1.preshared-key");
+	c = wgks_config_from_setting (s, WGKS_SETTING_WITH_SECRETS, &error);
+	g_assert_null (c);
+	g_assert_error (error, WGKS_CONFIG_ERROR, WGKS_CONFIG_ERROR_MISSING_SECRET);
+	/* The editor reads the same setting without secrets. */
+	g_clear_error (&error);
+	c = wgks_config_from_setting (s, WGKS_SETTING_NO_SECRETS, &error);
+	g_assert_no_error (error);
+	g_assert_nonnull (c);
+}
+
+typedef struct {
+	const char *key;
+	const char *value;
+	const char *message;
+} BadItem;
+
+static const BadItem bad_items[] = {
+	{ "kill-switch", "maybe", "invalid value \"maybe\" for key \"kill-switch\": must be \"off\", \"on\" or \"lockdown\"" },
+	{ "allow-lan", "true", "invalid value \"true\" for key \"allow-lan\": must be \"yes\" or \"no\"" },
+	{ "dns-leak-protection", "1", "for key \"dns-leak-protection\": must be \"yes\" or \"no\"" },
+	{ "address", "10.0.0.1/40", "invalid value \"10.0.0.1/40\" for key \"address\": prefix length must be 0 to 32" },
+	{ "dns", "corp.example", "invalid value \"corp.example\" for key \"dns\": not an IPv4 or IPv6 address" },
+	{ "dns-search", "10.0.0.1", "invalid value \"10.0.0.1\" for key \"dns-search\": a DNS domain, not an address" },
+	{ "mtu", "12", "for key \"mtu\": must be a number from 576 to 65535" },
+	{ "listen-port", "-1", "for key \"listen-port\"" },
+	{ "fwmark", "0xZZ", "for key \"fwmark\"" },
+	{ "table", "main", "for key \"table\": must be \"auto\" or \"off\"" },
+	{ "peer.0.endpoint", "host", "for key \"peer.0.endpoint\": missing :port" },
+	{ "peer.0.public-key", "abc", "for key \"peer.0.public-key\": not a WireGuard key" },
+	{ "peer.0.persistent-keepalive", "1e3", "for key \"peer.0.persistent-keepalive\"" },
+	{ "peer.3.public-key", PUB1, "peer 2 has no public key" },
+	{ "peer.1.public-key", PUB0, "peers 0 and 1 have the same public key" },
+	{ "peer.x.public-key", PUB1, "unknown key \"peer.x.public-key\" in vpn.data" },
+	{ "remote", "1.2.3.4", "unknown key \"remote\" in vpn.data" },
+	{ "evil\nkey", "1", "unknown key \"evil\\nkey\" in vpn.data" },
+};
+
+static void
+test_bad_item (gconstpointer data)
+{
+	const BadItem *bad = data;
+	g_autoptr (NMSettingVpn) s = make_setting ();
+	g_autoptr (GError) error = NULL;
+	g_autoptr (WgksConfig) c = NULL;
+
+	nm_setting_vpn_add_data_item (s, bad->key, bad->value);
+	c = wgks_config_from_setting (s, WGKS_SETTING_WITH_SECRETS, &error);
+	g_assert_null (c);
+	g_assert_nonnull (error);
+	if (!strstr (error->message, bad->message))
+		g_error ("%s: expected \"%s\", got \"%s\"", bad->key, bad->message, error->message);
+}
+
+static void
+test_bad_secret (void)
+{
+	g_autoptr (NMSettingVpn) s = make_setting ();
+	g_autoptr (GError) error = NULL;
+	g_autoptr (WgksConfig) c = NULL;
+
+	nm_setting_vpn_add_secret (s, "private-key", "bm90IGEga2V5IGF0IGFsbA==");
+	c = wgks_config_from_setting (s, WGKS_SETTING_WITH_SECRETS, &error);
+	g_assert_null (c);
+	g_assert_cmpstr (error->message, ==, "invalid private-key: not 32 bytes of base64");
+	g_clear_error (&error);
+	nm_setting_vpn_add_secret (s, "private-key", PRIV);
+	nm_setting_vpn_add_secret (s, "peer.7.preshared-key", PSK1);
+	c = wgks_config_from_setting (s, WGKS_SETTING_WITH_SECRETS, &error);
+	g_assert_null (c);
+	g_assert_cmpstr (error->message, ==, "unknown secret \"peer.7.preshared-key\" in vpn.secrets");
+}
+
+int
+main (int argc, char **argv)
+{
+	guint i;
+
+	g_test_init (&argc, &argv, NULL);
+	g_test_add_func ("/config/defaults", test_defaults);
+	g_test_add_func ("/config/round-trip", test_round_trip);
+	g_test_add_func ("/config/missing-secrets", test_missing_secrets);
+	g_test_add_func ("/config/bad-secret", test_bad_secret);
+	for (i = 0; i < G_N_ELEMENTS (bad_items); i++) {
+		g_autofree char *path = g_strdup_printf ("/config/bad/%u", i);
+
+		g_test_add_data_func (path, &bad_items[i], test_bad_item);
+	}
+	return g_test_run ();
+}
