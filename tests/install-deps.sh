@@ -1,0 +1,26 @@
+#!/bin/bash
+# Installs every package needed to build, test and demo the plugin on Debian 12.
+set -euo pipefail
+
+packages=(
+	# build
+	build-essential autoconf automake libtool pkg-config autopoint gettext
+	libglib2.0-dev libnm-dev libnftables-dev libmnl-dev nettle-dev
+	libgtk-4-dev libnma-gtk4-dev libgtk-3-dev libnma-dev
+	# network lab: a real NetworkManager, WireGuard in user space, DHCP/DNS, probes
+	network-manager wireguard-go dnsmasq-base nftables iproute2 udev dbus
+	curl dnsutils python3 procps util-linux iperf3
+	# editor tests and screenshots
+	xvfb xauth imagemagick
+	# analysers
+	valgrind
+)
+
+if [ "$(id -u)" != 0 ]; then
+	echo "install-deps: run as root (apt-get install)" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+echo "install-deps: ${#packages[@]} packages present"

@@ -1,0 +1,50 @@
+#!/bin/bash
+# The whole test suite, as CI runs it: install dependencies, build with
+# warnings as errors, run `make check` (unit tests and the network lab) and
+# `make distcheck`, then print one summary line "N passed, N failed, N skipped".
+#
+#   WGKS_SKIP_DEPS=1   do not run apt-get (dependencies already installed)
+#   WGKS_BUILDDIR=DIR  build there instead of ./_build
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+builddir=${WGKS_BUILDDIR:-$top/_build}
+jobs=$(nproc 2>/dev/null || echo 2)
+
+[ "${WGKS_SKIP_DEPS:-0}" = 1 ] || "$top/tests/install-deps.sh"
+
+cd "$top"
+[ -x configure ] || ./autogen.sh >/dev/null
+mkdir -p "$builddir"
+cd "$builddir"
+"$top/configure" --enable-werror --prefix=/usr --sysconfdir=/etc \
+	--libexecdir=/usr/libexec --localstatedir=/var >/dev/null
+make -j"$jobs" >/dev/null
+
+status=0
+make -j"$jobs" check || status=$?
+
+# Sum the automake test logs: every TAP result counts once.
+count() { find "$builddir" -name '*.trs' -not -path '*/_build/sub/*' -not -path '*distcheck*' \
+	-exec grep -h "^:test-result: $1" {} + 2>/dev/null | wc -l; }
+passed=$(count PASS)
+failed=$(( $(count FAIL) + $(count ERROR) + $(count XPASS) ))
+skipped=$(count SKIP)
+
+if [ "$status" = 0 ]; then
+	make -j"$jobs" distcheck >"$builddir/distcheck.log" 2>&1 || {
+		echo "make distcheck failed; last lines of $builddir/distcheck.log:" >&2
+		tail -40 "$builddir/distcheck.log" >&2
+		status=1
+		failed=$((failed + 1))
+	}
+	[ "$status" != 0 ] || passed=$((passed + 1))   # distcheck itself is one test
+fi
+
+if [ "$status" != 0 ]; then
+	for log in $(find "$builddir" -name '*.log' -path '*tests*' -newer "$builddir/Makefile"); do
+		grep -q '^\(not ok\|# FAIL\|ERROR\)' "$log" 2>/dev/null && { echo "=== $log"; tail -60 "$log"; }
+	done >&2 || true
+fi
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$status" = 0 ] && [ "$failed" = 0 ]
