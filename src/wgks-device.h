@@ -114,6 +114,7 @@ const WgksPeerStats *wgks_peer_stats_find (GArray *stats, const WgksKey *public_
 void wgks_device_netlink_init (WgksDevice *device);
 void wgks_device_uapi_init (WgksDevice *device);
 void wgks_device_lost (WgksDevice *device, const char *why);
+void wgks_device_uapi_remove_stale_socket (const char *ifname);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (WgksDevice, wgks_device_free)
 

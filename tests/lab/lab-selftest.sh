@@ -21,7 +21,8 @@ fail() {
 	failed=$((failed + 1))
 	echo "not ok $n - $1"
 	if [ -n "${2:-}" ]; then printf '%s\n' "$2" | diag; fi
-	lab_logs_tail 15 2>&1 | diag
+	# the lab's logs once, at the first failure (lab_up prints its own)
+	if [ "$failed" = 1 ] && [ "${3:-}" != nologs ]; then lab_logs_tail 15 2>&1 | diag; fi
 }
 # check DESC CMD... : CMD must succeed
 check() {
@@ -75,7 +76,7 @@ t0=$(lab__now_us)
 if lab_up; then
 	pass "lab_up in $((($(lab__now_us) - t0) / 1000)) ms (prefix $LAB_PREFIX)"
 else
-	fail "lab_up"
+	fail "lab_up" "" nologs
 	bail "lab did not come up"
 fi
 

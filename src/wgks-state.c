@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include "wgks-state.h"
+
+#include "wgks-log.h"
+
+const char *
+wgks_service_state_to_string (WgksServiceState state)
+{
+	switch (state) {
+	case WGKS_SERVICE_STATE_DISCONNECTED:
+		return "disconnected";
+	case WGKS_SERVICE_STATE_CONNECTING:
+		return "connecting";
+	case WGKS_SERVICE_STATE_CONNECTED:
+		return "connected";
+	case WGKS_SERVICE_STATE_TUNNEL_LOST:
+		return "tunnel-lost";
+	}
+	return "unknown";
+}
+
+gboolean
+wgks_state_changed (const WgksStateChange *change, GError **error)
+{
+	wgks_log_info ("state %s -> %s%s%s",
+	               wgks_service_state_to_string (change->old_state),
+	               wgks_service_state_to_string (change->new_state),
+	               change->ifname ? " on " : "", change->ifname ? change->ifname : "");
+	/* Hook point: the kill switch firewall applies the ruleset for
+	 * change->new_state here (wgks_firewall_apply (change, error)). */
+	return TRUE;
+}

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The service's tunnel states and the one hook run on every transition.
+ * The kill switch (wgks-firewall.c, separate) plugs in here: it sees the
+ * state, the configuration, the tunnel interface and the resolved
+ * endpoints, and may refuse (fail closed) by returning FALSE. */
+#ifndef WGKS_STATE_H
+#define WGKS_STATE_H
+
+#include "wgks-config.h"
+#include "wgks-device.h"
+
+typedef enum {
+	WGKS_SERVICE_STATE_DISCONNECTED, /* nothing of ours exists */
+	WGKS_SERVICE_STATE_CONNECTING,   /* endpoints resolved, device being made, no handshake yet */
+	WGKS_SERVICE_STATE_CONNECTED,    /* handshake done, IP config reported */
+	WGKS_SERVICE_STATE_TUNNEL_LOST,  /* connected before, but no fresh handshake (or uplink gone) */
+} WgksServiceState;
+
+typedef struct {
+	WgksSockaddr address;           /* resolved endpoint, port included */
+	const char  *host;              /* as configured (name or literal) */
+	guint        peer_index;        /* index in config->peers */
+} WgksEndpoint;
+
+typedef struct {
+	WgksServiceState  old_state;
+	WgksServiceState  new_state;
+	const WgksConfig *config;       /* NULL when DISCONNECTED */
+	const char       *ifname;       /* the tunnel interface; NULL when DISCONNECTED */
+	const WgksEndpoint *endpoints;  /* resolved peer endpoints */
+	guint             n_endpoints;
+} WgksStateChange;
+
+const char *wgks_service_state_to_string (WgksServiceState state);
+
+/* Called by the service on every transition, before it reports the new
+ * state to NetworkManager. FALSE + error: the service fails the
+ * connection (entering CONNECTING / CONNECTED) or logs (otherwise). */
+gboolean wgks_state_changed (const WgksStateChange *change, GError **error);
+
+#endif
