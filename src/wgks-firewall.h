@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The kill switch: one nftables table of our own, computed from the state by
+ * a pure function and always replaced whole in one atomic transaction. The
+ * table has no "owner" flag: it outlives the service on purpose. */
+#ifndef WGKS_FIREWALL_H
+#define WGKS_FIREWALL_H
+
+#include <glib.h>
+
+#include "wgks-ip.h"
+
+#define WGKS_FIREWALL_TABLE  "wireguard_killswitch"
+#define WGKS_FIREWALL_FAMILY "inet"
+
+/* The fwmark the tunnel's own packets carry when the connection sets none
+ * (the same default wg-quick uses). */
+#define WGKS_FIREWALL_DEFAULT_FWMARK 0xca6cu
+
+#define WGKS_FIREWALL_ERROR (wgks_firewall_error_quark ())
+GQuark wgks_firewall_error_quark (void);
+
+typedef enum {
+	WGKS_FIREWALL_ERROR_APPLY,    /* the kernel refused the ruleset */
+	WGKS_FIREWALL_ERROR_VERIFY,   /* read back, the table is not what we wrote */
+	WGKS_FIREWALL_ERROR_INTERNAL,
+} WgksFirewallError;
+
+typedef enum {
+	WGKS_FIREWALL_OFF,        /* no table */
+	WGKS_FIREWALL_CONNECTING, /* only DHCP/ND, the endpoints (marked) and name resolution */
+	WGKS_FIREWALL_CONNECTED,  /* the same plus the tunnel interface */
+	WGKS_FIREWALL_BLOCKED,    /* tunnel gone, kill switch on: as connecting, without resolvers */
+} WgksFirewallState;
+
+typedef struct {
+	int     family;
+	guint8  addr[16];
+	guint16 port;
+} WgksFirewallEndpoint;
+
+typedef struct {
+	WgksFirewallState state;
+	const char *tunnel_ifname;       /* CONNECTED only */
+	guint32     fwmark;              /* marks the tunnel's encrypted packets */
+	GArray     *endpoints;           /* WgksFirewallEndpoint */
+	GPtrArray  *tunnel_dns;          /* char*: DNS servers reached through the tunnel */
+	GPtrArray  *resolvers;           /* char*: system resolvers, CONNECTING only, may be NULL */
+	GPtrArray  *protected_prefixes;  /* WgksPrefix*: split tunnel; NULL = everything */
+	gboolean    allow_lan;
+	gboolean    dns_leak_protection;
+} WgksFirewallSpec;
+
+const char *wgks_firewall_state_to_string (WgksFirewallState state);
+
+/* Pure: the nft script that replaces the table atomically (or deletes it). */
+char *wgks_firewall_render (const WgksFirewallSpec *spec);
+
+/* Runs the script in one libnftables transaction, then reads the table back
+ * and checks it; on success *snapshot (if given) is the listing to compare
+ * with later (tamper watch). */
+gboolean wgks_firewall_apply (const WgksFirewallSpec *spec, char **snapshot, GError **error);
+
+/* The current listing of our table, or NULL if there is none. */
+char *wgks_firewall_list (GError **error);
+
+/* Deletes our table, and nothing else; absent is fine. */
+gboolean wgks_firewall_remove (GError **error);
+
+/* Packets rejected so far (counters "blocked_out" + "blocked_in"), -1 if no table. */
+gint64 wgks_firewall_blocked_packets (void);
+
+/* Runs an nft script; used by tests and the wg-killswitch tool. */
+gboolean wgks_firewall_run (const char *script, gboolean dry_run, char **output, GError **error);
+
+#endif

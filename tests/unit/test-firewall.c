@@ -1,0 +1,213 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The kill switch ruleset against the real kernel nftables, in a private
+ * network namespace this test creates for itself. */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <sched.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "wgks-firewall.h"
+
+typedef struct {
+	GArray    *endpoints;
+	GPtrArray *dns;
+	GPtrArray *resolvers;
+	WgksFirewallSpec spec;
+} Fixture;
+
+static void
+add_endpoint (GArray *endpoints, const char *ip, guint16 port)
+{
+	WgksFirewallEndpoint ep = { .port = port };
+
+	ep.family = strchr (ip, ':') ? AF_INET6 : AF_INET;
+	g_assert_cmpint (inet_pton (ep.family, ip, ep.addr), ==, 1);
+	g_array_append_val (endpoints, ep);
+}
+
+static void
+fixture_setup (Fixture *f, gconstpointer data)
+{
+	f->endpoints = g_array_new (FALSE, TRUE, sizeof (WgksFirewallEndpoint));
+	add_endpoint (f->endpoints, "203.0.113.1", 51820);
+	add_endpoint (f->endpoints, "2001:db8:ffff::1", 51820);
+	f->dns = g_ptr_array_new ();
+	g_ptr_array_add (f->dns, "10.66.0.53");
+	g_ptr_array_add (f->dns, "fd00:66::53");
+	f->resolvers = g_ptr_array_new ();
+	g_ptr_array_add (f->resolvers, "198.51.100.1");
+	f->spec = (WgksFirewallSpec) {
+		.state = WGKS_FIREWALL_CONNECTING,
+		.tunnel_ifname = "wgks0",
+		.fwmark = WGKS_FIREWALL_DEFAULT_FWMARK,
+		.endpoints = f->endpoints,
+		.tunnel_dns = f->dns,
+		.resolvers = f->resolvers,
+		.dns_leak_protection = TRUE,
+	};
+	wgks_firewall_remove (NULL);
+}
+
+static void
+fixture_teardown (Fixture *f, gconstpointer data)
+{
+	g_assert_true (wgks_firewall_remove (NULL));
+	g_array_unref (f->endpoints);
+	g_ptr_array_unref (f->dns);
+	g_ptr_array_unref (f->resolvers);
+}
+
+static void
+test_render_states (Fixture *f, gconstpointer data)
+{
+	static const WgksFirewallState states[] = {
+		WGKS_FIREWALL_CONNECTING, WGKS_FIREWALL_CONNECTED, WGKS_FIREWALL_BLOCKED, WGKS_FIREWALL_OFF,
+	};
+	guint i;
+
+	for (i = 0; i < G_N_ELEMENTS (states); i++) {
+		g_autoptr (GError) error = NULL;
+		g_autofree char *script = NULL;
+
+		f->spec.state = states[i];
+		f->spec.allow_lan = i % 2;
+		script = wgks_firewall_render (&f->spec);
+		/* libnftables parses and checks it against the kernel, then aborts */
+		g_assert_true (wgks_firewall_run (script, TRUE, NULL, &error));
+		g_assert_no_error (error);
+		g_assert_true (g_str_has_prefix (script, "add table inet wireguard_killswitch\n"
+		                                         "delete table inet wireguard_killswitch\n"));
+		g_assert_true ((strstr (script, "oifname \"wgks0\" accept") != NULL)
+		               == (states[i] == WGKS_FIREWALL_CONNECTED));
+		g_assert_true ((strstr (script, "198.51.100.1") != NULL) == (states[i] == WGKS_FIREWALL_CONNECTING));
+	}
+}
+
+static void
+test_apply_and_verify (Fixture *f, gconstpointer data)
+{
+	g_autoptr (GError) error = NULL;
+	g_autofree char *snapshot = NULL;
+	g_autofree char *listing = NULL;
+
+	g_assert_null (wgks_firewall_list (NULL));
+	g_assert_cmpint (wgks_firewall_blocked_packets (), ==, -1);
+	g_assert_true (wgks_firewall_apply (&f->spec, &snapshot, &error));
+	g_assert_no_error (error);
+	g_assert_nonnull (strstr (snapshot, "203.0.113.1 . 51820"));
+	g_assert_nonnull (strstr (snapshot, "meta mark 0x0000ca6c"));
+	g_assert_cmpint (wgks_firewall_blocked_packets (), ==, 0);
+
+	f->spec.state = WGKS_FIREWALL_CONNECTED;
+	g_clear_pointer (&snapshot, g_free);
+	g_assert_true (wgks_firewall_apply (&f->spec, &snapshot, &error));
+	g_assert_nonnull (strstr (snapshot, "state=connected"));
+	g_assert_null (strstr (snapshot, "198.51.100.1"));
+	listing = wgks_firewall_list (&error);
+	g_assert_cmpstr (listing, ==, snapshot);
+}
+
+static void
+test_tamper_detected (Fixture *f, gconstpointer data)
+{
+	g_autoptr (GError) error = NULL;
+	g_autofree char *snapshot = NULL;
+	g_autofree char *listing = NULL;
+
+	g_assert_true (wgks_firewall_apply (&f->spec, &snapshot, &error));
+	g_assert_true (wgks_firewall_run ("flush chain inet wireguard_killswitch output", FALSE, NULL, &error));
+	listing = wgks_firewall_list (&error);
+	g_assert_nonnull (listing);
+	g_assert_cmpstr (listing, !=, snapshot);
+}
+
+static void
+test_remove_leaves_others (Fixture *f, gconstpointer data)
+{
+	g_autoptr (GError) error = NULL;
+	g_autofree char *other = NULL;
+
+	g_assert_true (wgks_firewall_run ("add table inet someone_else\n"
+	                                  "add chain inet someone_else c { type filter hook output priority 0; }\n",
+	                                  FALSE, NULL, &error));
+	g_assert_true (wgks_firewall_apply (&f->spec, NULL, &error));
+	g_assert_true (wgks_firewall_remove (&error));
+	g_assert_no_error (error);
+	g_assert_null (wgks_firewall_list (NULL));
+	g_assert_true (wgks_firewall_run ("list table inet someone_else", FALSE, &other, &error));
+	g_assert_nonnull (strstr (other, "chain c"));
+	g_assert_true (wgks_firewall_run ("delete table inet someone_else", FALSE, NULL, &error));
+}
+
+static void
+test_foreign_table_replaced (Fixture *f, gconstpointer data)
+{
+	g_autoptr (GError) error = NULL;
+	g_autofree char *snapshot = NULL;
+
+	/* A table of our name with foreign content is replaced as a whole. */
+	g_assert_true (wgks_firewall_run ("add table inet wireguard_killswitch\n"
+	                                  "add chain inet wireguard_killswitch output { type filter hook output priority 0; policy accept; }\n",
+	                                  FALSE, NULL, &error));
+	g_assert_true (wgks_firewall_apply (&f->spec, &snapshot, &error));
+	g_assert_no_error (error);
+	g_assert_null (strstr (snapshot, "policy accept"));
+}
+
+static void
+test_bad_ifname (Fixture *f, gconstpointer data)
+{
+	g_autoptr (GError) error = NULL;
+
+	f->spec.state = WGKS_FIREWALL_CONNECTED;
+	f->spec.tunnel_ifname = "wg0\" accept #";
+	g_assert_false (wgks_firewall_apply (&f->spec, NULL, &error));
+	g_assert_error (error, WGKS_FIREWALL_ERROR, WGKS_FIREWALL_ERROR_INTERNAL);
+	g_assert_null (wgks_firewall_list (NULL));
+}
+
+static void
+test_many_prefixes (Fixture *f, gconstpointer data)
+{
+	g_autoptr (GPtrArray) prefixes = g_ptr_array_new_with_free_func (g_free);
+	g_autoptr (GError) error = NULL;
+	g_autofree char *snapshot = NULL;
+	guint i;
+
+	for (i = 0; i < 10000; i++) {
+		WgksPrefix *p = g_new0 (WgksPrefix, 1);
+
+		p->family = AF_INET;
+		p->plen = 30;
+		p->addr[0] = 10;
+		p->addr[1] = (guint8) (i >> 6);
+		p->addr[2] = (guint8) ((i & 63) << 2);
+		g_ptr_array_add (prefixes, p);
+	}
+	f->spec.protected_prefixes = prefixes;
+	f->spec.state = WGKS_FIREWALL_CONNECTED;
+	g_assert_true (wgks_firewall_apply (&f->spec, &snapshot, &error));
+	g_assert_no_error (error);
+	g_assert_nonnull (strstr (snapshot, "set protected4"));
+}
+
+int
+main (int argc, char **argv)
+{
+	g_test_init (&argc, &argv, NULL);
+	if (getuid () != 0 || unshare (CLONE_NEWNET) != 0) {
+		g_test_skip ("needs root to create a private network namespace");
+		return g_test_run ();
+	}
+#define ADD(name, fn) g_test_add (name, Fixture, NULL, fixture_setup, fn, fixture_teardown)
+	ADD ("/firewall/render-states", test_render_states);
+	ADD ("/firewall/apply-and-verify", test_apply_and_verify);
+	ADD ("/firewall/tamper-detected", test_tamper_detected);
+	ADD ("/firewall/remove-leaves-others", test_remove_leaves_others);
+	ADD ("/firewall/foreign-table-replaced", test_foreign_table_replaced);
+	ADD ("/firewall/bad-ifname", test_bad_ifname);
+	ADD ("/firewall/many-prefixes", test_many_prefixes);
+	return g_test_run ();
+}
