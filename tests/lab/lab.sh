@@ -32,8 +32,8 @@ export LAB_SERVER_KEY=$LAB_KEYS/server.key LAB_SERVER_PUB=$LAB_KEYS/server.pub
 export LAB_CLIENT_KEY=$LAB_KEYS/client.key LAB_CLIENT_PUB=$LAB_KEYS/client.pub
 export LAB_WRONG_SERVER_KEY=$LAB_KEYS/wrong-server.key LAB_WRONG_SERVER_PUB=$LAB_KEYS/wrong-server.pub
 
-LAB_LEAK_TABLE=wgks_leak
-LAB_LEAK_COUNTERS="wg dhcp nd dns ipv6_other other"
+export LAB_LEAK_TABLE=wgks_leak
+export LAB_LEAK_COUNTERS="wg dhcp nd dns ipv6_other other"
 
 # ---------------------------------------------------------------- helpers
 
@@ -61,20 +61,24 @@ lab_wait_for() {
 	done
 }
 
-lab__starttime() { # PID -> start time in clock ticks (guards against PID reuse)
+# /proc/PID/stat fields after the ")" closing the command name: state is
+# [0], starttime (clock ticks since boot) is [19].
+lab__stat() { # PID -> array lab__st
 	local s
 	s=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-	s=${s##*) }
-	set -- $s
-	echo "${20}"
+	read -ra lab__st <<<"${s##*) }"
+}
+
+lab__starttime() { # PID -> start time (recorded to guard against PID reuse)
+	local -a lab__st
+	lab__stat "$1" || return 1
+	echo "${lab__st[19]}"
 }
 
 lab__pid_alive() { # PID STARTTIME
-	local s
-	s=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-	s=${s##*) }
-	set -- "$1" "$2" $s
-	[ "$3" != Z ] && [ "$3" != X ] && [ "${22}" = "$2" ]
+	local -a lab__st
+	lab__stat "$1" || return 1
+	[ "${lab__st[0]}" != Z ] && [ "${lab__st[0]}" != X ] && [ "${lab__st[19]}" = "$2" ]
 }
 
 # lab__spawn NAME CMD... : start CMD in the background (stdout+stderr to
@@ -101,11 +105,16 @@ lab__check_isp() {
 
 # ---------------------------------------------------------------- exec helpers
 
-# lab_ns NAME CMD... : run CMD in the lab namespace NAME (ispa, ispb, inet)
+# lab_ns NAME CMD... : run CMD in the lab namespace NAME (ispa, ispb, inet;
+# "client" means lab_client, so the client's private mounts are always seen)
 lab_ns() {
 	local ns=$1
 	shift
-	ip netns exec "$LAB_PREFIX-$ns" "$@"
+	if [ "$ns" = client ]; then
+		lab_client "$@"
+	else
+		ip netns exec "$LAB_PREFIX-$ns" "$@"
+	fi
 }
 
 # lab_client CMD... : run CMD in the client's network + mount + UTS namespace
@@ -137,7 +146,7 @@ lab_dns_log() { echo "$LAB_DIR/log/$1-dns.log"; }
 
 # lab_dns_queried ispa|ispb|tun NAME : 0 if NAME was asked there (any type)
 lab_dns_queried() {
-	grep -Eq "query\[[A-Za-z0-9]+\] $2 from" "$(lab_dns_log "$1")" 2>/dev/null
+	grep -Eq "query\[[A-Za-z0-9]+\] ${2//./\\.} from" "$(lab_dns_log "$1")" 2>/dev/null
 }
 
 lab_logs_tail() { # [LINES]
@@ -161,7 +170,7 @@ lab__step_netns() {
 	done
 	# The client skips IPv6 duplicate address detection: it only delays SLAAC
 	# by ~2 s per (re)connect, and nothing in the lab can collide.
-	lab_ns client sysctl -q -w net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0 \
+	ip netns exec "$LAB_PREFIX-client" sysctl -q -w net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0 \
 		>/dev/null || return 1
 	# routers: forwarding, no DAD delays, keep v6 addresses while a link is
 	# down (roaming downs the ISP side of the client link)
@@ -261,6 +270,7 @@ lab__step_inet() {
 
 	# The server's wireguard-go gets its own mount namespace with a tmpfs
 	# /run, so its UAPI socket never appears in the host's /run/wireguard.
+	# shellcheck disable=SC2016
 	lab__spawn inet-wg env LOG_LEVEL=verbose ip netns exec "$LAB_PREFIX-inet" \
 		unshare --mount --propagation private sh -c \
 		'mount -t tmpfs -o mode=0755 lab-run /run && exec wireguard-go -f "$0"' "$LAB_WG_SERVER_IF"
@@ -292,9 +302,11 @@ lab__step_inet() {
 		--pid-file="$LAB_DIR/run/tun-dnsmasq.pid" \
 		--listen-address="$LAB_TUN_DNS4" --listen-address="$LAB_TUN_DNS6" --bind-interfaces \
 		--no-resolv --no-hosts --local=/lab.example/ \
-		--address="/www.lab.example/$LAB_WEB4" --address="/secret.lab.example/$LAB_TUN_WEB4" \
-		--address="/vpn.lab.example/$LAB_WG_ENDPOINT4" --address="/vpn.lab.example/$LAB_WG_ENDPOINT6" \
+		--host-record="www.lab.example,$LAB_WEB4" --host-record="secret.lab.example,$LAB_TUN_WEB4" \
+		--host-record="vpn.lab.example,$LAB_WG_ENDPOINT4,$LAB_WG_ENDPOINT6" \
 		--log-queries --log-facility="$(lab_dns_log tun)"
+	lab__wait_dnsmasq tun-dnsmasq inet &&
+		{ lab_wait_for 10 lab__listening inet -ltn 80 || { lab__log "web server did not start"; return 1; }; }
 }
 
 # lab__start_isp_dnsmasq ispa|ispb [EXTRA DNSMASQ OPTIONS...]
@@ -319,14 +331,26 @@ lab__start_isp_dnsmasq() {
 		--dhcp-leasefile="$LAB_DIR/run/$isp-dnsmasq.leases" \
 		--enable-ra --dhcp-range="$net6,ra-only,64,10m" \
 		--no-resolv --no-hosts --local=/lab.example/ \
-		--address="/vpn.lab.example/$LAB_WG_ENDPOINT4" --address="/vpn.lab.example/$LAB_WG_ENDPOINT6" \
-		--address="/www.lab.example/$LAB_WEB4" \
+		--host-record="vpn.lab.example,$LAB_WG_ENDPOINT4,$LAB_WG_ENDPOINT6" \
+		--host-record="www.lab.example,$LAB_WEB4" \
 		--log-queries --log-dhcp --log-facility="$(lab_dns_log "$isp")" \
 		"${extra[@]}"
 }
 
+# lab__listening NS -lun|-ltn PORT: something in NS listens on PORT
+lab__listening() {
+	[ -n "$(ip netns exec "$LAB_PREFIX-$1" ss -H "$2" "sport = :$3" 2>/dev/null)" ]
+}
+
+# lab__wait_dnsmasq NAME NS: dnsmasq binds its DNS/DHCP sockets before it
+# serves anything, so a bound port 53 means "ready" (no lost first RS/DISCOVER)
+lab__wait_dnsmasq() {
+	lab_wait_for 10 lab__listening "$2" -lun 53 || { lab__log "$1 did not start"; return 1; }
+}
+
 lab__step_isps() {
-	lab__start_isp_dnsmasq ispa && lab__start_isp_dnsmasq ispb
+	lab__start_isp_dnsmasq ispa && lab__start_isp_dnsmasq ispb &&
+		lab__wait_dnsmasq ispa-dnsmasq ispa && lab__wait_dnsmasq ispb-dnsmasq ispb
 }
 
 # Copies the VPN plugin's .name files from a `make install` prefix.
@@ -529,7 +553,7 @@ lab_isp_dnsmasq_restart() {
 	shift
 	pid=$(lab_pid "$isp-dnsmasq")
 	lab__stop_pid "$pid" "$(awk -v p="$pid" '$2 == p {s = $3} END {print s}' "$LAB_DIR/pids.list")"
-	lab__start_isp_dnsmasq "$isp" "$@"
+	lab__start_isp_dnsmasq "$isp" "$@" && lab__wait_dnsmasq "$isp-dnsmasq" "$isp"
 }
 
 # lab_leaks ispa|ispb: print the ISP's leak counters as name=packets lines
