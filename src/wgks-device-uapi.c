@@ -125,7 +125,8 @@ uapi_transact (const char *path, const char *request, gsize request_len, GError 
 out:
 	/* A "get" reply carries the private key. */
 	wgks_memzero (chunk, sizeof chunk);
-	wgks_memzero (reply->data, reply->len);
+	if (reply->len)
+		wgks_memzero (reply->data, reply->len);
 	close (fd);
 	return parsed;
 }

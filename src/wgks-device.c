@@ -45,9 +45,13 @@ static void
 created_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
 	g_autoptr (GTask) task = user_data;
-	WgksDevice *device = g_task_get_task_data (task);
+	WgksDevice *device;
 	GError *error = NULL;
 
+	/* Cancelled means the owner may already have freed the device. */
+	if (g_task_return_error_if_cancelled (task))
+		return;
+	device = g_task_get_task_data (task);
 	if (device->ops->create_finish (device, result, &error)) {
 		wgks_log_info ("created WireGuard interface %s (%s)", device->ifname, device->ops->name);
 		g_task_return_boolean (task, TRUE);
@@ -55,10 +59,12 @@ created_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 	}
 	if (g_error_matches (error, WGKS_DEVICE_ERROR, WGKS_DEVICE_ERROR_NOT_SUPPORTED)
 	    && device->ops->create_async != NULL && strcmp (device->ops->name, "kernel") == 0) {
+		GCancellable *cancellable = g_task_get_cancellable (task);
+
 		wgks_log_info ("no WireGuard in the kernel (%s): using wireguard-go", error->message);
 		g_error_free (error);
 		switch_backend (device, wgks_device_uapi_init);
-		device->ops->create_async (device, g_task_get_cancellable (task), created_cb, g_steal_pointer (&task));
+		device->ops->create_async (device, cancellable, created_cb, g_steal_pointer (&task));
 		return;
 	}
 	g_task_return_error (task, error);

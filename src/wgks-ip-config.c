@@ -63,6 +63,8 @@ wgks_ip_config_generic (const WgksConfig *config, const char *ifname, const Wgks
 	                       g_variant_new_boolean (wgks_ip_config_has_family (config, AF_INET)));
 	g_variant_builder_add (&b, "{sv}", NM_VPN_PLUGIN_CONFIG_HAS_IP6,
 	                       g_variant_new_boolean (wgks_ip_config_has_family (config, AF_INET6)));
+	/* The tunnel survives the uplink going away (vpn.persistent). */
+	g_variant_builder_add (&b, "{sv}", NM_VPN_PLUGIN_CAN_PERSIST, g_variant_new_boolean (TRUE));
 	return g_variant_builder_end (&b);
 }
 

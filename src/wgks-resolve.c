@@ -4,6 +4,7 @@
 #include "wgks-resolve.h"
 
 #include <arpa/inet.h>
+#include <glib/gi18n-lib.h>
 #include <string.h>
 
 #include "wgks-log.h"

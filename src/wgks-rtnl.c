@@ -12,11 +12,14 @@
 
 #include "wgks-device.h"
 
+/* Enough for dumps (libmnl >= 1.0.5 calls this MNL_SOCKET_DUMP_SIZE). */
+#define WGKS_NL_RECV_SIZE 32768
+
 gboolean
 wgks_nl_transact (int bus, struct nlmsghdr *request, mnl_cb_t cb, gpointer cb_data,
                   const char *what, GError **error)
 {
-	g_autofree char *buf = g_malloc (MNL_SOCKET_DUMP_SIZE);
+	g_autofree char *buf = g_malloc (WGKS_NL_RECV_SIZE);
 	struct mnl_socket *nl;
 	unsigned int portid, seq;
 	ssize_t n;
@@ -37,7 +40,7 @@ wgks_nl_transact (int bus, struct nlmsghdr *request, mnl_cb_t cb, gpointer cb_da
 	if (mnl_socket_sendto (nl, request, request->nlmsg_len) < 0) {
 		ret = MNL_CB_ERROR;
 	} else {
-		while ((n = mnl_socket_recvfrom (nl, buf, MNL_SOCKET_DUMP_SIZE)) > 0) {
+		while ((n = mnl_socket_recvfrom (nl, buf, WGKS_NL_RECV_SIZE)) > 0) {
 			ret = mnl_cb_run (buf, (size_t) n, seq, portid, cb, cb_data);
 			if (ret <= MNL_CB_STOP)
 				break;
@@ -46,7 +49,7 @@ wgks_nl_transact (int bus, struct nlmsghdr *request, mnl_cb_t cb, gpointer cb_da
 			ret = MNL_CB_ERROR;
 	}
 	saved = errno;
-	wgks_memzero (buf, MNL_SOCKET_DUMP_SIZE);
+	wgks_memzero (buf, WGKS_NL_RECV_SIZE);
 	mnl_socket_close (nl);
 	if (ret == MNL_CB_ERROR) {
 		g_set_error (error, WGKS_DEVICE_ERROR,

@@ -24,10 +24,14 @@ wgks_service_state_to_string (WgksServiceState state)
 gboolean
 wgks_state_changed (const WgksStateChange *change, GError **error)
 {
-	wgks_log_info ("state %s -> %s%s%s",
-	               wgks_service_state_to_string (change->old_state),
-	               wgks_service_state_to_string (change->new_state),
-	               change->ifname ? " on " : "", change->ifname ? change->ifname : "");
+	if (change->old_state == change->new_state)
+		wgks_log_info ("state %s: %u endpoint(s) updated",
+		               wgks_service_state_to_string (change->new_state), change->n_endpoints);
+	else
+		wgks_log_info ("state %s -> %s%s%s",
+		               wgks_service_state_to_string (change->old_state),
+		               wgks_service_state_to_string (change->new_state),
+		               change->ifname ? " on " : "", change->ifname ? change->ifname : "");
 	/* Hook point: the kill switch firewall applies the ruleset for
 	 * change->new_state here (wgks_firewall_apply (change, error)). */
 	return TRUE;

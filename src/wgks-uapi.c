@@ -121,10 +121,24 @@ typedef struct {
 } ParseState;
 
 static gboolean
+is_peer_key (const char *key)
+{
+	static const char *const keys[] = {
+		"preshared_key", "protocol_version", "endpoint", "last_handshake_time_sec",
+		"last_handshake_time_nsec", "tx_bytes", "rx_bytes", "persistent_keepalive_interval",
+		"allowed_ip", NULL,
+	};
+
+	return g_strv_contains (keys, key);
+}
+
+static gboolean
 parse_peer_line (ParseState *st, const char *key, const char *value, GError **error)
 {
 	guint64 n;
 
+	if (!is_peer_key (key))
+		return TRUE;    /* a newer wireguard-go: ignore what we do not know */
 	if (!st->peer)
 		return protocol_error (error, st->line, "peer field before any public_key");
 	if (strcmp (key, "last_handshake_time_sec") == 0) {
@@ -143,7 +157,7 @@ parse_peer_line (ParseState *st, const char *key, const char *value, GError **er
 		if (!parse_number (value, G_MAXUINT64, &n))
 			return protocol_error (error, st->line, "bad number");
 	}
-	/* endpoint, allowed_ip, preshared_key and unknown keys: not needed. */
+	/* endpoint, allowed_ip, preshared_key: not needed. */
 	return TRUE;
 }
 

@@ -4,6 +4,7 @@
 #include "wgks-wg-genl.h"
 
 #include <linux/genetlink.h>
+#include <linux/time_types.h>
 #include <linux/wireguard.h>
 #include <string.h>
 
@@ -99,8 +100,10 @@ put_peer (struct nlmsghdr *nlh, gsize max, const WgksDevicePeer *peer, SetCursor
 		mnl_attr_nest_cancel (nlh, nest);
 		return FALSE;
 	}
+	/* Progress: the peer's head, or at least one more allowed IP. */
+	if (!cur->started)
+		*progress = TRUE;
 	cur->started = TRUE;
-	*progress = TRUE;
 	if (cur->ip < n_ips) {
 		ips = mnl_attr_nest_start_check (nlh, max, WGPEER_A_ALLOWEDIPS);
 		if (!ips) {
@@ -110,6 +113,7 @@ put_peer (struct nlmsghdr *nlh, gsize max, const WgksDevicePeer *peer, SetCursor
 		for (; cur->ip < n_ips; cur->ip++) {
 			if (!put_allowed_ip (nlh, max, peer->allowed_ips->pdata[cur->ip]))
 				break;
+			*progress = TRUE;
 		}
 		mnl_attr_nest_end (nlh, ips);
 	}

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* nm-wireguard-killswitch-service: started by NetworkManager (D-Bus
+ * activation by name or with --bus-name for one connection). */
+#include "config.h"
+
+#include <glib-unix.h>
+#include <glib/gi18n-lib.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/prctl.h>
+
+#include "nm-wgks-service-defines.h"
+#include "nm-wgks-service.h"
+#include "wgks-log.h"
+
+static gboolean
+quit_on_signal (gpointer user_data)
+{
+	wgks_log_notice ("terminating on a signal");
+	g_main_loop_quit (user_data);
+	return G_SOURCE_CONTINUE;
+}
+
+static void
+quit_on_plugin (NMVpnServicePlugin *plugin, gpointer user_data)
+{
+	wgks_log_info ("idle: quitting");
+	g_main_loop_quit (user_data);
+}
+
+static int
+log_level_from_env (gboolean debug)
+{
+	const char *env = g_getenv ("NM_VPN_LOG_LEVEL");
+	gint64 level;
+
+	if (debug)
+		return LOG_DEBUG;
+	if (env) {
+		level = g_ascii_strtoll (env, NULL, 10);
+		if (level >= LOG_EMERG && level <= LOG_DEBUG)
+			return (int) level;
+	}
+	return LOG_NOTICE;
+}
+
+int
+main (int argc, char *argv[])
+{
+	gboolean persist = FALSE, debug = FALSE;
+	g_autofree char *bus_name = NULL;
+	g_autoptr (GOptionContext) context = NULL;
+	g_autoptr (GError) error = NULL;
+	g_autoptr (GMainLoop) loop = NULL;
+	g_autoptr (NMWgksService) service = NULL;
+	GOptionEntry options[] = {
+		{ "persist", 0, 0, G_OPTION_ARG_NONE, &persist, N_("Don't quit when VPN connection terminates"), NULL },
+		{ "debug", 0, 0, G_OPTION_ARG_NONE, &debug, N_("Log to stderr at debug level (never logs keys)"), NULL },
+		{ "bus-name", 0, 0, G_OPTION_ARG_STRING, &bus_name, N_("D-Bus name to use for this instance"), NULL },
+		{ NULL }
+	};
+
+	/* Keys live in this process: no core dumps, no ptrace by others. */
+	prctl (PR_SET_DUMPABLE, 0);
+	setlocale (LC_ALL, "");
+	bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+	bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+	textdomain (GETTEXT_PACKAGE);
+
+	context = g_option_context_new (NULL);
+	g_option_context_add_main_entries (context, options, GETTEXT_PACKAGE);
+	g_option_context_set_summary (context, _("nm-wireguard-killswitch-service brings up WireGuard tunnels "
+	                                         "for NetworkManager."));
+	if (!g_option_context_parse (context, &argc, &argv, &error)) {
+		g_printerr ("%s\n", error->message);
+		return EXIT_FAILURE;
+	}
+	if (bus_name && !g_dbus_is_name (bus_name)) {
+		g_printerr (_("An invalid D-Bus name was given: %s\n"), bus_name);
+		return EXIT_FAILURE;
+	}
+	wgks_log_set_level (log_level_from_env (debug));
+	wgks_log_info ("starting%s%s", bus_name ? " as " : "", bus_name ? bus_name : "");
+
+	service = nm_wgks_service_new (bus_name ? bus_name : NM_WGKS_SERVICE_TYPE, !debug, &error);
+	if (!service) {
+		wgks_log_err ("cannot start the VPN service: %s", error->message);
+		return EXIT_FAILURE;
+	}
+	loop = g_main_loop_new (NULL, FALSE);
+	if (!persist)
+		g_signal_connect (service, "quit", G_CALLBACK (quit_on_plugin), loop);
+	g_unix_signal_add (SIGTERM, quit_on_signal, loop);
+	g_unix_signal_add (SIGINT, quit_on_signal, loop);
+	signal (SIGPIPE, SIG_IGN);
+
+	g_main_loop_run (loop);
+
+	/* Disconnects (removing our interface and child) if still connected. */
+	nm_vpn_service_plugin_shutdown (NM_VPN_SERVICE_PLUGIN (service));
+	wgks_log_info ("exiting");
+	return EXIT_SUCCESS;
+}
