@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The few calls that differ between GTK 3 (nm-connection-editor) and GTK 4
+ * (GNOME Settings): the editor's sources are compiled once for each. */
+#ifndef NM_WGKS_GTK_COMPAT_H
+#define NM_WGKS_GTK_COMPAT_H
+
+#include <gtk/gtk.h>
+
+static inline const char *
+wgks_entry_get_text (GtkWidget *entry)
+{
+#if GTK_CHECK_VERSION(4, 0, 0)
+	return gtk_editable_get_text (GTK_EDITABLE (entry));
+#else
+	return gtk_entry_get_text (GTK_ENTRY (entry));
+#endif
+}
+
+static inline void
+wgks_entry_set_text (GtkWidget *entry, const char *text)
+{
+#if GTK_CHECK_VERSION(4, 0, 0)
+	gtk_editable_set_text (GTK_EDITABLE (entry), text ? text : "");
+#else
+	gtk_entry_set_text (GTK_ENTRY (entry), text ? text : "");
+#endif
+}
+
+/* Check and radio buttons: GtkCheckButton in GTK 4, GtkToggleButton subclasses in GTK 3. */
+static inline gboolean
+wgks_toggle_get_active (GtkWidget *button)
+{
+#if GTK_CHECK_VERSION(4, 0, 0)
+	return gtk_check_button_get_active (GTK_CHECK_BUTTON (button));
+#else
+	return gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (button));
+#endif
+}
+
+static inline void
+wgks_toggle_set_active (GtkWidget *button, gboolean active)
+{
+#if GTK_CHECK_VERSION(4, 0, 0)
+	gtk_check_button_set_active (GTK_CHECK_BUTTON (button), active);
+#else
+	gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (button), active);
+#endif
+}
+
+static inline void
+wgks_box_append (GtkWidget *box, GtkWidget *child)
+{
+#if GTK_CHECK_VERSION(4, 0, 0)
+	gtk_box_append (GTK_BOX (box), child);
+#else
+	gtk_container_add (GTK_CONTAINER (box), child);
+#endif
+}
+
+static inline void
+wgks_box_remove (GtkWidget *box, GtkWidget *child)
+{
+#if GTK_CHECK_VERSION(4, 0, 0)
+	gtk_box_remove (GTK_BOX (box), child);
+#else
+	gtk_container_remove (GTK_CONTAINER (box), child);
+#endif
+}
+
+static inline void
+wgks_widget_set_css_class (GtkWidget *widget, const char *css_class, gboolean on)
+{
+#if GTK_CHECK_VERSION(4, 0, 0)
+	if (on)
+		gtk_widget_add_css_class (widget, css_class);
+	else
+		gtk_widget_remove_css_class (widget, css_class);
+#else
+	GtkStyleContext *context = gtk_widget_get_style_context (widget);
+
+	if (on)
+		gtk_style_context_add_class (context, css_class);
+	else
+		gtk_style_context_remove_class (context, css_class);
+#endif
+}
+
+static inline void
+wgks_clipboard_set_text (GtkWidget *widget, const char *text)
+{
+#if GTK_CHECK_VERSION(4, 0, 0)
+	gdk_clipboard_set_text (gtk_widget_get_clipboard (widget), text);
+#else
+	gtk_clipboard_set_text (gtk_widget_get_clipboard (widget, GDK_SELECTION_CLIPBOARD), text, -1);
+#endif
+}
+
+/* Screen readers read @description after the widget's name. */
+static inline void
+wgks_accessible_describe (GtkWidget *widget, GtkWidget *description)
+{
+#if GTK_CHECK_VERSION(4, 0, 0)
+	gtk_accessible_update_relation (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_RELATION_DESCRIBED_BY,
+	                                description, NULL, -1);
+#else
+	AtkObject *a = gtk_widget_get_accessible (widget);
+	AtkObject *d = gtk_widget_get_accessible (description);
+
+	if (a && d) {
+		atk_object_add_relationship (a, ATK_RELATION_DESCRIBED_BY, d);
+		atk_object_add_relationship (d, ATK_RELATION_DESCRIPTION_FOR, a);
+	}
+#endif
+}
+
+static inline void
+wgks_accessible_label_by (GtkWidget *widget, GtkWidget *label)
+{
+#if GTK_CHECK_VERSION(4, 0, 0)
+	gtk_accessible_update_relation (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_RELATION_LABELLED_BY,
+	                                label, NULL, -1);
+#else
+	AtkObject *a = gtk_widget_get_accessible (widget);
+	AtkObject *l = gtk_widget_get_accessible (label);
+
+	if (a && l) {
+		atk_object_add_relationship (a, ATK_RELATION_LABELLED_BY, l);
+		atk_object_add_relationship (l, ATK_RELATION_LABEL_FOR, a);
+	}
+#endif
+}
+
+#endif

@@ -1,0 +1,546 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The GTK 4 editor, loaded as GNOME Settings loads it: .name file, editor
+ * plugin, nm_vpn_editor_plugin_get_editor(). Fields are filled by their
+ * GtkBuilder ids; the connection written must hold exactly the documented
+ * keys. Runs under Xvfb (test-editor.sh). */
+#include "config.h"
+
+#include <NetworkManager.h>
+#include <gtk/gtk.h>
+#include <nma-ui-utils.h>
+#include <string.h>
+
+#include "editor-test-utils.h"
+#include "nm-wgks-service-defines.h"
+#include "wgks-key.h"
+
+#define PRIVATE_KEY "wqZQM/Upo/JoUnUIZQUl6wuXyZ0aiNk2OrqAETkeMFs="
+#define PEER0_KEY   "SrO3pWvLEwbZu0rF15x7+axEzF3iuM0vR5lu1fH+pIk="
+#define PEER1_KEY   "tBXVoN4w7n9uh7N7RvsyfjZb+gAV5jo1DH4z/EvGuhY="
+#define PSK         "0Mm097w9XfgJwuFDg16eYLR4xZA57iPr6p8M5BbujHs="
+
+static NMVpnEditorPlugin *plugin;
+
+typedef struct {
+	NMConnection *connection;
+	NMVpnEditor  *editor;
+	GtkWidget    *root;
+	guint         changed;
+} Fixture;
+
+static void
+count_changed (NMVpnEditor *editor, Fixture *f)
+{
+	f->changed++;
+}
+
+static void
+fixture_open (Fixture *f, NMConnection *connection)
+{
+	g_autoptr (GError) error = NULL;
+
+	f->connection = connection;
+	f->editor = nm_vpn_editor_plugin_get_editor (plugin, connection, &error);
+	g_assert_no_error (error);
+	g_assert_nonnull (f->editor);
+	f->root = GTK_WIDGET (nm_vpn_editor_get_widget (f->editor));
+	g_assert_true (GTK_IS_WIDGET (f->root));
+	g_object_ref_sink (f->root);
+	g_signal_connect (f->editor, "changed", G_CALLBACK (count_changed), f);
+}
+
+static void
+fixture_new (Fixture *f, gconstpointer data)
+{
+	fixture_open (f, wgks_test_new_connection ());
+}
+
+static void
+fixture_office (Fixture *f, gconstpointer data)
+{
+	g_autoptr (GError) error = NULL;
+	NMConnection *connection = wgks_test_import (plugin, "office.conf", &error);
+
+	g_assert_no_error (error);
+	fixture_open (f, connection);
+}
+
+static void
+fixture_close (Fixture *f, gconstpointer data)
+{
+	g_signal_handlers_disconnect_by_data (f->editor, f);
+	g_object_unref (f->editor);
+	g_object_unref (f->root);
+	g_object_unref (f->connection);
+}
+
+static GtkWidget *
+w (Fixture *f, const char *id, guint nth)
+{
+	return wgks_test_find (f->root, id, nth);
+}
+
+static const char *
+text (Fixture *f, const char *id, guint nth)
+{
+	return gtk_editable_get_text (GTK_EDITABLE (w (f, id, nth)));
+}
+
+static void
+type (Fixture *f, const char *id, guint nth, const char *value)
+{
+	guint before = f->changed;
+
+	gtk_editable_set_text (GTK_EDITABLE (w (f, id, nth)), value);
+	g_assert_cmpuint (f->changed, >, before);
+}
+
+static void
+set_active (Fixture *f, const char *id, guint nth, gboolean active)
+{
+	gtk_check_button_set_active (GTK_CHECK_BUTTON (w (f, id, nth)), active);
+}
+
+static gboolean
+is_active (Fixture *f, const char *id, guint nth)
+{
+	return gtk_check_button_get_active (GTK_CHECK_BUTTON (w (f, id, nth)));
+}
+
+static void
+click (Fixture *f, const char *id, guint nth)
+{
+	g_signal_emit_by_name (w (f, id, nth), "clicked");
+}
+
+static guint
+n_peers (Fixture *f)
+{
+	g_autoptr (GPtrArray) frames = wgks_test_find_all (f->root, "peer_frame");
+
+	return frames->len;
+}
+
+static NMConnection *
+update_ok (Fixture *f)
+{
+	g_autoptr (GError) error = NULL;
+	NMConnection *out = nm_simple_connection_new_clone (f->connection);
+
+	g_assert_true (nm_vpn_editor_update_connection (f->editor, out, &error));
+	g_assert_no_error (error);
+	return out;
+}
+
+static void
+update_fails (Fixture *f, const char *field)
+{
+	g_autoptr (GError) error = NULL;
+	g_autoptr (NMConnection) out = nm_simple_connection_new_clone (f->connection);
+
+	g_assert_false (nm_vpn_editor_update_connection (f->editor, out, &error));
+	g_assert_nonnull (error);
+	if (!strstr (error->message, field))
+		g_error ("error “%s” does not name the field “%s”", error->message, field);
+}
+
+/* ------------------------------------------------------------------------- */
+
+static void
+add_item (const char *key, const char *value, gpointer user_data)
+{
+	g_hash_table_insert (user_data, g_strdup (key), g_strdup (value));
+}
+
+static GHashTable *
+data_of (NMConnection *c, gboolean secrets)
+{
+	GHashTable *table = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+	NMSettingVpn *s_vpn = nm_connection_get_setting_vpn (c);
+
+	g_assert_nonnull (s_vpn);
+	if (secrets)
+		nm_setting_vpn_foreach_secret (s_vpn, add_item, table);
+	else
+		nm_setting_vpn_foreach_data_item (s_vpn, add_item, table);
+	return table;
+}
+
+/* @expected: key, value, key, value, ..., NULL */
+static void
+assert_exactly (GHashTable *actual, const char *const *expected)
+{
+	guint i, n = 0;
+
+	for (i = 0; expected[i]; i += 2, n++) {
+		const char *v = g_hash_table_lookup (actual, expected[i]);
+
+		if (g_strcmp0 (v, expected[i + 1]) != 0)
+			g_error ("key “%s”: expected “%s”, got “%s”", expected[i], expected[i + 1], v ? v : "(none)");
+	}
+	if (g_hash_table_size (actual) != n) {
+		GHashTableIter iter;
+		gpointer key;
+
+		g_hash_table_iter_init (&iter, actual);
+		while (g_hash_table_iter_next (&iter, &key, NULL))
+			if (!g_strv_contains (expected, key))
+				g_error ("unexpected key “%s”", (const char *) key);
+	}
+}
+
+static void
+assert_tables_equal (GHashTable *a, GHashTable *b)
+{
+	GHashTableIter iter;
+	gpointer key, value;
+
+	g_hash_table_iter_init (&iter, a);
+	while (g_hash_table_iter_next (&iter, &key, &value))
+		g_assert_cmpstr (g_hash_table_lookup (b, key), ==, value);
+	g_assert_cmpuint (g_hash_table_size (a), ==, g_hash_table_size (b));
+}
+
+static char *
+public_of (const char *private_b64)
+{
+	WgksKey priv, pub;
+	char b64[WGKS_KEY_B64_LEN + 1];
+
+	g_assert_true (wgks_key_from_base64 (private_b64, &priv));
+	wgks_key_public_from_private (&priv, &pub);
+	wgks_key_to_base64 (&pub, b64);
+	return g_strdup (b64);
+}
+
+/* ------------------------------------------------------------------------- */
+
+static void
+test_new_defaults (Fixture *f, gconstpointer data)
+{
+	g_assert_cmpuint (n_peers (f), ==, 1);
+	g_assert_true (is_active (f, "peer_full_tunnel_radio", 0));
+	g_assert_false (gtk_widget_get_sensitive (w (f, "peer_allowed_ips_entry", 0)));
+	g_assert_true (is_active (f, "kill_switch_on_radio", 0));
+	g_assert_false (is_active (f, "allow_lan_check", 0));
+	g_assert_true (is_active (f, "dns_leak_check", 0));
+	g_assert_false (gtk_entry_get_visibility (GTK_ENTRY (w (f, "private_key_entry", 0))));
+	g_assert_cmpstr (text (f, "public_key_entry", 0), ==, "");
+	/* Empty required fields block saving but are not marked red. */
+	update_fails (f, "Addresses");
+	g_assert_false (gtk_widget_has_css_class (w (f, "address_entry", 0), "error"));
+	g_assert_true (gtk_widget_get_visible (w (f, "validation_label", 0)));
+}
+
+static void
+test_generate_and_show (Fixture *f, gconstpointer data)
+{
+	g_autofree char *expected = NULL;
+	const char *priv;
+
+	click (f, "generate_button", 0);
+	priv = text (f, "private_key_entry", 0);
+	g_assert_cmpuint (strlen (priv), ==, WGKS_KEY_B64_LEN);
+	expected = public_of (priv);
+	g_assert_cmpstr (text (f, "public_key_entry", 0), ==, expected);
+	g_assert_false (gtk_editable_get_editable (GTK_EDITABLE (w (f, "public_key_entry", 0))));
+
+	set_active (f, "private_key_show_check", 0, TRUE);
+	g_assert_true (gtk_entry_get_visibility (GTK_ENTRY (w (f, "private_key_entry", 0))));
+	set_active (f, "private_key_show_check", 0, FALSE);
+	g_assert_false (gtk_entry_get_visibility (GTK_ENTRY (w (f, "private_key_entry", 0))));
+
+	/* An invalid private key shows no public key. */
+	type (f, "private_key_entry", 0, "nope");
+	g_assert_cmpstr (text (f, "public_key_entry", 0), ==, "");
+}
+
+static void
+fill_all (Fixture *f)
+{
+	type (f, "address_entry", 0, "10.0.0.2/24, fd00::2/64");
+	type (f, "private_key_entry", 0, PRIVATE_KEY);
+	type (f, "listen_port_entry", 0, "51820");
+	type (f, "mtu_entry", 0, "1420");
+	type (f, "dns_entry", 0, "10.0.0.1");
+	type (f, "dns_search_entry", 0, "example.internal ~corp.example");
+	/* Stored for this user only: an agent-owned secret. */
+	nma_utils_update_password_storage (w (f, "private_key_entry", 0), NM_SETTING_SECRET_FLAG_AGENT_OWNED,
+	                                   NULL, NULL);
+
+	type (f, "peer_public_key_entry", 0, PEER0_KEY);
+	type (f, "peer_preshared_key_entry", 0, PSK);
+	type (f, "peer_endpoint_entry", 0, "vpn.example.com:51820");
+
+	click (f, "add_peer_button", 0);
+	g_assert_cmpuint (n_peers (f), ==, 2);
+	g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (w (f, "peer_title_label", 1))), ==, "Peer 2");
+	type (f, "peer_public_key_entry", 1, PEER1_KEY);
+	type (f, "peer_endpoint_entry", 1, "[2001:db8::1]:443");
+	set_active (f, "peer_split_tunnel_radio", 1, TRUE);
+	g_assert_true (gtk_widget_get_sensitive (w (f, "peer_allowed_ips_entry", 1)));
+	type (f, "peer_allowed_ips_entry", 1, "10.20.0.0/16, 192.168.50.0/24");
+	type (f, "peer_keepalive_entry", 1, "25");
+	/* Preshared key asked for at every connection. */
+	nma_utils_update_password_storage (w (f, "peer_preshared_key_entry", 1), NM_SETTING_SECRET_FLAG_NOT_SAVED,
+	                                   NULL, NULL);
+
+	set_active (f, "kill_switch_lockdown_radio", 0, TRUE);
+	set_active (f, "allow_lan_check", 0, TRUE);
+	set_active (f, "dns_leak_check", 0, FALSE);
+}
+
+static void
+test_fill_everything (Fixture *f, gconstpointer data)
+{
+	static const char *const expected_data[] = {
+		"address", "10.0.0.2/24, fd00::2/64",
+		"dns", "10.0.0.1",
+		"dns-search", "example.internal, ~corp.example",
+		"mtu", "1420",
+		"listen-port", "51820",
+		"kill-switch", "lockdown",
+		"allow-lan", "yes",
+		"dns-leak-protection", "no",
+		"private-key-flags", "1",
+		"peer.0.public-key", PEER0_KEY,
+		"peer.0.endpoint", "vpn.example.com:51820",
+		"peer.0.allowed-ips", "0.0.0.0/0, ::/0",
+		"peer.0.preshared-key-flags", "0",
+		"peer.1.public-key", PEER1_KEY,
+		"peer.1.endpoint", "[2001:db8::1]:443",
+		"peer.1.allowed-ips", "10.20.0.0/16, 192.168.50.0/24",
+		"peer.1.persistent-keepalive", "25",
+		"peer.1.preshared-key-flags", "2",
+		NULL,
+	};
+	static const char *const expected_secrets[] = {
+		"private-key", PRIVATE_KEY,
+		"peer.0.preshared-key", PSK,
+		NULL,
+	};
+	g_autofree char *public_key = public_of (PRIVATE_KEY);
+	g_autoptr (NMConnection) out = NULL;
+	g_autoptr (GHashTable) d = NULL, s = NULL;
+
+	fill_all (f);
+	g_assert_cmpstr (text (f, "public_key_entry", 0), ==, public_key);
+	g_assert_false (gtk_widget_get_visible (w (f, "validation_label", 0)));
+	out = update_ok (f);
+	d = data_of (out, FALSE);
+	s = data_of (out, TRUE);
+	assert_exactly (d, expected_data);
+	assert_exactly (s, expected_secrets);
+	g_assert_true (nm_connection_verify (out, NULL));
+}
+
+typedef struct {
+	const char *id;
+	guint       nth;
+	const char *bad;
+	const char *field;
+} InvalidCase;
+
+static void
+test_invalid_fields (Fixture *f, gconstpointer data)
+{
+	static const InvalidCase cases[] = {
+		{ "private_key_entry", 0, "AAAA", "Private key" },
+		{ "private_key_entry", 0, PRIVATE_KEY "x", "Private key" },
+		{ "address_entry", 0, "10.0.0.300/24", "Addresses" },
+		{ "address_entry", 0, "10.0.0.2/33", "Addresses" },
+		{ "listen_port_entry", 0, "70000", "Listen port" },
+		{ "mtu_entry", 0, "100", "MTU" },
+		{ "dns_entry", 0, "dns.example", "DNS servers" },
+		{ "dns_search_entry", 0, "bad..domain", "Search domains" },
+		{ "peer_public_key_entry", 0, "not a key", "Peer 1 public key" },
+		{ "peer_public_key_entry", 1, PEER0_KEY, "Peer 2 public key" },
+		{ "peer_preshared_key_entry", 0, "short=", "Peer 1 preshared key" },
+		{ "peer_endpoint_entry", 0, "vpn.example.com", "Peer 1 endpoint" },
+		{ "peer_endpoint_entry", 1, "2001:db8::1:443", "Peer 2 endpoint" },
+		{ "peer_allowed_ips_entry", 1, "10.20.0.0/16, 300.1.1.1/8", "Peer 2 networks" },
+		{ "peer_keepalive_entry", 1, "-1", "Peer 2 keepalive" },
+		{ "peer_keepalive_entry", 1, "65536", "Peer 2 keepalive" },
+	};
+	guint i;
+
+	fill_all (f);
+	g_object_unref (update_ok (f));
+	for (i = 0; i < G_N_ELEMENTS (cases); i++) {
+		const InvalidCase *c = &cases[i];
+		GtkWidget *entry = w (f, c->id, c->nth);
+		g_autofree char *good = g_strdup (text (f, c->id, c->nth));
+
+		type (f, c->id, c->nth, c->bad);
+		update_fails (f, c->field);
+		g_assert_true (gtk_widget_has_css_class (entry, "error"));
+		g_assert_nonnull (gtk_widget_get_tooltip_text (entry));
+		g_assert_true (gtk_widget_get_visible (w (f, "validation_label", 0)));
+
+		type (f, c->id, c->nth, good);
+		g_assert_false (gtk_widget_has_css_class (entry, "error"));
+		g_object_unref (update_ok (f));
+	}
+	/* Split tunnel without networks */
+	type (f, "peer_allowed_ips_entry", 1, "");
+	update_fails (f, "Peer 2 networks");
+}
+
+static void
+test_remove_peer (Fixture *f, gconstpointer data)
+{
+	g_autoptr (NMConnection) out = NULL;
+
+	fill_all (f);
+	click (f, "add_peer_button", 0);
+	g_assert_cmpuint (n_peers (f), ==, 3);
+	update_fails (f, "Peer 3 public key");
+	click (f, "peer_remove_button", 0);
+	g_assert_cmpuint (n_peers (f), ==, 2);
+	g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (w (f, "peer_title_label", 0))), ==, "Peer 1");
+	g_assert_cmpstr (text (f, "peer_public_key_entry", 0), ==, PEER1_KEY);
+	update_fails (f, "Peer 2 public key");
+	click (f, "peer_remove_button", 1);
+	out = update_ok (f);
+	g_assert_cmpstr (nm_setting_vpn_get_data_item (nm_connection_get_setting_vpn (out), "peer.0.public-key"), ==,
+	                 PEER1_KEY);
+	g_assert_null (nm_setting_vpn_get_data_item (nm_connection_get_setting_vpn (out), "peer.1.public-key"));
+	click (f, "peer_remove_button", 0);
+	update_fails (f, "Peers");
+}
+
+static void
+test_ask_every_time (Fixture *f, gconstpointer data)
+{
+	g_autoptr (NMConnection) out = NULL;
+	NMSettingVpn *s_vpn;
+
+	fill_all (f);
+	nma_utils_update_password_storage (w (f, "private_key_entry", 0), NM_SETTING_SECRET_FLAG_NOT_SAVED, NULL, NULL);
+	/* Nothing to validate here: the key is asked for when connecting. */
+	g_assert_cmpstr (text (f, "private_key_entry", 0), ==, "");
+	out = update_ok (f);
+	s_vpn = nm_connection_get_setting_vpn (out);
+	g_assert_null (nm_setting_vpn_get_secret (s_vpn, "private-key"));
+	g_assert_cmpstr (nm_setting_vpn_get_data_item (s_vpn, "private-key-flags"), ==, "2");
+}
+
+static void
+assert_peer_shows (Fixture *f, NMSettingVpn *s_vpn, guint i)
+{
+	g_autofree char *k_pub = g_strdup_printf ("peer.%u.public-key", i);
+	g_autofree char *k_ep = g_strdup_printf ("peer.%u.endpoint", i);
+	g_autofree char *k_ips = g_strdup_printf ("peer.%u.allowed-ips", i);
+	g_autofree char *k_ka = g_strdup_printf ("peer.%u.persistent-keepalive", i);
+	g_autofree char *k_psk = g_strdup_printf ("peer.%u.preshared-key", i);
+	const char *v;
+
+	g_assert_cmpstr (text (f, "peer_public_key_entry", i), ==, nm_setting_vpn_get_data_item (s_vpn, k_pub));
+	v = nm_setting_vpn_get_data_item (s_vpn, k_ep);
+	g_assert_cmpstr (text (f, "peer_endpoint_entry", i), ==, v ? v : "");
+	v = nm_setting_vpn_get_data_item (s_vpn, k_ka);
+	g_assert_cmpstr (text (f, "peer_keepalive_entry", i), ==, v ? v : "");
+	v = nm_setting_vpn_get_secret (s_vpn, k_psk);
+	g_assert_cmpstr (text (f, "peer_preshared_key_entry", i), ==, v ? v : "");
+	/* office.conf is a split tunnel */
+	g_assert_true (is_active (f, "peer_split_tunnel_radio", i));
+	g_assert_cmpstr (text (f, "peer_allowed_ips_entry", i), ==, nm_setting_vpn_get_data_item (s_vpn, k_ips));
+}
+
+static void
+test_open_imported (Fixture *f, gconstpointer data)
+{
+	NMSettingVpn *s_vpn = nm_connection_get_setting_vpn (f->connection);
+	g_autofree char *public_key = public_of (PRIVATE_KEY);
+	g_autoptr (NMConnection) out = NULL;
+	g_autoptr (GHashTable) d0 = NULL, d1 = NULL, s0 = NULL, s1 = NULL;
+	guint i;
+
+	g_assert_cmpstr (text (f, "address_entry", 0), ==, "10.10.0.5/24, fd00:10::5/64, 2001:db8:10::5/64");
+	g_assert_cmpstr (text (f, "private_key_entry", 0), ==, PRIVATE_KEY);
+	g_assert_cmpstr (text (f, "public_key_entry", 0), ==, public_key);
+	g_assert_cmpstr (text (f, "listen_port_entry", 0), ==, "51821");
+	g_assert_cmpstr (text (f, "mtu_entry", 0), ==, "1380");
+	g_assert_cmpstr (text (f, "dns_entry", 0), ==, "10.10.0.1, fd00:10::1");
+	g_assert_cmpstr (text (f, "dns_search_entry", 0), ==, "company.internal, ~corp.example");
+	g_assert_true (is_active (f, "kill_switch_on_radio", 0));
+	g_assert_false (is_active (f, "allow_lan_check", 0));
+	g_assert_true (is_active (f, "dns_leak_check", 0));
+	g_assert_cmpuint (n_peers (f), ==, 3);
+	for (i = 0; i < 3; i++)
+		assert_peer_shows (f, s_vpn, i);
+	g_assert_cmpstr (text (f, "peer_endpoint_entry", 1), ==, "[2001:db8::1]:443");
+	g_assert_cmpstr (text (f, "peer_preshared_key_entry", 2), ==, "77QHSfqEmq38L3e9mqvHtMdAuZ5JQz/naREMZHNspn0=");
+	g_assert_false (gtk_widget_get_visible (w (f, "validation_label", 0)));
+
+	/* Saving without a change changes nothing, not even the keys the editor does not show. */
+	out = update_ok (f);
+	d0 = data_of (f->connection, FALSE);
+	d1 = data_of (out, FALSE);
+	s0 = data_of (f->connection, TRUE);
+	s1 = data_of (out, TRUE);
+	g_assert_cmpstr (g_hash_table_lookup (d1, "fwmark"), ==, "4660");
+	assert_tables_equal (d0, d1);
+	assert_tables_equal (s0, s1);
+	g_assert_true (nm_setting_vpn_get_persistent (nm_connection_get_setting_vpn (out)));
+}
+
+/* Every entry and option is reachable by a mnemonic and carries a label for screen readers. */
+static void
+test_labels (Fixture *f, gconstpointer data)
+{
+	static const char *const entries[] = {
+		"address_entry", "private_key_entry", "public_key_entry", "listen_port_entry", "mtu_entry",
+		"dns_entry", "dns_search_entry", "peer_public_key_entry", "peer_preshared_key_entry",
+		"peer_endpoint_entry", "peer_keepalive_entry",
+	};
+	static const char *const buttons[] = {
+		"private_key_show_check", "generate_button", "public_key_copy_button", "add_peer_button",
+		"kill_switch_off_radio", "kill_switch_on_radio", "kill_switch_lockdown_radio",
+		"allow_lan_check", "dns_leak_check", "peer_full_tunnel_radio", "peer_split_tunnel_radio",
+	};
+	guint i;
+
+	for (i = 0; i < G_N_ELEMENTS (entries); i++) {
+		GList *labels = gtk_widget_list_mnemonic_labels (w (f, entries[i], 0));
+
+		if (!labels)
+			g_error ("%s has no mnemonic label", entries[i]);
+		g_assert_nonnull (strchr (gtk_label_get_label (labels->data), '_'));
+		g_list_free (labels);
+	}
+	for (i = 0; i < G_N_ELEMENTS (buttons); i++) {
+		GtkWidget *b = w (f, buttons[i], 0);
+		const char *label = GTK_IS_BUTTON (b) ? gtk_button_get_label (GTK_BUTTON (b))
+		                                      : gtk_check_button_get_label (GTK_CHECK_BUTTON (b));
+
+		g_assert_nonnull (label);
+		if (!strchr (label, '_'))
+			g_error ("%s (“%s”) has no mnemonic", buttons[i], label);
+	}
+}
+
+int
+main (int argc, char **argv)
+{
+	g_autoptr (GError) error = NULL;
+	int ret;
+
+	gtk_test_init (&argc, &argv, NULL);
+	plugin = wgks_test_load_plugin (&error);
+	g_assert_no_error (error);
+
+	g_test_add ("/editor/new/defaults", Fixture, NULL, fixture_new, test_new_defaults, fixture_close);
+	g_test_add ("/editor/new/generate-and-show-key", Fixture, NULL, fixture_new, test_generate_and_show,
+	            fixture_close);
+	g_test_add ("/editor/new/fill-everything", Fixture, NULL, fixture_new, test_fill_everything, fixture_close);
+	g_test_add ("/editor/new/invalid-fields", Fixture, NULL, fixture_new, test_invalid_fields, fixture_close);
+	g_test_add ("/editor/new/remove-peer", Fixture, NULL, fixture_new, test_remove_peer, fixture_close);
+	g_test_add ("/editor/new/ask-every-time", Fixture, NULL, fixture_new, test_ask_every_time, fixture_close);
+	g_test_add ("/editor/new/labels", Fixture, NULL, fixture_new, test_labels, fixture_close);
+	g_test_add ("/editor/imported/shows-everything", Fixture, NULL, fixture_office, test_open_imported,
+	            fixture_close);
+	ret = g_test_run ();
+	g_object_unref (plugin);
+	return ret;
+}
