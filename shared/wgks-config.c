@@ -113,6 +113,18 @@ wgks_config_is_full_tunnel (const WgksConfig *config, int family)
 }
 
 gboolean
+wgks_config_is_any_full_tunnel (const WgksConfig *config)
+{
+	return wgks_config_is_full_tunnel (config, AF_INET) || wgks_config_is_full_tunnel (config, AF_INET6);
+}
+
+guint32
+wgks_config_effective_fwmark (const WgksConfig *config)
+{
+	return config->fwmark ? config->fwmark : WGKS_DEFAULT_FWMARK;
+}
+
+gboolean
 wgks_config_validate (const WgksConfig *config, gboolean need_secrets, GError **error)
 {
 	WgksKey own_public;

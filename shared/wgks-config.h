@@ -67,6 +67,15 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (WgksPeer, wgks_peer_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (WgksConfig, wgks_config_free)
 
 gboolean    wgks_config_is_full_tunnel (const WgksConfig *config, int family);
+gboolean    wgks_config_is_any_full_tunnel (const WgksConfig *config);
+/* The mark on the tunnel's own encrypted packets (wg-quick's default when unset). */
+guint32     wgks_config_effective_fwmark (const WgksConfig *config);
+
+/* Full tunnels route through their own table, selected by a policy rule for
+ * every packet without the tunnel's mark (as wg-quick does): the tunnel's
+ * packets always take the current uplink, also after roaming. */
+#define WGKS_DEFAULT_ROUTE_TABLE 51820u
+#define WGKS_DEFAULT_FWMARK      0xca6cu
 gboolean    wgks_config_validate (const WgksConfig *config, gboolean need_secrets, GError **error);
 
 /* vpn.data / vpn.secrets */

@@ -360,6 +360,8 @@ wgks_wgquick_parse (const char *data, gsize len, const char *filename, GPtrArray
 		             "%s: [Interface] has no PrivateKey", filename);
 		return NULL;
 	}
+	if (wgks_config_is_any_full_tunnel (config) && config->table == WGKS_TABLE_AUTO && !config->route_table)
+		config->route_table = WGKS_DEFAULT_ROUTE_TABLE;
 	if (!wgks_config_validate (config, TRUE, &inner)) {
 		g_set_error (error, WGKS_CONFIG_ERROR, inner->code, "%s: %s", filename, inner->message);
 		return NULL;
@@ -472,7 +474,8 @@ wgks_wgquick_write (const WgksConfig *config)
 		g_string_append_printf (out, "FwMark = 0x%x\n", config->fwmark);
 	if (config->table == WGKS_TABLE_OFF)
 		g_string_append (out, "Table = off\n");
-	else if (config->route_table)
+	else if (config->route_table
+	         && !(config->route_table == WGKS_DEFAULT_ROUTE_TABLE && wgks_config_is_any_full_tunnel (config)))
 		g_string_append_printf (out, "Table = %u\n", config->route_table);
 
 	for (i = 0; i < config->peers->len; i++) {

@@ -19,6 +19,8 @@
 #include "wgks-ip-config.h"
 #include "wgks-log.h"
 #include "wgks-resolve.h"
+#include "wgks-killswitch.h"
+#include "wgks-rtnl.h"
 #include "wgks-state.h"
 
 #define CONNECT_POLL_MS      500
@@ -50,6 +52,9 @@ struct _NMWgksService {
 	guint             lost_idle_id;
 	guint             handshake_timeout_s;
 	guint             stats_failures;
+	char             *connection_id;
+	gboolean          failed;          /* this attempt failed: keep blocking */
+	gboolean          user_disconnect; /* set only by a Disconnect we trust */
 };
 
 G_DEFINE_TYPE (NMWgksService, nm_wgks_service, NM_TYPE_VPN_SERVICE_PLUGIN)
@@ -101,6 +106,8 @@ enter_state (NMWgksService *self, WgksServiceState state, GError **error)
 		.ifname = state == WGKS_SERVICE_STATE_DISCONNECTED ? NULL : self->ifname,
 		.endpoints = self->endpoints ? (const WgksEndpoint *) self->endpoints->data : NULL,
 		.n_endpoints = self->endpoints ? self->endpoints->len : 0,
+		.connection_id = self->connection_id,
+		.user_disconnect = self->user_disconnect,
 	};
 
 	if (state == WGKS_SERVICE_STATE_DISCONNECTED)
@@ -124,6 +131,7 @@ fail (NMWgksService *self, NMVpnPluginFailure reason, const char *fmt, ...)
 	msg = g_strdup_vprintf (fmt, ap);
 	va_end (ap);
 	wgks_log_err ("%s", msg);
+	self->failed = TRUE;
 	g_object_get (self, NM_VPN_SERVICE_PLUGIN_STATE, &state, NULL);
 	/* While starting, libnm's disconnect reports CONNECT_FAILED itself;
 	 * a second signal would only repeat it. */
@@ -166,7 +174,10 @@ teardown (NMWgksService *self)
 	g_clear_pointer (&self->endpoints, g_array_unref);
 	g_clear_pointer (&self->config, wgks_config_free);
 	g_clear_pointer (&self->ifname, g_free);
+	g_clear_pointer (&self->connection_id, g_free);
 	self->stats_failures = 0;
+	self->failed = FALSE;
+	self->user_disconnect = FALSE;
 }
 
 /* ---------------------------------------------------------------------------
@@ -286,6 +297,9 @@ watch_poll (gpointer user_data)
 		watch_endpoint (self, i, stats, now_s);
 	}
 	set_watch_state (self, any_fresh ? WGKS_SERVICE_STATE_CONNECTED : WGKS_SERVICE_STATE_TUNNEL_LOST);
+	for (i = 0; i < stats->len; i++)
+		wgks_killswitch_note_handshake (g_array_index (stats, WgksPeerStats, i).last_handshake_sec);
+	wgks_killswitch_check_tamper ();
 	return G_SOURCE_CONTINUE;
 }
 
@@ -620,6 +634,7 @@ start_connect (NMWgksService *self, NMConnection *connection, GError **error)
 	if (!config)
 		return FALSE;
 	self->config = config;
+	self->connection_id = g_strdup (nm_connection_get_id (connection));
 	self->ifname = wgks_ifname_for_uuid (nm_connection_get_uuid (connection));
 	self->cancellable = g_cancellable_new ();
 	self->handshake_timeout_s = handshake_timeout_seconds ();
@@ -686,12 +701,52 @@ real_need_secrets (NMVpnServicePlugin *plugin, NMConnection *connection,
 }
 
 static gboolean
+network_manager_present (void)
+{
+	g_autoptr (GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SYSTEM, NULL, NULL);
+	g_autoptr (GVariant) reply = NULL;
+	gboolean has_owner = FALSE;
+
+	if (!bus)
+		return FALSE;
+	reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+	                                     "org.freedesktop.DBus", "NameHasOwner",
+	                                     g_variant_new ("(s)", "org.freedesktop.NetworkManager"),
+	                                     G_VARIANT_TYPE ("(b)"), G_DBUS_CALL_FLAGS_NONE, 1000, NULL, NULL);
+	if (reply)
+		g_variant_get (reply, "(b)", &has_owner);
+	return has_owner;
+}
+
+/* NetworkManager calls Disconnect for a user's "down", but also after a
+ * failure, when the tunnel interface went down and when it is itself going
+ * away. Only the first lifts the kill switch; when in doubt, keep blocking. */
+static gboolean
+disconnect_is_from_user (NMWgksService *self)
+{
+	if (self->failed) {
+		wgks_log_info ("disconnect after a failure: the kill switch stays");
+		return FALSE;
+	}
+	if (self->ifname && !wgks_rtnl_link_is_up (self->ifname)) {
+		wgks_log_info ("disconnect after %s went down: the kill switch stays", self->ifname);
+		return FALSE;
+	}
+	if (!network_manager_present ()) {
+		wgks_log_info ("NetworkManager is gone: the kill switch stays");
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static gboolean
 real_disconnect (NMVpnServicePlugin *plugin, GError **error)
 {
 	NMWgksService *self = NM_WGKS_SERVICE (plugin);
 
 	if (self->ifname)
 		wgks_log_notice ("disconnecting %s", self->ifname);
+	self->user_disconnect = disconnect_is_from_user (self);
 	teardown (self);
 	return TRUE;
 }

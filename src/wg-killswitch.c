@@ -89,7 +89,7 @@ cmd_status (void)
 	if (listing) {
 		g_print (_("firewall table:  present, state %s, %s\n"), table_state (listing),
 		         !snapshot ? _("no reference to compare with")
-		         : g_strcmp0 (snapshot, listing) == 0 ? _("intact") : _("MODIFIED by another program"));
+		         : wgks_firewall_listing_equal (snapshot, listing) ? _("intact") : _("MODIFIED by another program"));
 		g_print (_("blocked packets: %" G_GINT64_FORMAT "\n"), wgks_firewall_blocked_packets ());
 	} else {
 		g_print (_("firewall table:  absent (traffic is not blocked)\n"));

@@ -27,7 +27,7 @@ wgks_device_settings_full (WgksDeviceSettings *out, const WgksConfig *config,
 	out->set_listen_port = TRUE;
 	out->listen_port = config->listen_port;
 	out->set_fwmark = TRUE;
-	out->fwmark = config->fwmark;
+	out->fwmark = wgks_config_effective_fwmark (config);
 	out->replace_peers = TRUE;
 	out->n_peers = config->peers->len;
 	out->peers = g_new0 (WgksDevicePeer, out->n_peers);

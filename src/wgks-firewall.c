@@ -298,6 +298,24 @@ wgks_firewall_run (const char *script, gboolean dry_run, char **output, GError *
 	return ok;
 }
 
+/* Counters change with every packet: the rules are what matters. */
+char *
+wgks_firewall_normalize (const char *listing)
+{
+	g_autoptr (GRegex) re = g_regex_new ("packets [0-9]+ bytes [0-9]+", 0, 0, NULL);
+
+	return g_regex_replace_literal (re, listing, -1, 0, "packets 0 bytes 0", 0, NULL);
+}
+
+gboolean
+wgks_firewall_listing_equal (const char *a, const char *b)
+{
+	g_autofree char *na = a ? wgks_firewall_normalize (a) : NULL;
+	g_autofree char *nb = b ? wgks_firewall_normalize (b) : NULL;
+
+	return g_strcmp0 (na, nb) == 0;
+}
+
 char *
 wgks_firewall_list (GError **error)
 {

@@ -63,6 +63,10 @@ gboolean wgks_firewall_apply (const WgksFirewallSpec *spec, char **snapshot, GEr
 /* The current listing of our table, or NULL if there is none. */
 char *wgks_firewall_list (GError **error);
 
+/* Listings compared without counter values (tamper watch). */
+char    *wgks_firewall_normalize (const char *listing);
+gboolean wgks_firewall_listing_equal (const char *a, const char *b);
+
 /* Deletes our table, and nothing else; absent is fine. */
 gboolean wgks_firewall_remove (GError **error);
 

@@ -7,6 +7,9 @@
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <string.h>
 #include <time.h>
 
@@ -122,4 +125,19 @@ wgks_rtnl_link_set_up (const char *ifname, guint32 mtu, GError **error)
 	if (mtu)
 		mnl_attr_put_u32 (nlh, IFLA_MTU, mtu);
 	return wgks_nl_transact (NETLINK_ROUTE, nlh, NULL, NULL, what, error);
+}
+
+gboolean
+wgks_rtnl_link_is_up (const char *ifname)
+{
+	struct ifreq ifr = { 0 };
+	int fd = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	gboolean up;
+
+	if (fd < 0)
+		return FALSE;
+	g_strlcpy (ifr.ifr_name, ifname, sizeof ifr.ifr_name);
+	up = ioctl (fd, SIOCGIFFLAGS, &ifr) == 0 && (ifr.ifr_flags & IFF_UP);
+	close (fd);
+	return up;
 }

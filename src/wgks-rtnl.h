@@ -20,4 +20,7 @@ gboolean wgks_rtnl_link_del (const char *ifname, gboolean *existed, GError **err
 /* Sets IFF_UP and, if mtu != 0, the MTU. */
 gboolean wgks_rtnl_link_set_up (const char *ifname, guint32 mtu, GError **error);
 
+/* FALSE when the link is down or does not exist. */
+gboolean wgks_rtnl_link_is_up (const char *ifname);
+
 #endif

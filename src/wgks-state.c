@@ -3,6 +3,7 @@
 
 #include "wgks-state.h"
 
+#include "wgks-killswitch.h"
 #include "wgks-log.h"
 
 const char *
@@ -32,7 +33,5 @@ wgks_state_changed (const WgksStateChange *change, GError **error)
 		               wgks_service_state_to_string (change->old_state),
 		               wgks_service_state_to_string (change->new_state),
 		               change->ifname ? " on " : "", change->ifname ? change->ifname : "");
-	/* Hook point: the kill switch firewall applies the ruleset for
-	 * change->new_state here (wgks_firewall_apply (change, error)). */
-	return TRUE;
+	return wgks_killswitch_update (change, error);
 }

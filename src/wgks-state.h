@@ -29,6 +29,11 @@ typedef struct {
 	const char       *ifname;       /* the tunnel interface; NULL when DISCONNECTED */
 	const WgksEndpoint *endpoints;  /* resolved peer endpoints */
 	guint             n_endpoints;
+	const char       *connection_id;  /* the connection's name, for status */
+	/* Entering DISCONNECTED because the user deactivated the VPN (the only
+	 * case in which the kill switch is lifted), not because of a failure,
+	 * a vanished NetworkManager, a dead tunnel or a signal. */
+	gboolean          user_disconnect;
 } WgksStateChange;
 
 const char *wgks_service_state_to_string (WgksServiceState state);

@@ -44,6 +44,11 @@ mount -t overlay lab-etc -o "lowerdir=/etc,upperdir=$d/etc-upper,workdir=$d/etc-
 mount -t tmpfs -o mode=0755 lab-nm-conf /etc/NetworkManager
 cp -a "$d/nm/." /etc/NetworkManager/
 
+# the plugin under test, installed with DESTDIR, at its real paths (read-only)
+if [ -L "$d/usr-overlay" ]; then
+	mount -t overlay lab-usr -o "ro,lowerdir=$(readlink -f "$d/usr-overlay"):/usr" /usr
+fi
+
 # udevd gets only the network rules (no RUN+= of block/dm/usb rules here)
 mount --bind "$d/udev-rules" /lib/udev/rules.d
 

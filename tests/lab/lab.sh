@@ -394,6 +394,12 @@ lab__prepare_client_dir() {
 	if [ -n "${LAB_PLUGIN_PREFIX:-}" ]; then
 		lab__install_plugin || return 1
 	fi
+	# LAB_PLUGIN_DESTDIR: a `make install DESTDIR=...` of a --prefix=/usr
+	# build, laid over /usr inside the client's mount namespace only.
+	if [ -n "${LAB_PLUGIN_DESTDIR:-}" ]; then
+		[ -d "$LAB_PLUGIN_DESTDIR/usr" ] || { lab__log "LAB_PLUGIN_DESTDIR=$LAB_PLUGIN_DESTDIR has no usr/"; return 1; }
+		ln -sfn "$LAB_PLUGIN_DESTDIR/usr" "$d/usr-overlay"
+	fi
 	for f in 75-net-description.rules 80-net-setup-link.rules 84-nm-drivers.rules 85-nm-unmanaged.rules; do
 		[ -f "/lib/udev/rules.d/$f" ] && cp "/lib/udev/rules.d/$f" "$d/udev-rules/"
 	done

@@ -1,0 +1,327 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include "wgks-killswitch.h"
+
+#include <arpa/inet.h>
+#include <string.h>
+
+#include "wgks-firewall.h"
+#include "wgks-log.h"
+#include "wgks-rules.h"
+#include "wgks-statefile.h"
+
+/* What survives the connection's config being freed at disconnect. */
+static struct {
+	WgksKillSwitch mode;
+	char          *connection;
+	guint32        fwmark;
+	gboolean       allow_lan;
+	gboolean       dns_leak_protection;
+	GArray        *endpoints;        /* WgksFirewallEndpoint */
+	GPtrArray     *tunnel_dns;       /* char* */
+	GPtrArray     *protected;        /* WgksPrefix*, NULL = full tunnel */
+	guint32        rule_table;       /* policy rules installed for this table, 0 = none */
+	char          *ifname;
+	char          *snapshot;         /* table as last written */
+	WgksFirewallSpec spec;           /* as last applied */
+	gint64         last_handshake;
+	const char    *state;
+} ks;
+
+static void
+forget_connection (void)
+{
+	g_clear_pointer (&ks.connection, g_free);
+	g_clear_pointer (&ks.endpoints, g_array_unref);
+	g_clear_pointer (&ks.tunnel_dns, g_ptr_array_unref);
+	g_clear_pointer (&ks.protected, g_ptr_array_unref);
+	g_clear_pointer (&ks.ifname, g_free);
+	ks.last_handshake = 0;
+}
+
+static void
+remember_config (const WgksConfig *config, const char *ifname)
+{
+	guint i, j;
+
+	forget_connection ();
+	ks.mode = config->kill_switch;
+	ks.fwmark = wgks_config_effective_fwmark (config);
+	ks.allow_lan = config->allow_lan;
+	ks.dns_leak_protection = config->dns_leak_protection;
+	ks.ifname = g_strdup (ifname);
+	ks.tunnel_dns = g_ptr_array_new_with_free_func (g_free);
+	for (i = 0; i < config->dns_servers->len; i++)
+		g_ptr_array_add (ks.tunnel_dns, g_strdup (config->dns_servers->pdata[i]));
+	if (!wgks_config_is_any_full_tunnel (config)) {
+		ks.protected = g_ptr_array_new_with_free_func (g_free);
+		for (i = 0; i < config->peers->len; i++) {
+			const WgksPeer *peer = config->peers->pdata[i];
+
+			for (j = 0; j < peer->allowed_ips->len; j++)
+				g_ptr_array_add (ks.protected, wgks_prefix_dup (peer->allowed_ips->pdata[j]));
+		}
+	}
+}
+
+static void
+remember_endpoints (const WgksStateChange *change)
+{
+	guint i;
+
+	if (!ks.endpoints)
+		ks.endpoints = g_array_new (FALSE, TRUE, sizeof (WgksFirewallEndpoint));
+	g_array_set_size (ks.endpoints, 0);
+	for (i = 0; i < change->n_endpoints; i++) {
+		const WgksSockaddr *sa = &change->endpoints[i].address;
+		WgksFirewallEndpoint ep = { .family = sa->sa.sa_family };
+
+		if (ep.family == AF_INET) {
+			memcpy (ep.addr, &sa->in4.sin_addr, 4);
+			ep.port = ntohs (sa->in4.sin_port);
+		} else {
+			memcpy (ep.addr, &sa->in6.sin6_addr, 16);
+			ep.port = ntohs (sa->in6.sin6_port);
+		}
+		g_array_append_val (ks.endpoints, ep);
+	}
+}
+
+/* The system resolvers, allowed only while endpoint names are resolved. */
+static GPtrArray *
+system_resolvers (void)
+{
+	GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
+	g_autofree char *text = NULL;
+	g_auto (GStrv) lines = NULL;
+	guint i;
+
+	if (!g_file_get_contents ("/etc/resolv.conf", &text, NULL, NULL))
+		return out;
+	lines = g_strsplit (text, "\n", -1);
+	for (i = 0; lines[i]; i++) {
+		g_auto (GStrv) f = g_strsplit_set (g_strstrip (lines[i]), " \t%", -1);
+		guint8 addr[16];
+		int family;
+
+		if (g_strv_length (f) >= 2 && strcmp (f[0], "nameserver") == 0 && wgks_ip_parse (f[1], &family, addr))
+			g_ptr_array_add (out, g_strdup (f[1]));
+	}
+	return out;
+}
+
+static void
+save_status (const char *state)
+{
+	g_autoptr (GError) error = NULL;
+	g_autoptr (GString) eps = g_string_new (NULL);
+	WgksStatus status = {
+		.connection = ks.connection,
+		.state = (char *) state,
+		.ifname = ks.ifname,
+		.last_handshake = ks.last_handshake,
+		.kill_switch = (char *) wgks_kill_switch_to_string (ks.mode),
+	};
+	guint i;
+
+	for (i = 0; ks.endpoints && i < ks.endpoints->len; i++) {
+		const WgksFirewallEndpoint *ep = &g_array_index (ks.endpoints, WgksFirewallEndpoint, i);
+		char buf[INET6_ADDRSTRLEN];
+		g_autofree char *s = NULL;
+
+		inet_ntop (ep->family, ep->addr, buf, sizeof buf);
+		s = wgks_endpoint_to_string (buf, ep->port);
+		g_string_append_printf (eps, "%s%s", i ? " " : "", s);
+	}
+	status.endpoints = eps->str;
+	ks.state = state;
+	if (!wgks_status_save (&status, &error))
+		wgks_log_warn ("cannot write the status file: %s", error->message);
+}
+
+static gboolean
+install (WgksFirewallState state, GPtrArray *resolvers, GError **error)
+{
+	g_autofree char *path = wgks_snapshot_path ();
+	g_autoptr (GError) local = NULL;
+
+	ks.spec = (WgksFirewallSpec) {
+		.state = state,
+		.tunnel_ifname = ks.ifname,
+		.fwmark = ks.fwmark,
+		.endpoints = ks.endpoints,
+		.tunnel_dns = ks.tunnel_dns,
+		.resolvers = resolvers,
+		.protected_prefixes = ks.protected,
+		.allow_lan = ks.allow_lan,
+		.dns_leak_protection = ks.dns_leak_protection,
+	};
+	g_clear_pointer (&ks.snapshot, g_free);
+	if (!wgks_firewall_apply (&ks.spec, &ks.snapshot, error)) {
+		/* Fail closed: whatever went wrong, try the plain blocking table. */
+		WgksFirewallSpec block = ks.spec;
+
+		block.state = WGKS_FIREWALL_BLOCKED;
+		block.resolvers = NULL;
+		if (!wgks_firewall_apply (&block, &ks.snapshot, &local))
+			wgks_log_err ("kill switch: even the blocking table failed: %s", local->message);
+		return FALSE;
+	}
+	ks.spec.resolvers = NULL;  /* borrowed, gone after this call */
+	if (state != WGKS_FIREWALL_OFF && !wgks_statefile_write (path, ks.snapshot, &local))
+		wgks_log_warn ("cannot record the table for the tamper check: %s", local->message);
+	wgks_log_info ("kill switch: %s", wgks_firewall_state_to_string (state));
+	return TRUE;
+}
+
+static void
+update_rules (const WgksConfig *config, gboolean add)
+{
+	g_autoptr (GError) error = NULL;
+	static const int families[] = { AF_INET, AF_INET6 };
+	guint i;
+
+	if (add && ks.rule_table == 0 && config && config->route_table && config->table == WGKS_TABLE_AUTO
+	    && wgks_config_is_any_full_tunnel (config)) {
+		for (i = 0; i < G_N_ELEMENTS (families); i++)
+			if (!wgks_rules_add (families[i], ks.fwmark, config->route_table, &error)) {
+				wgks_log_warn ("cannot add the tunnel's routing rules: %s", error->message);
+				g_clear_error (&error);
+			}
+		ks.rule_table = config->route_table;
+	} else if (!add && ks.rule_table) {
+		for (i = 0; i < G_N_ELEMENTS (families); i++)
+			if (!wgks_rules_remove (families[i], ks.fwmark, ks.rule_table, &error)) {
+				wgks_log_warn ("cannot remove the tunnel's routing rules: %s", error->message);
+				g_clear_error (&error);
+			}
+		ks.rule_table = 0;
+	}
+}
+
+static void
+save_lockdown (gboolean enabled)
+{
+	g_autoptr (GError) error = NULL;
+	WgksLockdown l = {
+		.enabled = enabled,
+		.connection = ks.connection,
+		.fwmark = ks.fwmark,
+		.endpoints = ks.endpoints,
+		.allow_lan = ks.allow_lan,
+	};
+
+	if (!wgks_lockdown_save (&l, &error))
+		wgks_log_err ("cannot save the lockdown state: %s", error->message);
+}
+
+static gboolean
+disconnected (const WgksStateChange *change, GError **error)
+{
+	g_autoptr (WgksLockdown) lockdown = NULL;
+	WgksFirewallSpec spec;
+	gboolean exists = FALSE;
+	gboolean ok = TRUE;
+
+	update_rules (NULL, FALSE);
+	if (ks.mode == WGKS_KILL_SWITCH_OFF) {
+		wgks_status_clear ();
+		forget_connection ();
+		return TRUE;
+	}
+	if (!change->user_disconnect) {
+		/* Failure, a lost NetworkManager, a signal: when in doubt, block. */
+		ok = install (WGKS_FIREWALL_BLOCKED, NULL, error);
+		save_status ("blocked");
+		return ok;
+	}
+	lockdown = wgks_lockdown_load (&exists, NULL);
+	if (ks.mode == WGKS_KILL_SWITCH_LOCKDOWN || !lockdown || lockdown->enabled) {
+		wgks_lockdown_to_spec (lockdown && lockdown->endpoints->len ? lockdown : NULL, &spec);
+		if (!lockdown || !lockdown->endpoints->len) {
+			spec.endpoints = ks.endpoints;
+			spec.fwmark = ks.fwmark;
+		}
+		g_clear_pointer (&ks.snapshot, g_free);
+		ok = wgks_firewall_apply (&spec, &ks.snapshot, error);
+		wgks_log_info ("kill switch: lockdown keeps blocking after disconnect");
+		save_status ("blocked");
+		return ok;
+	}
+	ok = install (WGKS_FIREWALL_OFF, NULL, error);
+	wgks_status_clear ();
+	forget_connection ();
+	return ok;
+}
+
+gboolean
+wgks_killswitch_update (const WgksStateChange *change, GError **error)
+{
+	g_autoptr (GPtrArray) resolvers = NULL;
+
+	if (change->new_state == WGKS_SERVICE_STATE_DISCONNECTED)
+		return change->old_state == WGKS_SERVICE_STATE_DISCONNECTED ? TRUE : disconnected (change, error);
+
+	if (change->old_state == WGKS_SERVICE_STATE_DISCONNECTED) {
+		remember_config (change->config, change->ifname);
+		ks.connection = g_strdup (change->connection_id);
+	}
+	remember_endpoints (change);
+	if (ks.mode == WGKS_KILL_SWITCH_OFF) {
+		update_rules (change->config, TRUE);
+		save_status (wgks_service_state_to_string (change->new_state));
+		return TRUE;
+	}
+	switch (change->new_state) {
+	case WGKS_SERVICE_STATE_CONNECTING:
+		/* Names of endpoints are resolved before any endpoint is known. */
+		if (change->n_endpoints == 0)
+			resolvers = system_resolvers ();
+		if (!install (WGKS_FIREWALL_CONNECTING, resolvers, error))
+			return FALSE;
+		break;
+	case WGKS_SERVICE_STATE_CONNECTED:
+	case WGKS_SERVICE_STATE_TUNNEL_LOST:
+		/* A stale tunnel still only carries encrypted traffic: keep it open. */
+		if (!install (WGKS_FIREWALL_CONNECTED, NULL, error))
+			return FALSE;
+		if (ks.mode == WGKS_KILL_SWITCH_LOCKDOWN)
+			save_lockdown (TRUE);
+		break;
+	case WGKS_SERVICE_STATE_DISCONNECTED:
+	default:
+		break;
+	}
+	update_rules (change->config, TRUE);
+	save_status (wgks_service_state_to_string (change->new_state));
+	return TRUE;
+}
+
+gboolean
+wgks_killswitch_check_tamper (void)
+{
+	g_autoptr (GError) error = NULL;
+	g_autofree char *listing = NULL;
+
+	if (!ks.snapshot || ks.spec.state == WGKS_FIREWALL_OFF)
+		return FALSE;
+	listing = wgks_firewall_list (&error);
+	if (listing && wgks_firewall_listing_equal (listing, ks.snapshot))
+		return FALSE;
+	wgks_log_warn ("kill switch: table %s was %s by another program; restoring it", WGKS_FIREWALL_TABLE,
+	               listing ? "changed" : "deleted");
+	if (!install (ks.spec.state, NULL, &error))
+		wgks_log_err ("kill switch: cannot restore the table: %s", error->message);
+	return TRUE;
+}
+
+void
+wgks_killswitch_note_handshake (gint64 unix_time)
+{
+	if (unix_time <= ks.last_handshake + 60)
+		return;
+	ks.last_handshake = unix_time;
+	if (ks.state)
+		save_status (ks.state);
+}

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* What the kill switch does on each state of the service: which nftables
+ * state to install, when to lift it, lockdown, and the tamper watch. One
+ * service process serves one connection, so this keeps its state here. */
+#ifndef WGKS_KILLSWITCH_H
+#define WGKS_KILLSWITCH_H
+
+#include "wgks-state.h"
+
+gboolean wgks_killswitch_update (const WgksStateChange *change, GError **error);
+
+/* Reinstalls the table if another program changed or deleted it; returns
+ * TRUE when it had to. */
+gboolean wgks_killswitch_check_tamper (void);
+
+/* The handshake watch saw a handshake at this time (for `wg-killswitch status`). */
+void     wgks_killswitch_note_handshake (gint64 unix_time);
+
+#endif
