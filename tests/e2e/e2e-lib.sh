@@ -127,6 +127,26 @@ e2e_vpn_state() { # NAME -> GENERAL.STATE of the active connection, or nothing
 	lab_client nmcli -g GENERAL.STATE connection show id "$1" 2>/dev/null || true
 }
 
+# The VPN service NetworkManager started: found as a child of the lab's
+# NetworkManager by PID, never by name.
+e2e_children() { # PPID -> PIDs
+	local stat
+	for stat in /proc/[0-9]*/stat; do
+		awk -v p="$1" '{ sub(/^.*\) /, ""); if ($2 == p) { split(FILENAME, f, "/"); print f[3] } }' "$stat" 2>/dev/null
+	done
+}
+
+e2e_service_pid() {
+	local pid
+	for pid in $(e2e_children "$(lab_pid client-nm)"); do
+		[ "$(readlink "/proc/$pid/exe" 2>/dev/null)" = /usr/libexec/nm-wireguard-killswitch-service ] ||
+			grep -qa nm-wireguard-killswitch-service "/proc/$pid/cmdline" 2>/dev/null || continue
+		echo "$pid"
+		return 0
+	done
+	return 1
+}
+
 e2e_finish() {
 	echo "1..$e2e_n"
 	if [ "$e2e_failed" != 0 ]; then

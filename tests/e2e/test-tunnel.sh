@@ -79,6 +79,16 @@ for _ in $(seq 1 20); do
 done
 is "and back to ISP A" "$reply" "$LAB_TUN_CLIENT4"
 
+# --- a crashed service leaves its interface; the next connect cleans up -------------
+svc=$(e2e_service_pid)
+ok "the service runs as a child of NetworkManager" test -n "$svc"
+kill -9 "$svc"
+ok "NetworkManager notices the dead service" lab_wait_for 15 bash -c "[ \"\$(lab_client nmcli -g GENERAL.STATE connection show wglab 2>/dev/null)\" != activated ]"
+ok "the crash left the tunnel interface behind" lab_client ip link show "$ifname"
+ok "reconnect after the crash" e2e_up wglab
+is "exactly one tunnel interface" "$(lab_client ip -o link show | grep -c ': wgks')" "1"
+is "traffic flows through the new tunnel" "$(e2e_curl "http://$LAB_WEB4/")" "$LAB_TUN_CLIENT4"
+
 # --- disconnect ------------------------------------------------------------------
 ok "nmcli connection down wglab" e2e_down wglab
 is "the plain uplink is back" "$(e2e_curl "http://$LAB_WEB4/")" "$LAB_ISPA_CLIENT4"
