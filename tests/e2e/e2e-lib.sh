@@ -72,7 +72,7 @@ e2e_lab_up() {
 	trap 'exit 143' INT TERM
 	# tests run in parallel: one `make install` at a time in the build tree
 	flock "$WGKS_TOP_BUILDDIR/.e2e-install.lock" \
-		make -s -C "$WGKS_TOP_BUILDDIR" install DESTDIR="$E2E_DESTDIR" >"$E2E_DESTDIR.install.log" 2>&1 || {
+		env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$WGKS_TOP_BUILDDIR" install DESTDIR="$E2E_DESTDIR" >"$E2E_DESTDIR.install.log" 2>&1 || {
 		cat "$E2E_DESTDIR.install.log" >&2
 		rm -f "$E2E_DESTDIR.install.log"
 		return 1
@@ -127,20 +127,15 @@ e2e_vpn_state() { # NAME -> GENERAL.STATE of the active connection, or nothing
 	lab_client nmcli -g GENERAL.STATE connection show id "$1" 2>/dev/null || true
 }
 
-# The VPN service NetworkManager started: found as a child of the lab's
-# NetworkManager by PID, never by name.
-e2e_children() { # PPID -> PIDs
-	local stat
-	for stat in /proc/[0-9]*/stat; do
-		awk -v p="$1" '{ sub(/^.*\) /, ""); if ($2 == p) { split(FILENAME, f, "/"); print f[3] } }' "$stat" 2>/dev/null
-	done
-}
-
+# The VPN service NetworkManager started, found by what it is (its program)
+# among the processes inside the lab client's network namespace only: no
+# process outside the lab can match.
 e2e_service_pid() {
-	local pid
-	for pid in $(e2e_children "$(lab_pid client-nm)"); do
-		[ "$(readlink "/proc/$pid/exe" 2>/dev/null)" = /usr/libexec/nm-wireguard-killswitch-service ] ||
-			grep -qa nm-wireguard-killswitch-service "/proc/$pid/cmdline" 2>/dev/null || continue
+	local netns pid
+	netns=$(readlink "/proc/$LAB_CLIENT_PID/ns/net")
+	for pid in $(ls /proc | grep -E '^[0-9]+$'); do
+		[ "$(readlink "/proc/$pid/ns/net" 2>/dev/null)" = "$netns" ] || continue
+		[ "$(readlink "/proc/$pid/exe" 2>/dev/null)" = /usr/libexec/nm-wireguard-killswitch-service ] || continue
 		echo "$pid"
 		return 0
 	done

@@ -552,6 +552,22 @@ lab_roam_to() {
 	lab_uplink_down "$from" && lab_nm_wait_down "$olddev" && lab_uplink_up "$to" && lab_nm_wait "$dev"
 }
 
+# lab_nm_stop: stop the client's NetworkManager (TERM to its recorded PID,
+# KILL after 5 s), as a shutdown or crash of NetworkManager would; whatever it
+# spawned (a VPN service) keeps running. lab_nm_start starts a new one (same
+# name, log appended); lab_nm_restart = both, then waits for eth0.
+lab_nm_stop() {
+	local pid
+	pid=$(lab_pid client-nm) || return 1
+	lab__stop_pid "$pid" "$(awk -v p="$pid" '$2 == p {s = $3} END {print s}' "$LAB_DIR/pids.list")"
+}
+lab_nm_start() {
+	lab__spawn_client client-nm NetworkManager --debug
+}
+lab_nm_restart() {
+	lab_nm_stop && lab_nm_start && lab_nm_wait "${1:-eth0}"
+}
+
 # lab_isp_dnsmasq_restart ispa|ispb [EXTRA DNSMASQ OPTIONS...]
 lab_isp_dnsmasq_restart() {
 	local isp=$1 pid
