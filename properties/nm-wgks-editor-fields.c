@@ -138,8 +138,8 @@ wgks_field_parse_number (const char *label, const char *text, guint64 min, guint
 		return TRUE;
 	if (wgks_uint_parse (stripped, min, max, out))
 		return TRUE;
-	why = g_strdup_printf (_("must be a number from %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT),
-	                       min, max);
+	why = g_strdup_printf (_("must be a number from %llu to %llu"),
+	                       (unsigned long long) min, (unsigned long long) max);
 	return field_error (error, WGKS_CONFIG_ERROR_INVALID, label, stripped, why);
 }
 

@@ -573,6 +573,11 @@ update_connection (NMVpnEditor *editor, NMConnection *connection, GError **error
 	wgks_config_to_setting (config, s_vpn);
 	set_secret_flags (self, config, s_vpn);
 	nm_connection_add_setting (connection, NM_SETTING (s_vpn));
+	/* The editor does not show the table key; the one kept from the
+	 * connection decides whether the tunnel routes at all. */
+	if (g_strcmp0 (nm_setting_vpn_get_data_item (s_vpn, NM_WGKS_KEY_TABLE), "off") == 0)
+		config->table = WGKS_TABLE_OFF;
+	wgks_config_apply_ip_settings (config, connection);
 	return TRUE;
 }
 

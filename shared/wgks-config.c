@@ -3,6 +3,7 @@
 
 #include "wgks-config.h"
 
+#include <glib/gi18n-lib.h>
 #include <arpa/inet.h>
 #include <string.h>
 
@@ -132,22 +133,22 @@ wgks_config_validate (const WgksConfig *config, gboolean need_secrets, GError **
 
 	if (need_secrets && !config->has_private_key) {
 		g_set_error (error, WGKS_CONFIG_ERROR, WGKS_CONFIG_ERROR_MISSING_SECRET,
-		             "the private key (secret \"%s\") is missing", NM_WGKS_SECRET_PRIVATE_KEY);
+		             _("the private key (secret \"%s\") is missing"), NM_WGKS_SECRET_PRIVATE_KEY);
 		return FALSE;
 	}
 	if (config->addresses->len == 0) {
 		g_set_error (error, WGKS_CONFIG_ERROR, WGKS_CONFIG_ERROR_MISSING,
-		             "no tunnel address: set \"%s\" (wg-quick: Address)", NM_WGKS_KEY_ADDRESS);
+		             _("no tunnel address: set \"%s\" (wg-quick: Address)"), NM_WGKS_KEY_ADDRESS);
 		return FALSE;
 	}
 	if (config->peers->len == 0) {
 		g_set_error (error, WGKS_CONFIG_ERROR, WGKS_CONFIG_ERROR_MISSING,
-		             "no peer: a tunnel needs at least one [Peer] with a PublicKey");
+		             _("no peer: a tunnel needs at least one [Peer] with a PublicKey"));
 		return FALSE;
 	}
 	if (config->peers->len > NM_WGKS_MAX_PEERS) {
 		g_set_error (error, WGKS_CONFIG_ERROR, WGKS_CONFIG_ERROR_INVALID,
-		             "too many peers: %u (at most %d)", config->peers->len, NM_WGKS_MAX_PEERS);
+		             _("too many peers: %u (at most %d)"), config->peers->len, NM_WGKS_MAX_PEERS);
 		return FALSE;
 	}
 	if (config->has_private_key)
@@ -157,7 +158,7 @@ wgks_config_validate (const WgksConfig *config, gboolean need_secrets, GError **
 
 		if (config->has_private_key && wgks_key_equal (&peer->public_key, &own_public)) {
 			g_set_error (error, WGKS_CONFIG_ERROR, WGKS_CONFIG_ERROR_INVALID,
-			             "peer %u has this interface's own public key", i);
+			             _("peer %u has this interface's own public key"), i);
 			return FALSE;
 		}
 		for (j = 0; j < i; j++) {
@@ -165,7 +166,7 @@ wgks_config_validate (const WgksConfig *config, gboolean need_secrets, GError **
 
 			if (wgks_key_equal (&peer->public_key, &other->public_key)) {
 				g_set_error (error, WGKS_CONFIG_ERROR, WGKS_CONFIG_ERROR_INVALID,
-				             "peers %u and %u have the same public key", j, i);
+				             _("peers %u and %u have the same public key"), j, i);
 				return FALSE;
 			}
 		}
@@ -236,7 +237,7 @@ set_invalid (GError **error, const char *key, const char *value, const char *why
 	g_autofree char *v = printable (value);
 
 	g_set_error (error, WGKS_CONFIG_ERROR, WGKS_CONFIG_ERROR_INVALID,
-	             "invalid value \"%s\" for key \"%s\": %s", v, key, why);
+	             _("invalid value \"%s\" for key \"%s\": %s"), v, key, why);
 	return FALSE;
 }
 
@@ -268,15 +269,15 @@ add_dns_item (WgksConfig *config, const char *item, gboolean allow_server, gbool
 
 	if (wgks_ip_parse (item, &family, addr)) {
 		if (!allow_server)
-			return set_invalid (error, key, item, "a DNS domain, not an address");
+			return set_invalid (error, key, item, _("a DNS domain, not an address"));
 		inet_ntop (family, addr, buf, sizeof buf);
 		g_ptr_array_add (config->dns_servers, g_strdup (buf));
 		return TRUE;
 	}
 	if (!allow_domain)
-		return set_invalid (error, key, item, "not an IPv4 or IPv6 address");
+		return set_invalid (error, key, item, _("not an IPv4 or IPv6 address"));
 	if (strcmp (name, ".") != 0 && !wgks_hostname_is_valid (name))
-		return set_invalid (error, key, item, "not an IP address or DNS domain");
+		return set_invalid (error, key, item, _("not an IP address or DNS domain"));
 	g_ptr_array_add (config->dns_domains, g_strdup (item));
 	return TRUE;
 }
@@ -305,7 +306,7 @@ parse_bool (const char *key, const char *value, gboolean *out, GError **error)
 	else if (strcmp (value, "no") == 0)
 		*out = FALSE;
 	else
-		return set_invalid (error, key, value, "must be \"yes\" or \"no\"");
+		return set_invalid (error, key, value, _("must be \"yes\" or \"no\""));
 	return TRUE;
 }
 
@@ -316,10 +317,10 @@ parse_key (const char *key, const char *value, gboolean secret, WgksKey *out, GE
 		return TRUE;
 	if (secret) {
 		g_set_error (error, WGKS_CONFIG_ERROR, WGKS_CONFIG_ERROR_INVALID,
-		             "invalid %s: not 32 bytes of base64", key);
+		             _("invalid %s: not 32 bytes of base64"), key);
 		return FALSE;
 	}
-	return set_invalid (error, key, value, "not a WireGuard key (32 bytes of base64)");
+	return set_invalid (error, key, value, _("not a WireGuard key (32 bytes of base64)"));
 }
 
 /* Accepts the fixed keys, peer.N.* and NetworkManager's "<secret>-flags". */
@@ -355,7 +356,7 @@ check_data_key (const char *key, guint *peer_index, GError **error)
 	}
 	shown = printable (key);
 	g_set_error (error, WGKS_CONFIG_ERROR, WGKS_CONFIG_ERROR_UNKNOWN_KEY,
-	             "unknown key \"%s\" in vpn.data", shown);
+	             _("unknown key \"%s\" in vpn.data"), shown);
 	return FALSE;
 }
 
@@ -386,7 +387,7 @@ read_peer (NMSettingVpn *s_vpn, guint index, WgksSettingFlags flags, WgksPeer *p
 	v = nm_setting_vpn_get_data_item (s_vpn, k_pub);
 	if (!v) {
 		g_set_error (error, WGKS_CONFIG_ERROR, WGKS_CONFIG_ERROR_MISSING,
-		             "peer %u has no public key (key \"%s\")", index, k_pub);
+		             _("peer %u has no public key (key \"%s\")"), index, k_pub);
 		return FALSE;
 	}
 	if (!parse_key (k_pub, v, FALSE, &peer->public_key, error))
@@ -404,7 +405,7 @@ read_peer (NMSettingVpn *s_vpn, guint index, WgksSettingFlags flags, WgksPeer *p
 		return FALSE;
 	v = nm_setting_vpn_get_data_item (s_vpn, k_ka);
 	if (v && !wgks_port_parse (v, TRUE, &peer->persistent_keepalive))
-		return set_invalid (error, k_ka, v, "must be a number of seconds from 0 to 65535");
+		return set_invalid (error, k_ka, v, _("must be a number of seconds from 0 to 65535"));
 
 	if (flags & WGKS_SETTING_WITH_SECRETS) {
 		v = nm_setting_vpn_get_secret (s_vpn, k_psk);
@@ -414,7 +415,7 @@ read_peer (NMSettingVpn *s_vpn, guint index, WgksSettingFlags flags, WgksPeer *p
 			peer->has_preshared_key = TRUE;
 		} else if (peer_has_psk_flag (s_vpn, index)) {
 			g_set_error (error, WGKS_CONFIG_ERROR, WGKS_CONFIG_ERROR_MISSING_SECRET,
-			             "the preshared key of peer %u (secret \"%s\") is missing", index, k_psk);
+			             _("the preshared key of peer %u (secret \"%s\") is missing"), index, k_psk);
 			return FALSE;
 		}
 	}
@@ -457,17 +458,17 @@ read_interface (NMSettingVpn *s_vpn, WgksConfig *config, GError **error)
 	v = nm_setting_vpn_get_data_item (s_vpn, NM_WGKS_KEY_MTU);
 	if (v) {
 		if (!wgks_uint_parse (v, 576, 65535, &n))
-			return set_invalid (error, NM_WGKS_KEY_MTU, v, "must be a number from 576 to 65535");
+			return set_invalid (error, NM_WGKS_KEY_MTU, v, _("must be a number from 576 to 65535"));
 		config->mtu = (guint32) n;
 	}
 	v = nm_setting_vpn_get_data_item (s_vpn, NM_WGKS_KEY_LISTEN_PORT);
 	if (v && !wgks_port_parse (v, TRUE, &config->listen_port))
-		return set_invalid (error, NM_WGKS_KEY_LISTEN_PORT, v, "must be a number from 0 to 65535");
+		return set_invalid (error, NM_WGKS_KEY_LISTEN_PORT, v, _("must be a number from 0 to 65535"));
 	v = nm_setting_vpn_get_data_item (s_vpn, NM_WGKS_KEY_FWMARK);
 	if (v) {
 		if (!g_ascii_string_to_unsigned (v, g_str_has_prefix (v, "0x") ? 16 : 10, 0, G_MAXUINT32, &n, NULL)
 		    && !(g_str_has_prefix (v, "0x") && g_ascii_string_to_unsigned (v + 2, 16, 0, G_MAXUINT32, &n, NULL)))
-			return set_invalid (error, NM_WGKS_KEY_FWMARK, v, "must be a 32-bit number (decimal or 0x hex)");
+			return set_invalid (error, NM_WGKS_KEY_FWMARK, v, _("must be a 32-bit number (decimal or 0x hex)"));
 		config->fwmark = (guint32) n;
 	}
 	v = nm_setting_vpn_get_data_item (s_vpn, NM_WGKS_KEY_TABLE);
@@ -477,11 +478,11 @@ read_interface (NMSettingVpn *s_vpn, WgksConfig *config, GError **error)
 		else if (strcmp (v, "off") == 0)
 			config->table = WGKS_TABLE_OFF;
 		else
-			return set_invalid (error, NM_WGKS_KEY_TABLE, v, "must be \"auto\" or \"off\"");
+			return set_invalid (error, NM_WGKS_KEY_TABLE, v, _("must be \"auto\" or \"off\""));
 	}
 	v = nm_setting_vpn_get_data_item (s_vpn, NM_WGKS_KEY_KILL_SWITCH);
 	if (v && !wgks_kill_switch_from_string (v, &config->kill_switch))
-		return set_invalid (error, NM_WGKS_KEY_KILL_SWITCH, v, "must be \"off\", \"on\" or \"lockdown\"");
+		return set_invalid (error, NM_WGKS_KEY_KILL_SWITCH, v, _("must be \"off\", \"on\" or \"lockdown\""));
 	if (!parse_bool (NM_WGKS_KEY_ALLOW_LAN,
 	                 nm_setting_vpn_get_data_item (s_vpn, NM_WGKS_KEY_ALLOW_LAN), &config->allow_lan, error))
 		return FALSE;
@@ -515,7 +516,7 @@ check_secret_keys (NMSettingVpn *s_vpn, guint n_peers, GError **error)
 		}
 		shown = printable (keys[i]);
 		g_set_error (error, WGKS_CONFIG_ERROR, WGKS_CONFIG_ERROR_UNKNOWN_KEY,
-		             "unknown secret \"%s\" in vpn.secrets", shown);
+		             _("unknown secret \"%s\" in vpn.secrets"), shown);
 		return FALSE;
 	}
 	return TRUE;
@@ -676,23 +677,69 @@ wgks_config_to_setting (const WgksConfig *config, NMSettingVpn *s_vpn)
  * Whole connections
  * ------------------------------------------------------------------------- */
 
-static void
-setup_ip_setting (NMSettingIPConfig *s_ip, const WgksConfig *config, int family)
+static NMSettingIPConfig *
+get_ip_setting (NMConnection *connection, int family)
 {
-	gboolean full = wgks_config_is_full_tunnel (config, family);
+	return family == AF_INET ? nm_connection_get_setting_ip4_config (connection)
+	                         : nm_connection_get_setting_ip6_config (connection);
+}
+
+static NMSettingIPConfig *
+ensure_ip_setting (NMConnection *connection, int family)
+{
+	NMSettingIPConfig *s_ip = get_ip_setting (connection, family);
+
+	if (s_ip)
+		return s_ip;
+	s_ip = NM_SETTING_IP_CONFIG (family == AF_INET ? nm_setting_ip4_config_new () : nm_setting_ip6_config_new ());
+	g_object_set (s_ip, NM_SETTING_IP_CONFIG_METHOD,
+	              family == AF_INET ? NM_SETTING_IP4_CONFIG_METHOD_AUTO : NM_SETTING_IP6_CONFIG_METHOD_AUTO,
+	              NULL);
+	nm_connection_add_setting (connection, NM_SETTING (s_ip));
+	return s_ip;
+}
+
+static void
+apply_ip_setting (NMSettingIPConfig *s_ip, const WgksConfig *config, int family, guint32 table)
+{
+	/* As the service decides (wgks-ip-config.c): with Table = off nothing is routed. */
+	gboolean routes_default = config->table != WGKS_TABLE_OFF && wgks_config_is_full_tunnel (config, family);
+	int priority = nm_setting_ip_config_get_dns_priority (s_ip);
 
 	g_object_set (s_ip,
-	              NM_SETTING_IP_CONFIG_METHOD,
-	              family == AF_INET ? NM_SETTING_IP4_CONFIG_METHOD_AUTO : NM_SETTING_IP6_CONFIG_METHOD_AUTO,
-	              NM_SETTING_IP_CONFIG_NEVER_DEFAULT, !full,
+	              NM_SETTING_IP_CONFIG_NEVER_DEFAULT, !routes_default,
+	              NM_SETTING_IP_CONFIG_ROUTE_TABLE, table,
 	              NULL);
-	if (config->route_table)
-		g_object_set (s_ip, NM_SETTING_IP_CONFIG_ROUTE_TABLE, config->route_table, NULL);
-	/* A full tunnel owns DNS: its servers win over the uplink's for every name. */
-	if (full && config->dns_leak_protection) {
-		g_object_set (s_ip, NM_SETTING_IP_CONFIG_DNS_PRIORITY, WGKS_DNS_PRIORITY_FULL_TUNNEL, NULL);
+	if (routes_default && config->dns_leak_protection) {
+		/* A full tunnel owns DNS: its servers win over the uplink's for every
+		 * name. A negative priority the user chose is already exclusive. */
+		if (priority >= 0)
+			g_object_set (s_ip, NM_SETTING_IP_CONFIG_DNS_PRIORITY, WGKS_DNS_PRIORITY_FULL_TUNNEL, NULL);
 		nm_setting_ip_config_add_dns_search (s_ip, "~.");
+	} else {
+		/* Undo only what the lines above set; other user choices stay. */
+		if (priority == WGKS_DNS_PRIORITY_FULL_TUNNEL)
+			g_object_set (s_ip, NM_SETTING_IP_CONFIG_DNS_PRIORITY, 0, NULL);
+		nm_setting_ip_config_remove_dns_search_by_value (s_ip, "~.");
 	}
+}
+
+void
+wgks_config_apply_ip_settings (const WgksConfig *config, NMConnection *connection)
+{
+	NMSettingIPConfig *s_ip4 = get_ip_setting (connection, AF_INET);
+	NMSettingIPConfig *s_ip6 = get_ip_setting (connection, AF_INET6);
+	guint32 table = config->route_table;
+
+	/* A table the user set (wg-quick "Table = N", or the IPv4 settings) wins. */
+	if (!table && s_ip4)
+		table = nm_setting_ip_config_get_route_table (s_ip4);
+	if (!table && s_ip6)
+		table = nm_setting_ip_config_get_route_table (s_ip6);
+	if (!table && config->table == WGKS_TABLE_AUTO && wgks_config_is_any_full_tunnel (config))
+		table = WGKS_DEFAULT_ROUTE_TABLE;
+	apply_ip_setting (ensure_ip_setting (connection, AF_INET), config, AF_INET, table);
+	apply_ip_setting (ensure_ip_setting (connection, AF_INET6), config, AF_INET6, table);
 }
 
 NMConnection *
@@ -701,7 +748,6 @@ wgks_config_to_connection (const WgksConfig *config, const char *id, GError **er
 	NMConnection *connection;
 	NMSettingConnection *s_con;
 	NMSettingVpn *s_vpn;
-	NMSetting *s_ip4, *s_ip6;
 	g_autofree char *uuid = nm_utils_uuid_generate ();
 
 	if (!wgks_config_validate (config, FALSE, error))
@@ -724,12 +770,7 @@ wgks_config_to_connection (const WgksConfig *config, const char *id, GError **er
 	wgks_config_to_setting (config, s_vpn);
 	nm_connection_add_setting (connection, NM_SETTING (s_vpn));
 
-	s_ip4 = nm_setting_ip4_config_new ();
-	setup_ip_setting (NM_SETTING_IP_CONFIG (s_ip4), config, AF_INET);
-	nm_connection_add_setting (connection, s_ip4);
-	s_ip6 = nm_setting_ip6_config_new ();
-	setup_ip_setting (NM_SETTING_IP_CONFIG (s_ip6), config, AF_INET6);
-	nm_connection_add_setting (connection, s_ip6);
+	wgks_config_apply_ip_settings (config, connection);
 
 	if (!nm_connection_verify (connection, error)) {
 		g_object_unref (connection);
@@ -747,7 +788,7 @@ wgks_config_from_connection (NMConnection *connection, WgksSettingFlags flags, G
 
 	if (!s_vpn || g_strcmp0 (nm_setting_vpn_get_service_type (s_vpn), NM_WGKS_SERVICE_TYPE) != 0) {
 		g_set_error (error, WGKS_CONFIG_ERROR, WGKS_CONFIG_ERROR_MISSING,
-		             "not a %s VPN connection", NM_WGKS_SHORT_NAME);
+		             _("not a %s VPN connection"), NM_WGKS_SHORT_NAME);
 		return NULL;
 	}
 	config = wgks_config_from_setting (s_vpn, flags, error);

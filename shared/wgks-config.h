@@ -90,6 +90,13 @@ GPtrArray  *wgks_config_missing_secrets (NMSettingVpn *s_vpn);
 
 /* A whole NMConnection: vpn setting plus what belongs in ipv4/ipv6 settings. */
 NMConnection *wgks_config_to_connection (const WgksConfig *config, const char *id, GError **error);
+/* The ipv4/ipv6 settings that go with the tunnel (created when absent), as the
+ * wg-quick importer sets them and the editor keeps them on save: a full tunnel
+ * (0.0.0.0/0 or ::/0 in a peer's AllowedIPs) takes the default route, through
+ * WGKS_DEFAULT_ROUTE_TABLE unless another table is set, and with DNS leak
+ * protection owns DNS (dns-priority -50, routing domain "~."); a split tunnel
+ * is never-default and leaves DNS to the uplink. */
+void          wgks_config_apply_ip_settings (const WgksConfig *config, NMConnection *connection);
 WgksConfig   *wgks_config_from_connection (NMConnection *connection, WgksSettingFlags flags, GError **error);
 
 /* Parsing helpers shared with the wg-quick reader */

@@ -3,6 +3,7 @@
 
 #include "wgks-ip.h"
 
+#include <glib/gi18n-lib.h>
 #include <arpa/inet.h>
 #include <errno.h>
 #include <string.h>
@@ -59,13 +60,13 @@ wgks_prefix_parse (const char *text, WgksPrefix *out, const char **why)
 
 	*why = NULL;
 	if (!text || !*text) {
-		*why = "empty";
+		*why = _("empty");
 		return FALSE;
 	}
 	slash = strchr (text, '/');
 	addr = slash ? g_strndup (text, (gsize) (slash - text)) : g_strdup (text);
 	if (!wgks_ip_parse (addr, &out->family, out->addr)) {
-		*why = "not an IPv4 or IPv6 address";
+		*why = _("not an IPv4 or IPv6 address");
 		return FALSE;
 	}
 	max = out->family == AF_INET ? 32 : 128;
@@ -74,8 +75,8 @@ wgks_prefix_parse (const char *text, WgksPrefix *out, const char **why)
 		return TRUE;
 	}
 	if (!wgks_uint_parse (slash + 1, 0, max, &plen)) {
-		*why = out->family == AF_INET ? "prefix length must be 0 to 32"
-		                              : "prefix length must be 0 to 128";
+		*why = out->family == AF_INET ? _("prefix length must be 0 to 32")
+		                              : _("prefix length must be 0 to 128");
 		return FALSE;
 	}
 	out->plen = (guint) plen;
@@ -177,40 +178,40 @@ wgks_endpoint_parse (const char *text, char **host, guint16 *port, const char **
 
 	*why = NULL;
 	if (!text || !*text) {
-		*why = "empty";
+		*why = _("empty");
 		return FALSE;
 	}
 	if (text[0] == '[') {
 		const char *close = strchr (text, ']');
 
 		if (!close) {
-			*why = "missing ']' after the IPv6 address";
+			*why = _("missing ']' after the IPv6 address");
 			return FALSE;
 		}
 		h = g_strndup (text + 1, (gsize) (close - text - 1));
 		if (!wgks_ip_parse (h, &family, addr) || family != AF_INET6) {
-			*why = "not an IPv6 address inside [ ]";
+			*why = _("not an IPv6 address inside [ ]");
 			return FALSE;
 		}
 		colon = close[1] == ':' ? close + 1 : NULL;
 	} else {
 		colon = strrchr (text, ':');
 		if (colon && memchr (text, ':', (gsize) (colon - text))) {
-			*why = "an IPv6 address must be written as [address]:port";
+			*why = _("an IPv6 address must be written as [address]:port");
 			return FALSE;
 		}
 		h = colon ? g_strndup (text, (gsize) (colon - text)) : g_strdup (text);
 		if (!wgks_ip_parse (h, &family, addr) && !wgks_hostname_is_valid (h)) {
-			*why = "not an IP address or host name";
+			*why = _("not an IP address or host name");
 			return FALSE;
 		}
 	}
 	if (!colon) {
-		*why = "missing :port";
+		*why = _("missing :port");
 		return FALSE;
 	}
 	if (!wgks_port_parse (colon + 1, FALSE, port)) {
-		*why = "port must be a number from 1 to 65535";
+		*why = _("port must be a number from 1 to 65535");
 		return FALSE;
 	}
 	*host = g_steal_pointer (&h);

@@ -3,6 +3,7 @@
 
 #include "wgks-wgquick.h"
 
+#include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 #include <string.h>
 
@@ -73,7 +74,7 @@ static gboolean
 check_once (Parser *p, const char *key, GError **error)
 {
 	if (g_hash_table_contains (p->seen, key))
-		return fail (p, error, WGKS_CONFIG_ERROR_INVALID, "%s is given twice in this section", key);
+		return fail (p, error, WGKS_CONFIG_ERROR_INVALID, _("%s is given twice in this section"), key);
 	g_hash_table_add (p->seen, g_strdup (key));
 	return TRUE;
 }
@@ -82,7 +83,7 @@ static gboolean
 parse_secret_key (Parser *p, const char *key, const char *value, WgksKey *out, GError **error)
 {
 	if (!wgks_key_from_base64 (value, out))
-		return fail (p, error, WGKS_CONFIG_ERROR_INVALID, "%s is not 32 bytes of base64", key);
+		return fail (p, error, WGKS_CONFIG_ERROR_INVALID, _("%s is not 32 bytes of base64"), key);
 	return TRUE;
 }
 
@@ -109,13 +110,13 @@ parse_interface_key (Parser *p, const char *key, const char *value, GError **err
 			return FALSE;
 		if (!wgks_port_parse (value, TRUE, &c->listen_port))
 			return fail (p, error, WGKS_CONFIG_ERROR_INVALID,
-			             "ListenPort \"%s\" is not a port number (0 to 65535)", value);
+			             _("ListenPort \"%s\" is not a port number (0 to 65535)"), value);
 	} else if (g_ascii_strcasecmp (key, "MTU") == 0) {
 		if (!check_once (p, "MTU", error))
 			return FALSE;
 		if (!wgks_uint_parse (value, 576, 65535, &n))
 			return fail (p, error, WGKS_CONFIG_ERROR_INVALID,
-			             "MTU \"%s\" is not a number from 576 to 65535", value);
+			             _("MTU \"%s\" is not a number from 576 to 65535"), value);
 		c->mtu = (guint32) n;
 	} else if (g_ascii_strcasecmp (key, "FwMark") == 0) {
 		if (!check_once (p, "FwMark", error))
@@ -128,7 +129,7 @@ parse_interface_key (Parser *p, const char *key, const char *value, GError **err
 			c->fwmark = (guint32) n;
 		else
 			return fail (p, error, WGKS_CONFIG_ERROR_INVALID,
-			             "FwMark \"%s\" is not \"off\" or a 32-bit number", value);
+			             _("FwMark \"%s\" is not \"off\" or a 32-bit number"), value);
 	} else if (g_ascii_strcasecmp (key, "Table") == 0) {
 		if (!check_once (p, "Table", error))
 			return FALSE;
@@ -140,19 +141,19 @@ parse_interface_key (Parser *p, const char *key, const char *value, GError **err
 			c->route_table = (guint32) n;
 		else
 			return fail (p, error, WGKS_CONFIG_ERROR_INVALID,
-			             "Table \"%s\" is not \"auto\", \"off\" or a table number", value);
+			             _("Table \"%s\" is not \"auto\", \"off\" or a table number"), value);
 	} else if (g_ascii_strcasecmp (key, "PreUp") == 0 || g_ascii_strcasecmp (key, "PostUp") == 0
 	           || g_ascii_strcasecmp (key, "PreDown") == 0 || g_ascii_strcasecmp (key, "PostDown") == 0) {
 		if (!p->warned_hooks)
-			warn (p, "%s and the other wg-quick hooks are not run: the plugin's own kill switch "
-			      "(kill-switch=%s) replaces iptables rules in hooks", key,
+			warn (p, _("%s and the other wg-quick hooks are not run: the plugin's own kill switch "
+			      "(kill-switch=%s) replaces iptables rules in hooks"), key,
 			      wgks_kill_switch_to_string (c->kill_switch));
 		p->warned_hooks = TRUE;
 	} else if (g_ascii_strcasecmp (key, "SaveConfig") == 0) {
-		warn (p, "SaveConfig is ignored: NetworkManager keeps the configuration");
+		warn (p, _("SaveConfig is ignored: NetworkManager keeps the configuration"));
 	} else {
 		return fail (p, error, WGKS_CONFIG_ERROR_UNKNOWN_KEY,
-		             "unknown key \"%s\" in [Interface]", key);
+		             _("unknown key \"%s\" in [Interface]"), key);
 	}
 	return TRUE;
 }
@@ -169,7 +170,7 @@ parse_peer_key (Parser *p, const char *key, const char *value, GError **error)
 			return FALSE;
 		if (!wgks_key_from_base64 (value, &peer->public_key))
 			return fail (p, error, WGKS_CONFIG_ERROR_INVALID,
-			             "PublicKey \"%s\" is not 32 bytes of base64", value);
+			             _("PublicKey \"%s\" is not 32 bytes of base64"), value);
 	} else if (g_ascii_strcasecmp (key, "PresharedKey") == 0) {
 		if (!check_once (p, "PresharedKey", error)
 		    || !parse_secret_key (p, "PresharedKey", value, &peer->preshared_key, error))
@@ -182,7 +183,7 @@ parse_peer_key (Parser *p, const char *key, const char *value, GError **error)
 		if (!check_once (p, "Endpoint", error))
 			return FALSE;
 		if (!wgks_endpoint_parse (value, &peer->endpoint_host, &peer->endpoint_port, &why))
-			return fail (p, error, WGKS_CONFIG_ERROR_INVALID, "Endpoint \"%s\": %s", value, why);
+			return fail (p, error, WGKS_CONFIG_ERROR_INVALID, _("Endpoint \"%s\": %s"), value, why);
 	} else if (g_ascii_strcasecmp (key, "PersistentKeepalive") == 0) {
 		if (!check_once (p, "PersistentKeepalive", error))
 			return FALSE;
@@ -190,9 +191,9 @@ parse_peer_key (Parser *p, const char *key, const char *value, GError **error)
 			peer->persistent_keepalive = 0;
 		else if (!wgks_port_parse (value, TRUE, &peer->persistent_keepalive))
 			return fail (p, error, WGKS_CONFIG_ERROR_INVALID,
-			             "PersistentKeepalive \"%s\" is not \"off\" or 0 to 65535 seconds", value);
+			             _("PersistentKeepalive \"%s\" is not \"off\" or 0 to 65535 seconds"), value);
 	} else {
-		return fail (p, error, WGKS_CONFIG_ERROR_UNKNOWN_KEY, "unknown key \"%s\" in [Peer]", key);
+		return fail (p, error, WGKS_CONFIG_ERROR_UNKNOWN_KEY, _("unknown key \"%s\" in [Peer]"), key);
 	}
 	return TRUE;
 }
@@ -202,7 +203,7 @@ finish_section (Parser *p, GError **error)
 {
 	if (p->section == SECTION_PEER && !g_hash_table_contains (p->seen, "PublicKey"))
 		return fail (p, error, WGKS_CONFIG_ERROR_MISSING,
-		             "the [Peer] section before this line has no PublicKey");
+		             _("the [Peer] section before this line has no PublicKey"));
 	g_hash_table_remove_all (p->seen);
 	return TRUE;
 }
@@ -214,18 +215,18 @@ start_section (Parser *p, const char *name, GError **error)
 		return FALSE;
 	if (g_ascii_strcasecmp (name, "[Interface]") == 0) {
 		if (p->has_interface)
-			return fail (p, error, WGKS_CONFIG_ERROR_INVALID, "a second [Interface] section");
+			return fail (p, error, WGKS_CONFIG_ERROR_INVALID, _("a second [Interface] section"));
 		p->has_interface = TRUE;
 		p->section = SECTION_INTERFACE;
 	} else if (g_ascii_strcasecmp (name, "[Peer]") == 0) {
 		if (p->config->peers->len >= NM_WGKS_MAX_PEERS)
-			return fail (p, error, WGKS_CONFIG_ERROR_INVALID, "more than %d peers", NM_WGKS_MAX_PEERS);
+			return fail (p, error, WGKS_CONFIG_ERROR_INVALID, _("more than %d peers"), NM_WGKS_MAX_PEERS);
 		p->peer = wgks_peer_new ();
 		g_ptr_array_add (p->config->peers, p->peer);
 		p->section = SECTION_PEER;
 	} else {
 		return fail (p, error, WGKS_CONFIG_ERROR_UNKNOWN_KEY,
-		             "unknown section %s (expected [Interface] or [Peer])", name);
+		             _("unknown section %s (expected [Interface] or [Peer])"), name);
 	}
 	return TRUE;
 }
@@ -247,7 +248,7 @@ parse_settings_comment (Parser *p, const char *text, GError **error)
 			continue;
 		if (!eq)
 			return fail (p, error, WGKS_CONFIG_ERROR_INVALID,
-			             "expected key=value in the wireguard-killswitch comment, got \"%s\"", items[i]);
+			             _("expected key=value in the wireguard-killswitch comment, got \"%s\""), items[i]);
 		key = g_strndup (items[i], (gsize) (eq - items[i]));
 		value = eq + 1;
 		if (strcmp (key, NM_WGKS_KEY_KILL_SWITCH) == 0
@@ -263,7 +264,7 @@ parse_settings_comment (Parser *p, const char *text, GError **error)
 			continue;
 		}
 		return fail (p, error, WGKS_CONFIG_ERROR_INVALID,
-		             "unknown setting \"%s\" in the wireguard-killswitch comment", items[i]);
+		             _("unknown setting \"%s\" in the wireguard-killswitch comment"), items[i]);
 	}
 	return TRUE;
 }
@@ -286,12 +287,12 @@ parse_line (Parser *p, char *line, GError **error)
 		return start_section (p, line, error);
 	eq = strchr (line, '=');
 	if (!eq)
-		return fail (p, error, WGKS_CONFIG_ERROR_INVALID, "expected \"Key = Value\" or a [Section]");
+		return fail (p, error, WGKS_CONFIG_ERROR_INVALID, _("expected \"Key = Value\" or a [Section]"));
 	*eq = '\0';
 	key = g_strstrip (line);
 	value = g_strstrip (eq + 1);
 	if (!*key)
-		return fail (p, error, WGKS_CONFIG_ERROR_INVALID, "a line with no key before \"=\"");
+		return fail (p, error, WGKS_CONFIG_ERROR_INVALID, _("a line with no key before \"=\""));
 	switch (p->section) {
 	case SECTION_INTERFACE:
 		return parse_interface_key (p, key, value, error);
@@ -299,7 +300,7 @@ parse_line (Parser *p, char *line, GError **error)
 		return parse_peer_key (p, key, value, error);
 	case SECTION_NONE:
 	default:
-		return fail (p, error, WGKS_CONFIG_ERROR_INVALID, "key \"%s\" outside of a section", key);
+		return fail (p, error, WGKS_CONFIG_ERROR_INVALID, _("key \"%s\" outside of a section"), key);
 	}
 }
 
@@ -308,13 +309,13 @@ check_text (const char *data, gsize len, const char *filename, GError **error)
 {
 	if (len > WGKS_WGQUICK_MAX_SIZE) {
 		g_set_error (error, WGKS_CONFIG_ERROR, WGKS_CONFIG_ERROR_NOT_TEXT,
-		             "%s: file is too large (%" G_GSIZE_FORMAT " bytes, at most %d)",
-		             filename, len, WGKS_WGQUICK_MAX_SIZE);
+		             _("%s: file is too large (%lld bytes, at most %d)"),
+		             filename, (long long) len, WGKS_WGQUICK_MAX_SIZE);
 		return FALSE;
 	}
 	if (memchr (data, '\0', len) || !g_utf8_validate (data, (gssize) len, NULL)) {
 		g_set_error (error, WGKS_CONFIG_ERROR, WGKS_CONFIG_ERROR_NOT_TEXT,
-		             "%s: not a text file (binary data or invalid UTF-8)", filename);
+		             _("%s: not a text file (binary data or invalid UTF-8)"), filename);
 		return FALSE;
 	}
 	return TRUE;
@@ -352,12 +353,12 @@ wgks_wgquick_parse (const char *data, gsize len, const char *filename, GPtrArray
 	p.line = i ? i : 1;
 	if (!p.has_interface) {
 		g_set_error (error, WGKS_CONFIG_ERROR, WGKS_CONFIG_ERROR_MISSING,
-		             "%s: no [Interface] section", filename);
+		             _("%s: no [Interface] section"), filename);
 		return NULL;
 	}
 	if (!config->has_private_key) {
 		g_set_error (error, WGKS_CONFIG_ERROR, WGKS_CONFIG_ERROR_MISSING,
-		             "%s: [Interface] has no PrivateKey", filename);
+		             _("%s: [Interface] has no PrivateKey"), filename);
 		return NULL;
 	}
 	if (wgks_config_is_any_full_tunnel (config) && config->table == WGKS_TABLE_AUTO && !config->route_table)
@@ -385,7 +386,7 @@ wgks_wgquick_read_file (const char *path, GPtrArray *warnings, GError **error)
 
 	if (g_stat (path, &st) == 0 && st.st_size > WGKS_WGQUICK_MAX_SIZE) {
 		g_set_error (error, WGKS_CONFIG_ERROR, WGKS_CONFIG_ERROR_NOT_TEXT,
-		             "%s: file is too large (%lld bytes, at most %d)",
+		             _("%s: file is too large (%lld bytes, at most %d)"),
 		             display, (long long) st.st_size, WGKS_WGQUICK_MAX_SIZE);
 		return NULL;
 	}

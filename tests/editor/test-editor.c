@@ -12,6 +12,7 @@
 
 #include "editor-test-utils.h"
 #include "nm-wgks-service-defines.h"
+#include "wgks-config.h"
 #include "wgks-key.h"
 
 #define PRIVATE_KEY "wqZQM/Upo/JoUnUIZQUl6wuXyZ0aiNk2OrqAETkeMFs="
@@ -485,6 +486,112 @@ test_open_imported (Fixture *f, gconstpointer data)
 	g_assert_true (nm_setting_vpn_get_persistent (nm_connection_get_setting_vpn (out)));
 }
 
+/* The ipv4/ipv6 settings follow the tunnel as the wg-quick importer sets
+ * them (shared/wgks-config.c, wgks_config_apply_ip_settings). */
+static void
+assert_ip (NMConnection *c, gboolean full, gboolean owns_dns, guint32 table)
+{
+	NMSettingIPConfig *s_ip[] = { nm_connection_get_setting_ip4_config (c), nm_connection_get_setting_ip6_config (c) };
+	guint i, j, n_routing;
+
+	for (i = 0; i < G_N_ELEMENTS (s_ip); i++) {
+		g_assert_nonnull (s_ip[i]);
+		g_assert_cmpint (nm_setting_ip_config_get_never_default (s_ip[i]), ==, !full);
+		g_assert_cmpuint (nm_setting_ip_config_get_route_table (s_ip[i]), ==, table);
+		g_assert_cmpint (nm_setting_ip_config_get_dns_priority (s_ip[i]), ==, owns_dns ? -50 : 0);
+		for (j = 0, n_routing = 0; j < nm_setting_ip_config_get_num_dns_searches (s_ip[i]); j++)
+			n_routing += strcmp (nm_setting_ip_config_get_dns_search (s_ip[i], j), "~.") == 0;
+		g_assert_cmpuint (n_routing, ==, owns_dns ? 1 : 0);
+	}
+	g_assert_true (nm_connection_verify (c, NULL));
+}
+
+/* Saves into @c itself, as nm-connection-editor does on every Apply. */
+static void
+update_in_place (Fixture *f, NMConnection *c)
+{
+	g_autoptr (GError) error = NULL;
+
+	g_assert_true (nm_vpn_editor_update_connection (f->editor, c, &error));
+	g_assert_no_error (error);
+}
+
+static void
+test_new_ip_settings (Fixture *f, gconstpointer data)
+{
+	g_autoptr (NMConnection) out = NULL;
+	g_autoptr (NMConnection) own_table = NULL;
+	NMSettingIPConfig *s_ip4;
+
+	/* Peer 1 routes everything: full tunnel, DNS leak protection off. */
+	fill_all (f);
+	out = update_ok (f);
+	assert_ip (out, TRUE, FALSE, WGKS_DEFAULT_ROUTE_TABLE);
+
+	/* DNS leak protection on: the tunnel owns DNS; saving twice adds "~." once. */
+	set_active (f, "dns_leak_check", 0, TRUE);
+	update_in_place (f, out);
+	assert_ip (out, TRUE, TRUE, WGKS_DEFAULT_ROUTE_TABLE);
+	update_in_place (f, out);
+	assert_ip (out, TRUE, TRUE, WGKS_DEFAULT_ROUTE_TABLE);
+	/* Other search domains the user added in the IPv4 tab stay. */
+	nm_setting_ip_config_add_dns_search (nm_connection_get_setting_ip4_config (out), "lan.example");
+
+	/* Only these networks: split tunnel, DNS back to the uplink. */
+	set_active (f, "peer_split_tunnel_radio", 0, TRUE);
+	type (f, "peer_allowed_ips_entry", 0, "10.0.0.0/24");
+	update_in_place (f, out);
+	s_ip4 = nm_connection_get_setting_ip4_config (out);
+	g_assert_true (nm_setting_ip_config_get_never_default (s_ip4));
+	g_assert_true (nm_setting_ip_config_get_never_default (nm_connection_get_setting_ip6_config (out)));
+	g_assert_cmpint (nm_setting_ip_config_get_dns_priority (s_ip4), ==, 0);
+	g_assert_cmpuint (nm_setting_ip_config_get_num_dns_searches (s_ip4), ==, 1);
+	g_assert_cmpstr (nm_setting_ip_config_get_dns_search (s_ip4, 0), ==, "lan.example");
+	g_assert_cmpuint (nm_setting_ip_config_get_num_dns_searches (nm_connection_get_setting_ip6_config (out)), ==, 0);
+
+	/* Back to a full tunnel: a table and a DNS priority the user chose stay. */
+	set_active (f, "peer_full_tunnel_radio", 0, TRUE);
+	own_table = nm_simple_connection_new_clone (f->connection);
+	s_ip4 = NM_SETTING_IP_CONFIG (nm_setting_ip4_config_new ());
+	g_object_set (s_ip4, NM_SETTING_IP_CONFIG_METHOD, NM_SETTING_IP4_CONFIG_METHOD_AUTO,
+	              NM_SETTING_IP_CONFIG_ROUTE_TABLE, 100, NM_SETTING_IP_CONFIG_DNS_PRIORITY, -200, NULL);
+	nm_connection_add_setting (own_table, NM_SETTING (s_ip4));
+	update_in_place (f, own_table);
+	g_assert_false (nm_setting_ip_config_get_never_default (s_ip4));
+	g_assert_cmpuint (nm_setting_ip_config_get_route_table (s_ip4), ==, 100);
+	g_assert_cmpint (nm_setting_ip_config_get_dns_priority (s_ip4), ==, -200);
+	g_assert_cmpuint (nm_setting_ip_config_get_route_table (nm_connection_get_setting_ip6_config (own_table)), ==, 100);
+	g_assert_true (nm_connection_verify (own_table, NULL));
+}
+
+static void
+test_imported_ip_settings (Fixture *f, gconstpointer data)
+{
+	g_autoptr (NMConnection) out = NULL;
+
+	/* office.conf: split tunnel with Table = 1234, as imported. */
+	assert_ip (f->connection, FALSE, FALSE, 1234);
+	out = update_ok (f);
+	assert_ip (out, FALSE, FALSE, 1234);
+
+	/* One peer takes all traffic: full tunnel through the user's table. */
+	set_active (f, "peer_full_tunnel_radio", 1, TRUE);
+	update_in_place (f, out);
+	assert_ip (out, TRUE, TRUE, 1234);
+
+	/* No DNS leak protection: the uplink's DNS stays usable. */
+	set_active (f, "dns_leak_check", 0, FALSE);
+	update_in_place (f, out);
+	assert_ip (out, TRUE, FALSE, 1234);
+
+	/* Every peer split again. */
+	set_active (f, "dns_leak_check", 0, TRUE);
+	set_active (f, "peer_split_tunnel_radio", 1, TRUE);
+	type (f, "peer_allowed_ips_entry", 1, "192.168.50.0/24");
+	update_in_place (f, out);
+	assert_ip (out, FALSE, FALSE, 1234);
+}
+
 /* Every entry and option is reachable by a mnemonic and carries a label for screen readers. */
 static void
 test_labels (Fixture *f, gconstpointer data)
@@ -539,6 +646,9 @@ main (int argc, char **argv)
 	g_test_add ("/editor/new/ask-every-time", Fixture, NULL, fixture_new, test_ask_every_time, fixture_close);
 	g_test_add ("/editor/new/labels", Fixture, NULL, fixture_new, test_labels, fixture_close);
 	g_test_add ("/editor/imported/shows-everything", Fixture, NULL, fixture_office, test_open_imported,
+	            fixture_close);
+	g_test_add ("/editor/new/ip-settings", Fixture, NULL, fixture_new, test_new_ip_settings, fixture_close);
+	g_test_add ("/editor/imported/ip-settings", Fixture, NULL, fixture_office, test_imported_ip_settings,
 	            fixture_close);
 	ret = g_test_run ();
 	g_object_unref (plugin);
