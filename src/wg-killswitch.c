@@ -10,6 +10,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -79,8 +80,8 @@ cmd_status (void)
 		g_print (_("endpoints:       %s\n"), status->endpoints);
 		g_print (_("kill switch:     %s\n"), status->kill_switch);
 		if (status->last_handshake > 0)
-			g_print (_("last handshake:  %" G_GINT64_FORMAT " s ago\n"),
-			         (gint64) time (NULL) - status->last_handshake);
+			g_print (_("last handshake:  %lld s ago\n"),
+			         (long long) (time (NULL) - status->last_handshake));
 		else
 			g_print (_("last handshake:  never\n"));
 	} else {
@@ -90,7 +91,7 @@ cmd_status (void)
 		g_print (_("firewall table:  present, state %s, %s\n"), table_state (listing),
 		         !snapshot ? _("no reference to compare with")
 		         : wgks_firewall_listing_equal (snapshot, listing) ? _("intact") : _("MODIFIED by another program"));
-		g_print (_("blocked packets: %" G_GINT64_FORMAT "\n"), wgks_firewall_blocked_packets ());
+		g_print (_("blocked packets: %lld\n"), (long long) wgks_firewall_blocked_packets ());
 	} else {
 		g_print (_("firewall table:  absent (traffic is not blocked)\n"));
 	}
@@ -104,11 +105,14 @@ confirm (const char *question)
 {
 	char answer[16] = "";
 
-	g_print ("%s [y/N] ", question);
+	/* TRANSLATORS: the answer is matched by the C library's yes expression
+	 * for your language (LC_MESSAGES), e.g. "j" in German, "o" in French. */
+	g_print ("%s %s ", question, _("[y/N]"));
 	fflush (stdout);
 	if (!fgets (answer, sizeof answer, stdin))
 		return FALSE;
-	return answer[0] == 'y' || answer[0] == 'Y';
+	answer[strcspn (answer, "\r\n")] = '\0';
+	return rpmatch (answer) == 1;
 }
 
 static int

@@ -119,6 +119,15 @@ e2e_curl() { # URL -> body (the web server answers with the client's address)
 	lab_client curl -s --max-time "${E2E_CURL_TIMEOUT:-5}" "$1"
 }
 
+e2e_curl_until() { # URL EXPECTED: polls up to 10 s (roaming), prints the last body
+	local reply= i
+	for i in $(seq 1 20); do
+		reply=$(E2E_CURL_TIMEOUT=2 e2e_curl "$1") && [ "$reply" = "$2" ] && break
+		sleep 0.5
+	done
+	echo "$reply"
+}
+
 e2e_service_log() {
 	lab_log_path client-nm
 }

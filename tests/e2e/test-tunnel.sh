@@ -62,22 +62,12 @@ rm -f "$LAB_DIR/hexkey" "$LAB_DIR/proc.txt"
 uuid=$(lab_client nmcli -g connection.uuid connection show wglab)
 lab_roam_to ispb
 lab_leak_reset ispb
-reply=
-for _ in $(seq 1 20); do
-	reply=$(E2E_CURL_TIMEOUT=2 e2e_curl "http://$LAB_WEB4/") && [ "$reply" = "$LAB_TUN_CLIENT4" ] && break
-	sleep 0.5
-done
-is "after roaming to ISP B, traffic flows through the same tunnel" "$reply" "$LAB_TUN_CLIENT4"
+is "after roaming to ISP B, traffic flows through the same tunnel" "$(e2e_curl_until "http://$LAB_WEB4/" "$LAB_TUN_CLIENT4")" "$LAB_TUN_CLIENT4"
 is "the VPN stayed activated while roaming" "$(e2e_vpn_state wglab)" "activated"
 is "it is the same connection" "$(lab_client nmcli -g connection.uuid connection show --active wglab)" "$uuid"
 ok "ISP B carried the WireGuard packets" test "$(lab_leak_count ispb wg)" -gt 0
 lab_roam_to ispa
-reply=
-for _ in $(seq 1 20); do
-	reply=$(E2E_CURL_TIMEOUT=2 e2e_curl "http://$LAB_WEB4/") && [ "$reply" = "$LAB_TUN_CLIENT4" ] && break
-	sleep 0.5
-done
-is "and back to ISP A" "$reply" "$LAB_TUN_CLIENT4"
+is "and back to ISP A" "$(e2e_curl_until "http://$LAB_WEB4/" "$LAB_TUN_CLIENT4")" "$LAB_TUN_CLIENT4"
 
 # --- a crashed service leaves its interface; the next connect cleans up -------------
 svc=$(e2e_service_pid)
