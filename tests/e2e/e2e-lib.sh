@@ -154,8 +154,9 @@ e2e_service_pid() {
 e2e_finish() {
 	echo "1..$e2e_n"
 	if [ "$e2e_failed" != 0 ]; then
-		e2e__log "$e2e_failed of $e2e_n failed; last NetworkManager log lines:"
-		tail -40 "$(e2e_service_log)" 2>/dev/null | sed 's/^/#   /'
+		e2e__log "$e2e_failed of $e2e_n failed; the service's log, then NetworkManager's last lines:"
+		grep -a 'nm-wireguard-killswitch\[' "$(e2e_service_log)" 2>/dev/null | tail -80 | sed 's/^/#   /'
+		grep -av 'DEBUG: (' "$(e2e_service_log)" 2>/dev/null | tail -30 | sed 's/^/#   /'
 		exit 1
 	fi
 	exit 0

@@ -83,7 +83,8 @@ is "traffic flows through the new tunnel" "$(e2e_curl "http://$LAB_WEB4/")" "$LA
 
 # --- disconnect ------------------------------------------------------------------
 ok "nmcli connection down wglab" e2e_down wglab
-is "the plain uplink is back" "$(e2e_curl "http://$LAB_WEB4/")" "$LAB_ISPA_CLIENT4"
+is "the plain uplink is back" "$(e2e_curl_until "http://$LAB_WEB4/" "$LAB_ISPA_CLIENT4")" "$LAB_ISPA_CLIENT4" ||
+	lab_client wg-killswitch status | sed 's/^/# /'
 ok "the tunnel interface is gone" bash -c "! lab_client ip link show '$ifname' 2>/dev/null"
 ok "no wireguard-go is left" bash -c "! lab_client sh -c 'for p in /proc/[0-9]*; do tr \"\\0\" \" \" <\$p/cmdline; echo; done' 2>/dev/null | grep -q '^wireguard-go\\|/wireguard-go '"
 is "resolv.conf is the ISP's again" "$(lab_client awk '/^nameserver/ {print $2; exit}' /etc/resolv.conf)" "$LAB_ISPA_GW4"

@@ -36,7 +36,10 @@ ln -s /proc/self/fd/2 /dev/stderr
 mount -t tmpfs -o mode=0755,nosuid,nodev lab-run /run
 mkdir -p /run/dbus /run/udev /run/wireguard /run/NetworkManager /run/lock
 
-mount -t tmpfs -o mode=0755 lab-nm-state /var/lib/NetworkManager
+# private /var/lib: NetworkManager's state and the kill switch's lockdown
+# state of the client never land on the host, nor in another lab
+mount -t tmpfs -o mode=0755 lab-var-lib /var/lib
+mkdir -p /var/lib/NetworkManager
 
 # /etc overlay: NetworkManager replaces /etc/resolv.conf by rename(), which
 # a bind-mounted file would refuse (EBUSY). Writes land in CLIENTDIR/etc-upper.
