@@ -14,6 +14,9 @@ packages=(
 	xvfb xauth imagemagick
 	# analysers
 	valgrind
+	# benchmarks: the alternatives compared (wg-quick with the seed's iptables
+	# kill switch, inside the lab only) and the plots
+	wireguard-tools iptables python3-matplotlib
 )
 
 if [ "$(id -u)" != 0 ]; then

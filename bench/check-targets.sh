@@ -1,0 +1,10 @@
+#!/bin/bash
+# Compares benchmark results with the targets of issue 7 and prints one
+# "PASS|MISS|n/a  target: value (target limit)" line per target.
+# Always exits 0 unless the results cannot be read: a missed target is a
+# finding, not a broken build.
+#   bench/check-targets.sh [RESULTS_DIR]   (default bench/results)
+set -euo pipefail
+dir=${1:-$(cd "$(dirname "$0")" && pwd)/results}
+[ -f "$dir/apply.csv" ] || [ -f "$dir/connect.csv" ] || { echo "check-targets: no results in $dir" >&2; exit 2; }
+exec /usr/bin/python3 "$(dirname "$0")/lib/report.py" "$dir" --check

@@ -1,0 +1,169 @@
+# shellcheck shell=bash
+# The compared systems and the failures, on the network lab (tests/lab).
+# Sourced by bench/run.sh after lab.sh; everything runs in lab namespaces.
+#
+# Systems:
+#   plugin  this plugin, kill-switch=on (NetworkManager + service + wireguard-go)
+#   nokill  the same tunnel with kill-switch=off (what a kill-switch-less
+#           NetworkManager WireGuard profile gives)
+#   wgquick wg-quick (wireguard-tools) on wireguard-go with the seed's iptables
+#           PostUp/PreDown kill switch, in the client's namespaces only
+
+BENCH_WGQ_IF=wgq0
+
+bench__log() { printf 'bench: %s\n' "$*" >&2; }
+bench_now() { echo "$EPOCHREALTIME"; }   # seconds.micro (same clock as python's time.time())
+bench_ms_since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN {printf "%.1f", (b - a) * 1000}'; }
+
+# Profiles: one wg-quick file for NetworkManager (imported twice), one with
+# the seed's kill switch for wg-quick. Endpoint by name for both.
+bench_write_configs() {
+	local nm=$BENCH_TMP/bench.conf wq=$BENCH_TMP/$BENCH_WGQ_IF.conf
+	local common
+	common="PrivateKey = $(cat "$LAB_CLIENT_KEY")
+Address = $LAB_TUN_CLIENT4/24, $LAB_TUN_CLIENT6/64
+DNS = $LAB_TUN_DNS4"
+	local peer="[Peer]
+PublicKey = $(cat "$LAB_SERVER_PUB")
+Endpoint = vpn.lab.example:$LAB_WG_PORT
+AllowedIPs = 0.0.0.0/0, ::/0
+PersistentKeepalive = 25"
+	printf '[Interface]\n%s\n\n%s\n' "$common" "$peer" >"$nm"
+	# the seed's kill switch, verbatim (see /work/shared/seed-vpn-kill-switch.txt)
+	cat >"$wq" <<-CONF
+		[Interface]
+		$common
+		PostUp = iptables -I OUTPUT ! -o %i -m mark ! --mark \$(wg show %i fwmark) -m addrtype ! --dst-type LOCAL -j REJECT
+		PostUp = ip6tables -I OUTPUT ! -o %i -m mark ! --mark \$(wg show %i fwmark) -m addrtype ! --dst-type LOCAL -j REJECT
+		PreDown = iptables -D OUTPUT ! -o %i -m mark ! --mark \$(wg show %i fwmark) -m addrtype ! --dst-type LOCAL -j REJECT
+		PreDown = ip6tables -D OUTPUT ! -o %i -m mark ! --mark \$(wg show %i fwmark) -m addrtype ! --dst-type LOCAL -j REJECT
+
+		$peer
+	CONF
+	chmod 600 "$nm" "$wq"
+	# wg-quick's DNS= needs resolvconf: a shim that only rewrites the client's
+	# private /etc/resolv.conf (an overlay inside the client mount namespace)
+	mkdir -p "$BENCH_TMP/bin"
+	cat >"$BENCH_TMP/bin/resolvconf" <<-'SHIM'
+		#!/bin/sh
+		# bench shim of resolvconf for wg-quick, lab client only
+		case "$1" in
+		-a) cp /etc/resolv.conf /etc/resolv.conf.wgq 2>/dev/null; grep '^nameserver' >/etc/resolv.conf ;;
+		-d) [ -f /etc/resolv.conf.wgq ] && mv /etc/resolv.conf.wgq /etc/resolv.conf ;;
+		esac
+		exit 0
+	SHIM
+	chmod 755 "$BENCH_TMP/bin/resolvconf"
+	lab_client nmcli connection import type wireguard-killswitch file "$nm" >/dev/null || return 1
+	lab_client nmcli connection modify bench connection.id bench-plugin +vpn.data kill-switch=on || return 1
+	lab_client nmcli connection import type wireguard-killswitch file "$nm" >/dev/null || return 1
+	lab_client nmcli connection modify bench connection.id bench-nokill +vpn.data kill-switch=off || return 1
+}
+
+bench__wgquick() { # ARGS...
+	lab_client env PATH="$BENCH_TMP/bin:$PATH" WG_QUICK_USERSPACE_IMPLEMENTATION=wireguard-go \
+		WG_HIDE_KEYS=always wg-quick "$@"
+}
+
+# bench_up SYSTEM: returns when the system's own "up" command returns
+bench_up() {
+	case "$1" in
+	plugin) lab_client timeout 40 nmcli --wait 40 connection up id bench-plugin >/dev/null ;;
+	nokill) lab_client timeout 40 nmcli --wait 40 connection up id bench-nokill >/dev/null ;;
+	wgquick) bench__wgquick up "$BENCH_TMP/$BENCH_WGQ_IF.conf" >>"$BENCH_TMP/wg-quick.log" 2>&1 ;;
+	esac
+}
+
+# PIDs in the client namespace whose command line matches an ERE
+bench_client_pids() {
+	local pid
+	for pid in $(ip netns pids "$LAB_NS_CLIENT" 2>/dev/null); do
+		{ tr '\0' ' ' <"/proc/$pid/cmdline"; } 2>/dev/null | grep -Eq "$1" && echo "$pid"
+	done
+}
+
+bench_ifname() { # SYSTEM
+	if [ "$1" = wgquick ]; then
+		echo "$BENCH_WGQ_IF"
+	else
+		lab_client ip -o link show 2>/dev/null | awk -F': ' '$2 ~ /^wgks/ {sub(/@.*/, "", $2); print $2; exit}'
+	fi
+}
+
+bench_service_pid() { bench_client_pids '^/usr/libexec/nm-wireguard-killswitch-service' | head -1; }
+
+# bench_down SYSTEM: back to "no VPN, plain uplink via ISP A", whatever state
+# the failure left (kill switch released, wg-quick's leftovers removed)
+bench_down() {
+	local pid
+	case "$1" in
+	plugin | nokill)
+		lab_client nmcli connection down id "bench-$1" >/dev/null 2>&1
+		lab_client wg-killswitch release --yes >/dev/null 2>&1
+		;;
+	wgquick)
+		bench__wgquick down "$BENCH_TMP/$BENCH_WGQ_IF.conf" >>"$BENCH_TMP/wg-quick.log" 2>&1 || {
+			# the interface died with the failure: undo by hand what wg-quick set up
+			lab_client sh -c "iptables -F OUTPUT; ip6tables -F OUTPUT
+				for f in -4 -6; do
+					while ip \$f rule show | grep -q 51820; do ip \$f rule del table 51820 2>/dev/null || ip \$f rule del table main suppress_prefixlength 0 2>/dev/null || break; done
+					ip \$f route flush table 51820 2>/dev/null
+				done
+				nft delete table ip wg-quick-$BENCH_WGQ_IF 2>/dev/null; nft delete table ip6 wg-quick-$BENCH_WGQ_IF 2>/dev/null
+				ip link del $BENCH_WGQ_IF 2>/dev/null
+				[ -f /etc/resolv.conf.wgq ] && mv /etc/resolv.conf.wgq /etc/resolv.conf; rm -f /run/wireguard/$BENCH_WGQ_IF.sock
+				true"
+		}
+		for pid in $(bench_client_pids "^(/usr/bin/)?wireguard-go( -f)? $BENCH_WGQ_IF( |\$)"); do kill -KILL "$pid" 2>/dev/null; done
+		;;
+	esac
+	# NetworkManager may have been restarted, an uplink roamed
+	bench_restore_uplink
+}
+
+bench__nm_restart() {
+	local pid st
+	pid=$(lab_pid client-nm)
+	st=$(awk -v p="$pid" '$2 == p {s = $3} END {print s}' "$LAB_DIR/pids.list")
+	lab__stop_pid "$pid" "$st"
+	lab__spawn_client client-nm NetworkManager --debug
+}
+
+bench_restore_uplink() {
+	if [ "$(ip -n "$LAB_NS_ISPB" -o link show lan | grep -c 'state UP\|,UP')" != 0 ]; then
+		lab_uplink_down ispb
+		lab_nm_wait_down eth1 20 >/dev/null 2>&1
+	fi
+	lab_uplink_up ispa
+	lab_nm_wait eth0 30 >/dev/null 2>&1 || {
+		bench__log "eth0 did not come back; restarting NetworkManager"
+		bench__nm_restart
+		lab_nm_wait eth0 30
+	}
+}
+
+BENCH_SCENARIOS="ifdown wgkill svckill nmrestart uplinkloss roam"
+
+# bench_fail SYSTEM SCENARIO: inject the failure (returns quickly, except
+# roaming and uplink loss, which take their natural time); 2 = not applicable
+bench_fail() {
+	local sys=$1 ifn pid
+	ifn=$(bench_ifname "$sys")
+	case "$2" in
+	ifdown) lab_client ip link set "$ifn" down ;;
+	wgkill)
+		pid=$(bench_client_pids "^(/usr/bin/)?wireguard-go( -f)? $ifn( |\$)" | head -1)
+		[ -n "$pid" ] || { bench__log "no wireguard-go for $ifn"; return 1; }
+		kill -KILL "$pid"
+		;;
+	svckill)
+		[ "$sys" = wgquick ] && return 2   # wg-quick has no service
+		pid=$(bench_service_pid)
+		[ -n "$pid" ] || { bench__log "no service process"; return 1; }
+		kill -KILL "$pid"
+		;;
+	nmrestart) bench__nm_restart ;;
+	uplinkloss) lab_uplink_down ispa && sleep 2 && lab_uplink_up ispa ;;
+	roam) lab_roam_to ispb >/dev/null 2>&1 ;;
+	esac
+}

@@ -1,0 +1,289 @@
+#!/bin/bash
+# Benchmarks of the plugin against the alternatives (issue 7): leak window
+# during failures, connect time, recovery after roaming, kill-switch apply
+# time, data-path cost, footprint. Builds, installs into a private DESTDIR,
+# brings the network lab (tests/lab) up, runs every measurement several
+# times interleaving the compared systems (A B C A B C ...), writes
+# bench/results/{report.md,*.csv,*.png} and tears everything down.
+#
+#   sudo bench/run.sh           full run (~15 min on 2 cores)
+#   sudo bench/run.sh --quick   a few seconds per measurement (CI): exits
+#                               non-zero only if the benchmark itself breaks
+#
+# Env: WGKS_BUILDDIR=DIR  reuse this configured build (default: the source
+#                         tree if configured in-tree, else ./_build)
+#      WGKS_NO_BUILD=1    do not run make (use the build as it is)
+#      BENCH_OUT=DIR      results directory (default bench/results; --quick:
+#                         a temporary directory unless BENCH_OUT is set)
+# bench/check-targets.sh then prints PASS/MISS per target.
+set -uo pipefail
+
+quick=0
+for a in "$@"; do
+	case "$a" in
+	--quick) quick=1 ;;
+	-h | --help) sed -n '2,17p' "$0"; exit 0 ;;
+	*) echo "usage: $0 [--quick]" >&2; exit 2 ;;
+	esac
+done
+
+bench_dir=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$bench_dir/.." && pwd)
+PY=/usr/bin/python3
+[ "$(id -u)" = 0 ] || { echo "bench: needs root (network namespaces)" >&2; exit 2; }
+
+if [ "$quick" = 1 ]; then
+	out=${BENCH_OUT:-$(mktemp -d /tmp/wgks-bench-quick.XXXXXX)}
+	CONNECT_REPS=1 CONNECT_SYSTEMS="plugin wgquick"
+	LEAK_REPS=1 LEAK_SCENARIOS="ifdown" LEAK_SYSTEMS="plugin" LEAK_PRE=0.5 LEAK_WINDOW=1
+	ROAM_REPS=0 ROAM_SYSTEMS="plugin"
+	DP_REPS=1 DP_SYSTEMS="plugin" IPERF_T=1 LAT_N=20
+	FOOT_T=1 APPLY_REPS=2 APPLY_SIZES="1 100 1000"
+else
+	out=${BENCH_OUT:-$bench_dir/results}
+	CONNECT_REPS=5 CONNECT_SYSTEMS="plugin wgquick nokill" LEAK_SYSTEMS="plugin wgquick nokill"
+	LEAK_REPS=3 LEAK_SCENARIOS="ifdown wgkill svckill nmrestart uplinkloss roam" LEAK_PRE=1 LEAK_WINDOW=5
+	ROAM_REPS=5 ROAM_SYSTEMS="plugin wgquick nokill"
+	DP_REPS=4 DP_SYSTEMS="plugin nokill wgquick" IPERF_T=5 LAT_N=200
+	FOOT_T=30 APPLY_REPS=15 APPLY_SIZES="1 10 100 1000 10000"
+fi
+mkdir -p "$out"
+BENCH_TMP=$(mktemp -d /tmp/wgks-bench.XXXXXX)
+DESTDIR_=$(mktemp -d /tmp/wgks-bench-root.XXXXXX)
+export BENCH_TMP
+t_start=$EPOCHREALTIME
+log() { printf 'bench: [%5.1fs] %s\n' "$(awk -v a="$t_start" -v b="$EPOCHREALTIME" 'BEGIN {print b - a}')" "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+# shellcheck source=../tests/lab/lab.sh
+. "$top/tests/lab/lab.sh"
+# shellcheck source=lib/bench-lib.sh
+. "$bench_dir/lib/bench-lib.sh"
+
+cleanup() {
+	local rc=$?
+	lab_down
+	rm -rf "$BENCH_TMP" "$DESTDIR_"
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# ------------------------------------------------------------------ build
+if [ -n "${WGKS_BUILDDIR:-}" ]; then
+	builddir=$(cd "$WGKS_BUILDDIR" && pwd) || die "WGKS_BUILDDIR=$WGKS_BUILDDIR does not exist"
+elif [ -f "$top/config.status" ]; then
+	builddir=$top   # configured in-tree: automake refuses a second VPATH build
+else
+	builddir=$top/_build
+fi
+if [ "${WGKS_NO_BUILD:-0}" != 1 ]; then
+	if [ ! -f "$builddir/Makefile" ]; then
+		log "configuring $builddir"
+		(cd "$top" && { [ -x configure ] || ./autogen.sh >/dev/null; }) || die "autogen failed"
+		mkdir -p "$builddir"
+		(cd "$builddir" && "$top/configure" --prefix=/usr --sysconfdir=/etc --libexecdir=/usr/libexec \
+			--localstatedir=/var >"$BENCH_TMP/configure.log" 2>&1) || { tail -20 "$BENCH_TMP/configure.log"; die "configure failed"; }
+	fi
+	log "building in $builddir"
+	make -s -C "$builddir" -j"$(nproc)" >"$BENCH_TMP/make.log" 2>&1 || { tail -30 "$BENCH_TMP/make.log"; die "make failed"; }
+fi
+# the same lock as the e2e tests: one `make install` at a time in a build tree
+flock "$builddir/.e2e-install.lock" make -s -C "$builddir" install DESTDIR="$DESTDIR_" >"$BENCH_TMP/install.log" 2>&1 ||
+	{ tail -30 "$BENCH_TMP/install.log"; die "make install DESTDIR failed"; }
+APPLY_BIN=$BENCH_TMP/apply-bench
+# shellcheck disable=SC2046
+gcc -O2 -g -I"$builddir" -I"$top/src" -I"$top/shared" $(pkg-config --cflags glib-2.0) -o "$APPLY_BIN" \
+	"$bench_dir/apply-bench.c" "$top/src/wgks-firewall.c" "$top/shared/wgks-ip.c" \
+	-lnftables $(pkg-config --libs glib-2.0) 2>"$BENCH_TMP/apply-cc.log" || { cat "$BENCH_TMP/apply-cc.log"; die "apply-bench does not compile"; }
+
+# ------------------------------------------------------------------ machine
+{
+	echo "date=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+	echo "mode=$([ "$quick" = 1 ] && echo quick || echo full)"
+	echo "git=$(git -C "$top" describe --always --dirty 2>/dev/null || echo unknown)"
+	echo "nproc=$(nproc)"
+	echo "cpu=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)"
+	echo "memory=$(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)"
+	echo "kernel=$(uname -sr)"
+	echo "os=$(. /etc/os-release && echo "$PRETTY_NAME")"
+	echo "NetworkManager=$(NetworkManager --version 2>/dev/null)"
+	echo "wireguard-go=$(wireguard-go --version 2>/dev/null | awk 'NR == 1 {print $2}')"
+	echo "wireguard-tools=$(wg --version 2>/dev/null | awk '{print $2}')"
+	echo "nftables=$(nft --version 2>/dev/null | awk '{print $2}')"
+	echo "iptables=$(iptables --version 2>/dev/null | awk '{print $2, $3}')"
+	echo "iperf3=$(iperf3 --version 2>/dev/null | awk 'NR == 1 {print $2}')"
+	echo "python3=$($PY --version 2>&1 | awk '{print $2}')"
+	echo "loadavg_at_start=$(cut -d' ' -f1-3 /proc/loadavg)"
+} >"$out/machine.txt"
+
+# ------------------------------------------------------------------ apply time (no lab needed)
+log "kill-switch apply time: $APPLY_REPS rounds of sizes $APPLY_SIZES"
+# shellcheck disable=SC2086
+"$APPLY_BIN" "$APPLY_REPS" $APPLY_SIZES >"$out/apply.csv" 2>"$BENCH_TMP/apply.err" || { cat "$BENCH_TMP/apply.err"; die "apply-bench failed"; }
+
+# ------------------------------------------------------------------ lab
+for t in wg wg-quick iptables ip6tables iperf3; do
+	command -v "$t" >/dev/null || die "$t is missing (apt-get install wireguard-tools iptables iperf3)"
+done
+log "bringing the lab up"
+LAB_PLUGIN_DESTDIR=$DESTDIR_ LAB_NO_TRAP=1 lab_up >"$BENCH_TMP/lab.log" 2>&1 || { cat "$BENCH_TMP/lab.log"; die "lab_up failed"; }
+bench_write_configs || die "cannot write/import the profiles"
+
+# ------------------------------------------------------------------ connect time
+echo "system,rep,up_cmd_ms,first_http_ms" >"$out/connect.csv"
+connect_once() { # SYSTEM REP
+	local sys=$1 t0 hw res up_ms
+	t0=$(bench_now)
+	lab_client "$PY" "$bench_dir/lib/httpwait.py" "$t0" "$LAB_WEB4" "$LAB_TUN_CLIENT4" 30 >"$BENCH_TMP/hw" &
+	hw=$!
+	bench_up "$sys" || log "$sys: up failed"
+	up_ms=$(bench_ms_since "$t0")
+	wait "$hw"
+	res=$(sed -n 's/^http_ms=//p' "$BENCH_TMP/hw")
+	echo "$sys,$2,$up_ms,${res:-NA}" >>"$out/connect.csv"
+}
+log "connect time: $CONNECT_REPS x ($CONNECT_SYSTEMS)"
+for rep in $(seq 1 "$CONNECT_REPS"); do
+	for sys in $CONNECT_SYSTEMS; do
+		connect_once "$sys" "$rep"
+		bench_down "$sys"
+		sleep 0.5
+	done
+done
+
+# ------------------------------------------------------------------ leak window
+echo "system,scenario,rep,pre_leaks,leaks,leak_window_ms,open_at_end,probe" >"$out/leak.csv"
+leak_once() { # SYSTEM SCENARIO REP
+	local sys=$1 sc=$2 rep=$3 dur t_fail t_end rc res pr
+	if ! bench_up "$sys"; then
+		echo "$sys,$sc,$rep,NA,NA,NA,NA,up-failed" >>"$out/leak.csv"
+		bench_down "$sys"
+		return
+	fi
+	sleep 0.5
+	lab_leak_reset ispa && lab_leak_reset ispb
+	dur=$(awk -v a="$LEAK_PRE" -v b="$LEAK_WINDOW" 'BEGIN {print a + b + 0.6}')
+	lab_ns ispa "$PY" "$bench_dir/lib/leakwatch.py" "$dur" >"$BENCH_TMP/lw.a" &
+	local wa=$!
+	lab_ns ispb "$PY" "$bench_dir/lib/leakwatch.py" "$dur" >"$BENCH_TMP/lw.b" &
+	local wb=$!
+	sleep 0.2
+	lab_client "$PY" "$bench_dir/lib/probe.py" "$(awk -v a="$LEAK_PRE" -v b="$LEAK_WINDOW" 'BEGIN {print a + b}')" 1000 \
+		>"$BENCH_TMP/probe" 2>&1 &
+	local pp=$!
+	sleep "$LEAK_PRE"
+	t_fail=$(bench_now)
+	bench_fail "$sys" "$sc"
+	rc=$?
+	t_end=$(awk -v a="$t_fail" -v b="$LEAK_WINDOW" 'BEGIN {printf "%.6f", a + b}')
+	wait "$pp" "$wa" "$wb"
+	pr=$(tr ' ' ';' <"$BENCH_TMP/probe" | tail -1)
+	if [ "$rc" = 2 ]; then
+		echo "$sys,$sc,$rep,NA,NA,NA,NA,not-applicable" >>"$out/leak.csv"
+	else
+		res=$("$PY" "$bench_dir/lib/leakparse.py" "$t_fail" "$t_end" "$BENCH_TMP/lw.a" "$BENCH_TMP/lw.b")
+		# "pre=0 leaks=12 window_ms=340 open=0" -> CSV
+		eval "local $res"
+		[ "$rc" = 0 ] || pr="failure-injection-rc$rc;$pr"
+		# shellcheck disable=SC2154
+		echo "$sys,$sc,$rep,$pre,$leaks,$window_ms,$open,$pr" >>"$out/leak.csv"
+	fi
+	bench_down "$sys"
+}
+log "leak window: $LEAK_REPS x ($LEAK_SCENARIOS) x ($LEAK_SYSTEMS), ${LEAK_WINDOW}s after each failure at 1000 pps"
+for rep in $(seq 1 "$LEAK_REPS"); do
+	for sc in $LEAK_SCENARIOS; do
+		for sys in $LEAK_SYSTEMS; do
+			[ "$sc" = svckill ] && [ "$sys" = wgquick ] && { echo "$sys,$sc,$rep,NA,NA,NA,NA,not-applicable" >>"$out/leak.csv"; continue; }
+			leak_once "$sys" "$sc" "$rep"
+		done
+	done
+	log "leak round $rep done"
+done
+
+# ------------------------------------------------------------------ roaming recovery
+echo "system,rep,dhcp_ms,recovery_ms" >"$out/roaming.csv"
+roam_once() { # SYSTEM REP
+	local sys=$1 t0 hw res dh rc
+	bench_up "$sys" || { echo "$sys,$2,NA,NA" >>"$out/roaming.csv"; bench_down "$sys"; return; }
+	sleep 1
+	lab_uplink_down ispa
+	lab_nm_wait_down eth0 20 >/dev/null 2>&1
+	t0=$(bench_now)
+	lab_client "$PY" "$bench_dir/lib/httpwait.py" "$t0" "$LAB_WEB4" "$LAB_TUN_CLIENT4" 30 --iface eth1 >"$BENCH_TMP/hw" &
+	hw=$!
+	lab_uplink_up ispb
+	wait "$hw"
+	res=$(cat "$BENCH_TMP/hw")
+	rc=$(sed -n 's/.*http_ms=\([0-9.]*\).*/\1/p' <<<"$res")
+	dh=$(sed -n 's/.*iface_ms=\([0-9.NA]*\).*/\1/p' <<<"$res")
+	echo "$sys,$2,${dh:-NA},${rc:-NA}" >>"$out/roaming.csv"
+	bench_down "$sys"
+}
+log "roaming recovery: $ROAM_REPS x ($ROAM_SYSTEMS)"
+for rep in $(seq 1 "$ROAM_REPS"); do
+	for sys in $ROAM_SYSTEMS; do roam_once "$sys" "$rep"; done
+done
+
+# ------------------------------------------------------------------ data path + footprint
+echo "system,rep,throughput_mbps,latency_median_ms,latency_p90_ms" >"$out/datapath.csv"
+echo "rep,metric,value" >"$out/footprint.csv"
+status_kib() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status" 2>/dev/null; }
+ctxsw() { # PID -> voluntary + involuntary context switches of all its threads
+	cat /proc/"$1"/task/*/status 2>/dev/null | awk '/^(voluntary|nonvoluntary)_ctxt_switches/ {s += $2} END {print s + 0}'
+}
+footprint() { # REP: the plugin's service, idle with the tunnel up
+	local pid wg c0 c1 t0 secs
+	pid=$(bench_service_pid)
+	[ -n "$pid" ] || { log "footprint: no service process"; return; }
+	sleep 1
+	c0=$(ctxsw "$pid")
+	t0=$(bench_now)
+	sleep "$FOOT_T"
+	c1=$(ctxsw "$pid")
+	secs=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN {print b - a}')
+	wg=$(bench_client_pids "^(/usr/bin/)?wireguard-go( -f)? $(bench_ifname plugin)( |\$)" | head -1)
+	{
+		echo "$1,service_idle_rss_kib,$(status_kib "$pid" VmRSS)"
+		echo "$1,service_peak_rss_kib,$(status_kib "$pid" VmHWM)"
+		echo "$1,service_rss_anon_kib,$(status_kib "$pid" RssAnon)"
+		echo "$1,service_rss_file_kib,$(status_kib "$pid" RssFile)"
+		echo "$1,service_pss_kib,$(awk '$1 == "Pss:" {print $2}' "/proc/$pid/smaps_rollup" 2>/dev/null)"
+		echo "$1,service_private_kib,$(awk '$1 ~ /^Private_(Clean|Dirty):/ {s += $2} END {print s}' "/proc/$pid/smaps_rollup" 2>/dev/null)"
+		echo "$1,service_threads,$(status_kib "$pid" Threads)"
+		echo "$1,service_wakeups_per_s,$(awk -v c=$((c1 - c0)) -v s="$secs" 'BEGIN {printf "%.3f", c / s}')"
+		echo "$1,service_idle_seconds,$secs"
+		[ -n "$wg" ] && echo "$1,wireguard_go_rss_kib,$(status_kib "$wg" VmRSS)"
+	} >>"$out/footprint.csv"
+	# where the resident memory is (largest mappings), for the analysis
+	awk '/^[0-9a-f]+-/ {name = $6} /^Rss:/ {r[name] += $2} END {for (n in r) if (r[n] >= 256) printf "%d kB %s\n", r[n], (n == "" ? "[anon]" : n)}' \
+		"/proc/$pid/smaps" 2>/dev/null | sort -rn >"$out/service-rss-by-mapping.txt"
+}
+datapath_once() { # SYSTEM REP
+	local sys=$1 rep=$2 bps lat ping
+	bench_up "$sys" || { echo "$sys,$rep,NA,NA,NA,NA" >>"$out/datapath.csv"; bench_down "$sys"; return; }
+	[ "$sys" = plugin ] && [ "$rep" = 1 ] && footprint "$rep"
+	# a fresh one-test server each time: a client that hung (seen once with
+	# wg-quick) must not leave a busy server for every later run
+	lab__spawn "iperf3-$sys-$rep" ip netns exec "$LAB_NS_INET" iperf3 -s -1 -B "$LAB_TUN_SERVER4"
+	lab_wait_for 10 lab__listening inet -ltn 5201 || log "iperf3 server did not start"
+	bps=$(lab_client timeout $((IPERF_T + 15)) iperf3 -c "$LAB_TUN_SERVER4" -t "$IPERF_T" --connect-timeout 3000 -J 2>/dev/null |
+		"$PY" -c 'import json,sys; print("%.1f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e6))' 2>/dev/null)
+	lat=$(lab_client timeout 60 "$PY" "$bench_dir/lib/latency.py" "$LAB_TUN_WEB4" "$LAT_N" 2>/dev/null | sort -n |
+		awk '{a[NR] = $1} END {p = int(NR * 0.9); if (p < 1) p = 1; if (NR) printf "%s,%s", a[int((NR + 1) / 2)], a[p]; else printf "NA,NA"}')
+	echo "$sys,$rep,${bps:-NA},$lat" >>"$out/datapath.csv"
+	bench_down "$sys"
+}
+log "data path + footprint: $DP_REPS x ($DP_SYSTEMS), iperf3 ${IPERF_T}s"
+for rep in $(seq 1 "$DP_REPS"); do
+	for sys in $DP_SYSTEMS; do datapath_once "$sys" "$rep"; done
+done
+
+# ------------------------------------------------------------------ report
+cp "$BENCH_TMP/wg-quick.log" "$out/wg-quick.log" 2>/dev/null
+echo "loadavg_at_end=$(cut -d' ' -f1-3 /proc/loadavg)" >>"$out/machine.txt"
+log "writing the report to $out"
+"$PY" "$bench_dir/lib/report.py" "$out" || die "report failed"
+log "done: $out/report.md"
