@@ -555,7 +555,7 @@ wgks_config_from_setting (NMSettingVpn *s_vpn, WgksSettingFlags flags, GError **
 			config->has_private_key = TRUE;
 		}
 	}
-	if (!wgks_config_validate (config, flags & WGKS_SETTING_WITH_SECRETS, error))
+	if (!wgks_config_validate (config, (flags & WGKS_SETTING_WITH_SECRETS) != 0, error))
 		return NULL;
 	return g_steal_pointer (&config);
 }

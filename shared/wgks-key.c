@@ -33,8 +33,12 @@ wgks_key_from_base64 (const char *text, WgksKey *out)
 		return FALSE;
 	for (i = 0; i < 43; i++) {
 		v = b64_value (text[i]);
-		if (v < 0)
+		if (v < 0) {
+			/* no half-decoded key left behind */
+			wgks_memzero (out, sizeof *out);
+			wgks_memzero (&acc, sizeof acc);
 			return FALSE;
+		}
 		acc = (acc << 6) | (guint32) v;
 		if (i % 4 == 3) {
 			out->bytes[o++] = (acc >> 16) & 0xff;
@@ -46,12 +50,12 @@ wgks_key_from_base64 (const char *text, WgksKey *out)
 	/* 3 characters left = 18 bits = 2 bytes + 2 padding bits that must be 0 */
 	if (acc & 0x3) {
 		wgks_memzero (out, sizeof *out);
-		acc = 0;
+		wgks_memzero (&acc, sizeof acc);
 		return FALSE;
 	}
 	out->bytes[o++] = (acc >> 10) & 0xff;
 	out->bytes[o++] = (acc >> 2) & 0xff;
-	acc = 0;
+	wgks_memzero (&acc, sizeof acc);   /* a plain "acc = 0" is a dead store the compiler drops */
 	return o == WGKS_KEY_LEN;
 }
 
@@ -74,7 +78,7 @@ wgks_key_to_base64 (const WgksKey *key, char out[WGKS_KEY_B64_LEN + 1])
 	out[o++] = b64_alphabet[(acc << 2) & 63];
 	out[o++] = '=';
 	out[o] = '\0';
-	acc = 0;
+	wgks_memzero (&acc, sizeof acc);
 }
 
 gboolean

@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -54,7 +55,7 @@ uapi_connect (const char *path)
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	strcpy (addr.sun_path, path);
+	memcpy (addr.sun_path, path, strlen (path) + 1);   /* length checked above */
 	fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
@@ -149,6 +150,11 @@ check_errno (WgksUapiReply *reply, const char *what, GError **error)
 static void
 child_setup (gpointer user_data)
 {
+	/* wireguard-go holds the keys too; exec resets PR_SET_DUMPABLE, a zero
+	 * core size limit survives it: no core dump of the keys. */
+	struct rlimit no_core = { 0, 0 };
+
+	setrlimit (RLIMIT_CORE, &no_core);
 	/* Do not outlive the service: a stray wireguard-go would keep the tunnel. */
 	prctl (PR_SET_PDEATHSIG, SIGTERM);
 }
@@ -176,8 +182,11 @@ finish_create (UapiPriv *priv, GError *error)
 {
 	g_autoptr (GTask) task = g_steal_pointer (&priv->create_task);
 
-	if (!task)
+	if (!task) {
+		/* nothing waits (e.g. destroy after creation finished): error is ours */
+		g_clear_error (&error);
 		return;
+	}
 	if (priv->cancel_id)
 		g_cancellable_disconnect (g_task_get_cancellable (task), priv->cancel_id);
 	priv->cancel_id = 0;
@@ -361,8 +370,13 @@ uapi_destroy (WgksDevice *device)
 	}
 	if (device->created) {
 		/* The tun link goes away with its process; make sure. */
+		int fd;
+
 		wgks_rtnl_link_del (device->ifname, &existed, NULL);
-		if (uapi_connect (priv->socket_path) < 0 && errno == ECONNREFUSED)
+		fd = uapi_connect (priv->socket_path);
+		if (fd >= 0)
+			close (fd);     /* still served: not ours to remove */
+		else if (errno == ECONNREFUSED)
 			unlink (priv->socket_path);
 	}
 	device->created = FALSE;

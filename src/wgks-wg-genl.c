@@ -205,7 +205,7 @@ static int
 parse_peer_attr (const struct nlattr *attr, void *data)
 {
 	PeerParse *p = data;
-	const struct __kernel_timespec *ts;
+	struct __kernel_timespec ts;
 
 	switch (mnl_attr_get_type (attr)) {
 	case WGPEER_A_PUBLIC_KEY:
@@ -215,9 +215,10 @@ parse_peer_attr (const struct nlattr *attr, void *data)
 		}
 		break;
 	case WGPEER_A_LAST_HANDSHAKE_TIME:
-		if (mnl_attr_get_payload_len (attr) == sizeof *ts) {
-			ts = mnl_attr_get_payload (attr);
-			p->stats.last_handshake_sec = ts->tv_sec;
+		/* netlink payloads are only 4-byte aligned: copy, do not cast */
+		if (mnl_attr_get_payload_len (attr) == sizeof ts) {
+			memcpy (&ts, mnl_attr_get_payload (attr), sizeof ts);
+			p->stats.last_handshake_sec = ts.tv_sec;
 		}
 		break;
 	case WGPEER_A_RX_BYTES:

@@ -12,8 +12,8 @@ packages=(
 	curl dnsutils python3 procps util-linux iperf3
 	# editor tests and screenshots
 	xvfb xauth imagemagick
-	# analysers
-	valgrind
+	# analysers, sanitizers, fuzzing
+	valgrind gdb cppcheck clang-tidy clang-14 libclang-rt-14-dev
 	# benchmarks: the alternatives compared (wg-quick with the seed's iptables
 	# kill switch, inside the lab only) and the plots
 	wireguard-tools iptables python3-matplotlib

@@ -43,6 +43,23 @@ if [ "$status" = 0 ]; then
 	[ "$status" != 0 ] || passed=$((passed + 1))   # distcheck itself is one test
 fi
 
+# Hardening: static analysis, sanitizers, short fuzzing, valgrind, secrets and
+# privileges, endurance (bounded with CI=true). Each script is TAP; the
+# results count like the others.
+if [ "$status" = 0 ] && [ "${WGKS_SKIP_HARDENING:-0}" != 1 ]; then
+	hardening_log=$builddir/hardening.log
+	CI=true WGKS_TOP_SRCDIR="$top" WGKS_TOP_BUILDDIR="$builddir" "$top/tests/hardening/run-all.sh" \
+		>"$hardening_log" 2>&1 || status=$?
+	passed=$((passed + $(grep -c '^\[[^]]*\] ok ' "$hardening_log" || true)))
+	hfailed=$(grep -c '^\[[^]]*\] not ok ' "$hardening_log" || true)
+	failed=$((failed + hfailed))
+	grep -E '^== |^\[[^]]*\] (not ok|Bail out)' "$hardening_log" || true
+	if [ "$status" != 0 ] && [ "$hfailed" = 0 ]; then
+		failed=$((failed + 1))
+		tail -30 "$hardening_log" >&2
+	fi
+fi
+
 # The benchmark's quick mode, so that it keeps working (no timing verdicts).
 if [ "$status" = 0 ] && [ "${WGKS_SKIP_BENCH:-0}" != 1 ]; then
 	if WGKS_BUILDDIR=$builddir WGKS_NO_BUILD=1 "$top/bench/run.sh" --quick >"$builddir/bench-quick.log" 2>&1; then

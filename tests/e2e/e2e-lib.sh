@@ -10,38 +10,14 @@ WGKS_TOP_BUILDDIR=${WGKS_TOP_BUILDDIR:-$WGKS_TOP_SRCDIR}
 # shellcheck source=../lab/lab.sh
 . "$WGKS_TOP_SRCDIR/tests/lab/lab.sh"
 
-e2e_n=0
-e2e_failed=0
 E2E_DESTDIR=
 
 e2e__log() { printf '# %s\n' "$*"; }
 
-ok() { # DESCRIPTION CMD...: one TAP result from a command's exit status
-	local desc=$1
-	shift
-	e2e_n=$((e2e_n + 1))
-	if "$@"; then
-		echo "ok $e2e_n - $desc"
-	else
-		echo "not ok $e2e_n - $desc"
-		e2e_failed=$((e2e_failed + 1))
-		return 1
-	fi
-}
-
-is() { # DESCRIPTION GOT EXPECTED
-	local desc=$1 got=$2 expected=$3
-	e2e_n=$((e2e_n + 1))
-	if [ "$got" = "$expected" ]; then
-		echo "ok $e2e_n - $desc"
-	else
-		echo "not ok $e2e_n - $desc"
-		e2e__log "  got:      '$got'"
-		e2e__log "  expected: '$expected'"
-		e2e_failed=$((e2e_failed + 1))
-		return 1
-	fi
-}
+# shellcheck source=../tap.sh
+. "$WGKS_TOP_SRCDIR/tests/tap.sh"
+ok() { tap_ok "$@"; }
+is() { tap_is "$@"; }
 
 # Needs root and network namespaces; anywhere else the lab cannot exist.
 e2e_require_lab() {
@@ -152,9 +128,9 @@ e2e_service_pid() {
 }
 
 e2e_finish() {
-	echo "1..$e2e_n"
-	if [ "$e2e_failed" != 0 ]; then
-		e2e__log "$e2e_failed of $e2e_n failed; the service's log, then NetworkManager's last lines:"
+	echo "1..$tap_n"
+	if [ "$tap_failed" != 0 ]; then
+		e2e__log "$tap_failed of $tap_n failed; the service's log, then NetworkManager's last lines:"
 		grep -a 'nm-wireguard-killswitch\[' "$(e2e_service_log)" 2>/dev/null | tail -80 | sed 's/^/#   /'
 		grep -av 'DEBUG: (' "$(e2e_service_log)" 2>/dev/null | tail -30 | sed 's/^/#   /'
 		exit 1

@@ -33,7 +33,7 @@ if [ -z "$cc" ] || ! echo 'int LLVMFuzzerTestOneInput(const char *d, unsigned lo
 	exit 0
 fi
 
-work=$(hl_tmpdir fuzz) || hl_bail "no temporary directory"
+hl_tmpdir fuzz work || hl_bail "no temporary directory"
 src=$(hl_pristine_srcdir "$work") || hl_bail "cannot prepare a source tree"
 build=$work/build
 san="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
@@ -50,8 +50,10 @@ build_libs() {
 		{ grep -E 'error' make.out | head -20 >&2; return 1; }
 }
 hl_ok "build the libraries with $cc and coverage instrumentation" build_libs || hl_finish
-pkgcflags=$(pkg-config --cflags glib-2.0 gio-2.0 libnm nettle libmnl)
-pkglibs=$(pkg-config --libs glib-2.0 gio-2.0 libnm nettle libmnl libnftables)
+# the same flags configure found for the libraries
+mkvar() { sed -n "s/^$1 = //p" "$build/Makefile"; }
+pkgcflags="$(mkvar GLIB_CFLAGS) $(mkvar LIBNM_CFLAGS) $(mkvar NETTLE_CFLAGS) $(mkvar LIBMNL_CFLAGS)"
+pkglibs="$(mkvar GLIB_LIBS) $(mkvar LIBNM_LIBS) $(mkvar NETTLE_LIBS) $(mkvar LIBMNL_LIBS) $(mkvar LIBNFTABLES_LIBS)"
 
 link_target() { # TARGET
 	local t=$1 libs="$build/shared/.libs/libwgks-shared.a"
@@ -75,9 +77,9 @@ run_target() { # TARGET
 	mkdir -p "$corpus" "$artifacts"
 	cp "$src/fuzz/corpus/$t"/* "$corpus/" 2>/dev/null
 	# 1. the checked-in corpus, input by input: regressions first
-	hl_ok "fuzz-$t replays fuzz/corpus/$t ($(ls "$src/fuzz/corpus/$t" | wc -l) inputs)" \
-		"$work/fuzz-$t" -runs=0 -artifact_prefix="$artifacts/" "$src/fuzz/corpus/$t" \
-		>"$work/replay-$t.log" 2>&1 || tail -40 "$work/replay-$t.log" | sed 's/^/#   /'
+	replay() { "$work/fuzz-$t" -runs=0 -artifact_prefix="$artifacts/" "$src/fuzz/corpus/$t" >"$work/replay-$t.log" 2>&1; }
+	hl_ok "fuzz-$t replays fuzz/corpus/$t ($(ls "$src/fuzz/corpus/$t" | wc -l) inputs)" replay ||
+		tail -40 "$work/replay-$t.log" | sed 's/^/#   /'
 	# 2. bounded fuzzing, growing a private copy of the corpus
 	local extra=()
 	[ "$fjobs" -gt 1 ] && extra=(-jobs="$fjobs" -workers="$fjobs")

@@ -10,43 +10,20 @@ HL_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 WGKS_TOP_SRCDIR=${WGKS_TOP_SRCDIR:-$(cd "$HL_DIR/../.." && pwd)}
 HL_JOBS=${HL_JOBS:-$(nproc 2>/dev/null || echo 2)}
 
-hl_n=0
-hl_failed=0
 hl_planned=
 
 hl_log() { printf '# %s\n' "$*"; }
 
-# TAP: "ok N - DESC" if CMD succeeds
-hl_ok() { # DESC CMD...
-	local desc=$1
-	shift
-	hl_n=$((hl_n + 1))
-	if "$@"; then
-		echo "ok $hl_n - $desc"
-	else
-		echo "not ok $hl_n - $desc"
-		hl_failed=$((hl_failed + 1))
-		return 1
-	fi
-}
+# shellcheck source=../tap.sh
+. "$WGKS_TOP_SRCDIR/tests/tap.sh"
+hl_ok() { tap_ok "$@"; }
+hl_is() { tap_is "$@"; }
 
-hl_is() { # DESC GOT EXPECTED
-	local desc=$1 got=$2 expected=$3
-	hl_n=$((hl_n + 1))
-	if [ "$got" = "$expected" ]; then
-		echo "ok $hl_n - $desc"
-	else
-		echo "not ok $hl_n - $desc"
-		hl_log "  got:      '$got'"
-		hl_log "  expected: '$expected'"
-		hl_failed=$((hl_failed + 1))
-		return 1
-	fi
-}
+not() { ! "$@"; }
 
 hl_skip() { # DESC REASON
-	hl_n=$((hl_n + 1))
-	echo "ok $hl_n - $1 # SKIP $2"
+	tap_n=$((tap_n + 1))
+	echo "ok $tap_n - $1 # SKIP $2"
 }
 
 hl_bail() {
@@ -56,21 +33,22 @@ hl_bail() {
 
 # Prints the plan at the end (the number of results is known only then).
 hl_finish() {
-	echo "1..$hl_n"
-	if [ "$hl_failed" != 0 ]; then
-		hl_log "$hl_failed of $hl_n failed"
+	echo "1..$tap_n"
+	if [ "$tap_failed" != 0 ]; then
+		hl_log "$tap_failed of $tap_n failed"
 		exit 1
 	fi
 	exit 0
 }
 
-# hl_tmpdir NAME -> a fresh directory, removed by hl_cleanup
+# hl_tmpdir NAME VAR: a fresh directory in VAR, removed by hl_cleanup_tmp
+# (not "$(hl_tmpdir)": the list of directories must not live in a subshell)
 HL_TMPDIRS=()
 hl_tmpdir() {
 	local d
 	d=$(mktemp -d "${TMPDIR:-/tmp}/wgks-$1.XXXXXX") || return 1
 	HL_TMPDIRS+=("$d")
-	echo "$d"
+	printf -v "$2" '%s' "$d"
 }
 
 hl_cleanup_tmp() {
@@ -80,6 +58,26 @@ hl_cleanup_tmp() {
 		[ -n "$d" ] && [ -d "$d" ] && rm -rf "$d"
 	done
 	HL_TMPDIRS=()
+}
+
+# Filters a list of ignored files (stdin) down to sources: no objects,
+# binaries, libtool wrappers, logs or autotools/gettext outputs.
+hl__not_built() {
+	local f
+	while IFS= read -r f; do
+		case "$f" in
+		_build/* | */.libs/* | */.deps/* | .libs/* | .deps/* | autom4te.cache/* | m4/* | build-aux/* | po/*) continue ;;
+		*.o | *.lo | *.la | *.a | *.so | *.log | *.trs | *.dirstamp | *Makefile | *Makefile.in | *.tar.* ) continue ;;
+		configure | configure~ | config.* | aclocal.m4 | libtool | stamp-h1 | ABOUT-NLS | *.name | *.service) continue ;;
+		properties/gtk[34]/* | *-resources.c | .e2e-install.lock) continue ;;
+		esac
+		[ -f "$f" ] || continue
+		if [ -x "$f" ]; then
+			case "$(head -c 4 "$f" | od -An -c | tr -d ' ')" in *ELF*) continue ;; esac
+			grep -q 'libtool' <(head -5 "$f") && continue
+		fi
+		printf '%s\n' "$f"
+	done
 }
 
 # hl_pristine_srcdir WORKDIR -> a source directory usable for VPATH builds:
@@ -92,7 +90,11 @@ hl_pristine_srcdir() {
 	fi
 	mkdir -p "$work/src" || return 1
 	if git -C "$src" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
-		(cd "$src" && git ls-files -co --exclude-standard -z | xargs -0 cp --parents -t "$work/src") || return 1
+		# tracked and new files, plus ignored ones that are not build products
+		# (work in progress can match an ignore pattern, e.g. tests/unit/test-*)
+		(cd "$src" && { git ls-files -c; git ls-files -o --exclude-standard | hl__not_built;
+			git ls-files -oi --exclude-standard | hl__not_built; } |
+			tr '\n' '\0' | xargs -0 cp --parents -t "$work/src") || return 1
 	else
 		(cd "$src" && tar --exclude='*.o' --exclude='*.lo' --exclude='.libs' --exclude='_build' \
 			--exclude=config.status --exclude=config.log --exclude=Makefile -cf - .) |

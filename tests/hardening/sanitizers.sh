@@ -14,7 +14,7 @@ set -uo pipefail
 trap 'hl_cleanup_tmp' EXIT
 trap 'exit 143' INT TERM
 
-work=$(hl_tmpdir asan) || hl_bail "no temporary directory"
+hl_tmpdir asan work || hl_bail "no temporary directory"
 src=$(hl_pristine_srcdir "$work") || hl_bail "cannot prepare a source tree"
 build=$work/build
 
@@ -23,7 +23,7 @@ build=$work/build
 #  - LeakSanitizer on (leaks count), with the few suppressions of GLib's and
 #    libnm's own process-lifetime allocations in lsan.supp (each explained);
 #  - GLib 2.74's slice allocator hides frees from ASan: plain malloc instead.
-export ASAN_OPTIONS="abort_on_error=1:halt_on_error=1:detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1:print_summary=1"
+export ASAN_OPTIONS="abort_on_error=1:halt_on_error=1:detect_leaks=1:fast_unwind_on_malloc=0:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1:print_summary=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:abort_on_error=1"
 export LSAN_OPTIONS="suppressions=$HL_DIR/lsan.supp:print_suppressions=0"
 export G_SLICE=always-malloc

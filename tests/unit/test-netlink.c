@@ -477,7 +477,11 @@ test_ip_config_generic (void)
 	gw.in6.sin6_family = AF_INET6;
 	inet_pton (AF_INET6, "2001:db8::1", &gw.in6.sin6_addr);
 	v = g_variant_ref_sink (wgks_ip_config_generic (config, "wgks123456", &gw));
-	g_assert_nonnull (g_variant_lookup_value (v, NM_VPN_PLUGIN_CONFIG_EXT_GATEWAY, G_VARIANT_TYPE ("ay")));
+	{
+		g_autoptr (GVariant) value = g_variant_lookup_value (v, NM_VPN_PLUGIN_CONFIG_EXT_GATEWAY, G_VARIANT_TYPE ("ay"));
+
+		g_assert_nonnull (value);
+	}
 }
 
 static void
@@ -502,7 +506,11 @@ test_ip_config_full_tunnel (void)
 	g_assert_true (strv_has (v4, NM_VPN_PLUGIN_IP4_CONFIG_DOMAINS, "~."));
 	g_assert_true (strv_has (v4, NM_VPN_PLUGIN_IP4_CONFIG_DOMAINS, "corp.example"));
 
-	g_assert_nonnull (g_variant_lookup_value (v6, NM_VPN_PLUGIN_IP6_CONFIG_ADDRESS, G_VARIANT_TYPE ("ay")));
+	{
+		g_autoptr (GVariant) value = g_variant_lookup_value (v6, NM_VPN_PLUGIN_IP6_CONFIG_ADDRESS, G_VARIANT_TYPE ("ay"));
+
+		g_assert_nonnull (value);
+	}
 	g_clear_pointer (&dns, g_variant_unref);
 	dns = g_variant_lookup_value (v6, NM_VPN_PLUGIN_IP6_CONFIG_DNS, G_VARIANT_TYPE ("aay"));
 	g_assert_cmpuint (g_variant_n_children (dns), ==, 1);
