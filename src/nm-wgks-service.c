@@ -2,7 +2,8 @@
 /* NMWgksService: connect resolves the endpoints, creates and configures
  * the WireGuard device, reports the generic config, waits for the first
  * handshake and then reports the IP configs. Afterwards one 5 s timer
- * watches the handshakes and re-resolves endpoints that went stale. */
+ * watches the tunnel link and the handshakes and re-resolves endpoints that
+ * went stale, and a 1 s timer checks the kill-switch table (tamper watch). */
 #include "config.h"
 
 #include "nm-wgks-service.h"
@@ -23,8 +24,9 @@
 #include "wgks-rtnl.h"
 #include "wgks-state.h"
 
-#define CONNECT_POLL_MS      500
+#define CONNECT_POLL_MS      50    /* a handshake takes milliseconds: do not make connect wait */
 #define WATCH_POLL_S         5
+#define TAMPER_POLL_S        1     /* a deleted table lets traffic out until restored */
 #define REJECT_AFTER_TIME_S  180   /* WireGuard: a session is dead after this */
 #define RERESOLVE_AFTER_S    135   /* as wg-quick's reresolve-dns */
 #define RERESOLVE_MIN_GAP_S  30
@@ -50,11 +52,18 @@ struct _NMWgksService {
 	guint             timeout_id;
 	guint             poll_id;
 	guint             lost_idle_id;
+	guint             tamper_id;
 	guint             handshake_timeout_s;
 	guint             stats_failures;
 	char             *connection_id;
+	char             *uuid;            /* of the connection, to match NetworkManager's signals */
 	gboolean          failed;          /* this attempt failed: keep blocking */
 	gboolean          user_disconnect; /* set only by a Disconnect we trust */
+	GDBusConnection  *bus;             /* the same shared connection libnm uses */
+	guint             vpn_state_sub;
+	GHashTable       *ac_uuids;        /* active connection path -> connection UUID */
+	guint32           nm_reason;       /* NMActiveConnectionStateReason of NM's last "down" */
+	gboolean          nm_reason_known;
 };
 
 G_DEFINE_TYPE (NMWgksService, nm_wgks_service, NM_TYPE_VPN_SERVICE_PLUGIN)
@@ -165,6 +174,7 @@ teardown (NMWgksService *self)
 	clear_source (&self->timeout_id);
 	clear_source (&self->poll_id);
 	clear_source (&self->lost_idle_id);
+	clear_source (&self->tamper_id);
 	g_clear_pointer (&self->device, wgks_device_free);
 	if (had_something && self->state != WGKS_SERVICE_STATE_DISCONNECTED
 	    && !enter_state (self, WGKS_SERVICE_STATE_DISCONNECTED, &error))
@@ -175,6 +185,8 @@ teardown (NMWgksService *self)
 	g_clear_pointer (&self->config, wgks_config_free);
 	g_clear_pointer (&self->ifname, g_free);
 	g_clear_pointer (&self->connection_id, g_free);
+	g_clear_pointer (&self->uuid, g_free);
+	self->nm_reason_known = FALSE;
 	self->stats_failures = 0;
 	self->failed = FALSE;
 	self->user_disconnect = FALSE;
@@ -279,6 +291,16 @@ watch_poll (gpointer user_data)
 	gboolean any_fresh = FALSE;
 	guint i;
 
+	/* "ip link set <tun> down" (the seed's test): NetworkManager keeps the
+	 * VPN activated, so nobody else would notice. Fail: the kill switch
+	 * blocks, and the user sees that the VPN is gone. */
+	if (!wgks_rtnl_link_is_up (self->ifname)) {
+		self->poll_id = 0;
+		wgks_log_warn ("%s was set down or removed", self->ifname);
+		fail (self, NM_VPN_PLUGIN_FAILURE_CONNECT_FAILED,
+		      _("the WireGuard interface %s is gone or does not answer"), self->ifname);
+		return G_SOURCE_REMOVE;
+	}
 	if (!stats) {
 		wgks_log_warn ("cannot read the tunnel's status: %s", error->message);
 		if (++self->stats_failures >= MAX_STATS_FAILURES) {
@@ -299,6 +321,12 @@ watch_poll (gpointer user_data)
 	set_watch_state (self, any_fresh ? WGKS_SERVICE_STATE_CONNECTED : WGKS_SERVICE_STATE_TUNNEL_LOST);
 	for (i = 0; i < stats->len; i++)
 		wgks_killswitch_note_handshake (g_array_index (stats, WgksPeerStats, i).last_handshake_sec);
+	return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+tamper_poll (gpointer user_data)
+{
 	wgks_killswitch_check_tamper ();
 	return G_SOURCE_CONTINUE;
 }
@@ -379,9 +407,9 @@ report_ip_config (NMWgksService *self)
 		return FALSE;
 	}
 	if (ip4)
-		nm_vpn_service_plugin_set_ip4_config (plugin, g_variant_ref_sink (g_steal_pointer (&ip4)));
+		nm_vpn_service_plugin_set_ip4_config (plugin, g_variant_ref_sink (ip4));
 	if (ip6)
-		nm_vpn_service_plugin_set_ip6_config (plugin, g_variant_ref_sink (g_steal_pointer (&ip6)));
+		nm_vpn_service_plugin_set_ip6_config (plugin, g_variant_ref_sink (ip6));
 	return TRUE;
 }
 
@@ -417,6 +445,7 @@ on_connected (NMWgksService *self, guint endpoint)
 	for (i = 0; i < self->endpoints->len; i++)
 		self->watch[i].last_resolve = g_get_monotonic_time ();
 	self->poll_id = g_timeout_add_seconds (WATCH_POLL_S, watch_poll, self);
+	self->tamper_id = g_timeout_add_seconds (TAMPER_POLL_S, tamper_poll, self);
 }
 
 static gboolean
@@ -635,6 +664,7 @@ start_connect (NMWgksService *self, NMConnection *connection, GError **error)
 		return FALSE;
 	self->config = config;
 	self->connection_id = g_strdup (nm_connection_get_id (connection));
+	self->uuid = g_strdup (nm_connection_get_uuid (connection));
 	self->ifname = wgks_ifname_for_uuid (nm_connection_get_uuid (connection));
 	self->cancellable = g_cancellable_new ();
 	self->handshake_timeout_s = handshake_timeout_seconds ();
@@ -718,9 +748,60 @@ network_manager_present (void)
 	return has_owner;
 }
 
+/* The UUID of an active connection object, asked once per object. */
+static const char *
+active_connection_uuid (NMWgksService *self, const char *path)
+{
+	g_autoptr (GVariant) reply = NULL;
+	g_autoptr (GVariant) value = NULL;
+	const char *uuid = g_hash_table_lookup (self->ac_uuids, path);
+
+	if (uuid)
+		return uuid;
+	reply = g_dbus_connection_call_sync (self->bus, "org.freedesktop.NetworkManager", path,
+	                                     "org.freedesktop.DBus.Properties", "Get",
+	                                     g_variant_new ("(ss)", "org.freedesktop.NetworkManager.Connection.Active",
+	                                                    "Uuid"),
+	                                     G_VARIANT_TYPE ("(v)"), G_DBUS_CALL_FLAGS_NONE, 1000, NULL, NULL);
+	if (!reply)
+		return NULL;
+	g_variant_get (reply, "(v)", &value);
+	if (!g_variant_is_of_type (value, G_VARIANT_TYPE_STRING))
+		return NULL;
+	uuid = g_variant_get_string (value, NULL);
+	g_hash_table_insert (self->ac_uuids, g_strdup (path), g_strdup (uuid));
+	return g_hash_table_lookup (self->ac_uuids, path);
+}
+
+/* NetworkManager tells every client why a VPN goes down (VpnStateChanged),
+ * and it does so before it calls our Disconnect, on the same bus
+ * connection: remember the reason for our connection. */
+static void
+vpn_state_changed (GDBusConnection *bus, const char *sender, const char *path, const char *iface,
+                   const char *signal, GVariant *params, gpointer user_data)
+{
+	NMWgksService *self = user_data;
+	const char *uuid;
+	guint32 state, reason;
+
+	if (!self->uuid || !g_variant_is_of_type (params, G_VARIANT_TYPE ("(uu)")))
+		return;
+	g_variant_get (params, "(uu)", &state, &reason);
+	uuid = active_connection_uuid (self, path);
+	if (g_strcmp0 (uuid, self->uuid) != 0)
+		return;
+	if (state == NM_VPN_CONNECTION_STATE_DISCONNECTED || state == NM_VPN_CONNECTION_STATE_FAILED) {
+		wgks_log_debug ("NetworkManager: VPN state %u, reason %u", state, reason);
+		self->nm_reason = reason;
+		self->nm_reason_known = TRUE;
+	}
+}
+
 /* NetworkManager calls Disconnect for a user's "down", but also after a
- * failure, when the tunnel interface went down and when it is itself going
- * away. Only the first lifts the kill switch; when in doubt, keep blocking. */
+ * failure, after its own connect timeout, when the profile was deleted, and
+ * libnm calls it when NetworkManager left the bus. Only the first lifts the
+ * kill switch, and only NetworkManager's own reason says which it is; when
+ * in doubt, keep blocking. */
 static gboolean
 disconnect_is_from_user (NMWgksService *self)
 {
@@ -734,6 +815,15 @@ disconnect_is_from_user (NMWgksService *self)
 	}
 	if (!network_manager_present ()) {
 		wgks_log_info ("NetworkManager is gone: the kill switch stays");
+		return FALSE;
+	}
+	if (!self->nm_reason_known) {
+		wgks_log_info ("disconnect without a reason from NetworkManager: the kill switch stays");
+		return FALSE;
+	}
+	if (self->nm_reason != NM_ACTIVE_CONNECTION_STATE_REASON_USER_DISCONNECTED) {
+		wgks_log_info ("disconnect for NetworkManager's reason %u, not the user's: the kill switch stays",
+		               self->nm_reason);
 		return FALSE;
 	}
 	return TRUE;
@@ -755,12 +845,27 @@ static void
 nm_wgks_service_init (NMWgksService *self)
 {
 	self->state = WGKS_SERVICE_STATE_DISCONNECTED;
+	self->ac_uuids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+	/* The shared system bus connection, as libnm's: NetworkManager's signals
+	 * and its Disconnect call arrive here in the order it sent them. */
+	self->bus = g_bus_get_sync (G_BUS_TYPE_SYSTEM, NULL, NULL);
+	if (self->bus)
+		self->vpn_state_sub = g_dbus_connection_signal_subscribe (
+			self->bus, "org.freedesktop.NetworkManager", "org.freedesktop.NetworkManager.VPN.Connection",
+			"VpnStateChanged", NULL, NULL, G_DBUS_SIGNAL_FLAGS_NONE, vpn_state_changed, self, NULL);
 }
 
 static void
 dispose (GObject *object)
 {
-	teardown (NM_WGKS_SERVICE (object));
+	NMWgksService *self = NM_WGKS_SERVICE (object);
+
+	teardown (self);
+	if (self->bus && self->vpn_state_sub)
+		g_dbus_connection_signal_unsubscribe (self->bus, self->vpn_state_sub);
+	self->vpn_state_sub = 0;
+	g_clear_object (&self->bus);
+	g_clear_pointer (&self->ac_uuids, g_hash_table_unref);
 	G_OBJECT_CLASS (nm_wgks_service_parent_class)->dispose (object);
 }
 

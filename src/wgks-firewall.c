@@ -114,11 +114,14 @@ render_sets (GString *out, const WgksFirewallSpec *spec)
 	g_autoptr (GPtrArray) res6 = g_ptr_array_new_with_free_func (g_free);
 	g_autoptr (GPtrArray) prot4 = g_ptr_array_new_with_free_func (g_free);
 	g_autoptr (GPtrArray) prot6 = g_ptr_array_new_with_free_func (g_free);
+	g_autoptr (GPtrArray) own4 = g_ptr_array_new_with_free_func (g_free);
+	g_autoptr (GPtrArray) own6 = g_ptr_array_new_with_free_func (g_free);
 	g_autoptr (GPtrArray) l4 = strv_to_array (lan4);
 	g_autoptr (GPtrArray) l6 = strv_to_array (lan6);
 
 	split_endpoints (spec->endpoints, ep4, ep6);
 	split_addresses (spec->tunnel_dns, dns4, dns6);
+	split_addresses (spec->tunnel_addresses, own4, own6);
 	if (spec->state == WGKS_FIREWALL_CONNECTING)
 		split_addresses (spec->resolvers, res4, res6);
 	split_prefixes (spec->protected_prefixes, prot4, prot6);
@@ -127,6 +130,8 @@ render_sets (GString *out, const WgksFirewallSpec *spec)
 	append_set (out, "endpoints6", "ipv6_addr . inet_service", FALSE, ep6);
 	append_set (out, "tunnel_dns4", "ipv4_addr", FALSE, dns4);
 	append_set (out, "tunnel_dns6", "ipv6_addr", FALSE, dns6);
+	append_set (out, "tunnel_addr4", "ipv4_addr", FALSE, own4);
+	append_set (out, "tunnel_addr6", "ipv6_addr", FALSE, own6);
 	append_set (out, "resolvers4", "ipv4_addr", FALSE, res4);
 	append_set (out, "resolvers6", "ipv6_addr", FALSE, res6);
 	append_set (out, "lan4", "ipv4_addr", TRUE, spec->allow_lan ? l4 : NULL);
@@ -177,9 +182,15 @@ render_output (GString *out, const WgksFirewallSpec *spec)
 {
 	g_string_append (out, "\tchain output {\n\t\ttype filter hook output priority filter - 10; policy drop;\n");
 	g_string_append (out, "\t\toifname \"lo\" accept\n");
-	/* The tunnel's own encrypted packets: to an endpoint, and marked. */
-	g_string_append_printf (out, "\t\tmeta mark 0x%x ip daddr . udp dport @endpoints4 accept\n", spec->fwmark);
-	g_string_append_printf (out, "\t\tmeta mark 0x%x ip6 daddr . udp dport @endpoints6 accept\n", spec->fwmark);
+	/* The tunnel's own encrypted packets: to an endpoint, and marked; never
+	 * with a tunnel address as source. While the uplink has no address of
+	 * the family yet (after a link flap, before SLAAC), the kernel picks the
+	 * tunnel's address; the endpoint would then answer into the tunnel
+	 * itself and the tunnel would loop until the next handshake. */
+	g_string_append_printf (out, "\t\tmeta mark 0x%x ip saddr != @tunnel_addr4 ip daddr . udp dport @endpoints4 accept\n",
+	                        spec->fwmark);
+	g_string_append_printf (out, "\t\tmeta mark 0x%x ip6 saddr != @tunnel_addr6 ip6 daddr . udp dport @endpoints6 accept\n",
+	                        spec->fwmark);
 	if (spec->state == WGKS_FIREWALL_CONNECTED) {
 		g_string_append_printf (out, "\t\toifname \"%s\" jump dns_guard\n", spec->tunnel_ifname);
 		g_string_append_printf (out, "\t\toifname \"%s\" accept\n", spec->tunnel_ifname);

@@ -44,6 +44,8 @@ typedef struct {
 	guint32     fwmark;              /* marks the tunnel's encrypted packets */
 	GArray     *endpoints;           /* WgksFirewallEndpoint */
 	GPtrArray  *tunnel_dns;          /* char*: DNS servers reached through the tunnel */
+	GPtrArray  *tunnel_addresses;    /* char*: the tunnel's own addresses, never the source of
+	                                  * encrypted packets on the uplink; may be NULL */
 	GPtrArray  *resolvers;           /* char*: system resolvers, CONNECTING only, may be NULL */
 	GPtrArray  *protected_prefixes;  /* WgksPrefix*: split tunnel; NULL = everything */
 	gboolean    allow_lan;

@@ -20,6 +20,7 @@ static struct {
 	gboolean       dns_leak_protection;
 	GArray        *endpoints;        /* WgksFirewallEndpoint */
 	GPtrArray     *tunnel_dns;       /* char* */
+	GPtrArray     *tunnel_addresses; /* char*, without prefix length */
 	GPtrArray     *protected;        /* WgksPrefix*, NULL = full tunnel */
 	guint32        rule_table;       /* policy rules installed for this table, 0 = none */
 	char          *ifname;
@@ -35,6 +36,7 @@ forget_connection (void)
 	g_clear_pointer (&ks.connection, g_free);
 	g_clear_pointer (&ks.endpoints, g_array_unref);
 	g_clear_pointer (&ks.tunnel_dns, g_ptr_array_unref);
+	g_clear_pointer (&ks.tunnel_addresses, g_ptr_array_unref);
 	g_clear_pointer (&ks.protected, g_ptr_array_unref);
 	g_clear_pointer (&ks.ifname, g_free);
 	ks.last_handshake = 0;
@@ -54,6 +56,14 @@ remember_config (const WgksConfig *config, const char *ifname)
 	ks.tunnel_dns = g_ptr_array_new_with_free_func (g_free);
 	for (i = 0; i < config->dns_servers->len; i++)
 		g_ptr_array_add (ks.tunnel_dns, g_strdup (config->dns_servers->pdata[i]));
+	ks.tunnel_addresses = g_ptr_array_new_with_free_func (g_free);
+	for (i = 0; i < config->addresses->len; i++) {
+		const WgksPrefix *p = config->addresses->pdata[i];
+		char buf[INET6_ADDRSTRLEN];
+
+		if (inet_ntop (p->family, p->addr, buf, sizeof buf))
+			g_ptr_array_add (ks.tunnel_addresses, g_strdup (buf));
+	}
 	if (!wgks_config_is_any_full_tunnel (config)) {
 		ks.protected = g_ptr_array_new_with_free_func (g_free);
 		for (i = 0; i < config->peers->len; i++) {
@@ -152,6 +162,7 @@ install (WgksFirewallState state, GPtrArray *resolvers, GError **error)
 		.fwmark = ks.fwmark,
 		.endpoints = ks.endpoints,
 		.tunnel_dns = ks.tunnel_dns,
+		.tunnel_addresses = ks.tunnel_addresses,
 		.resolvers = resolvers,
 		.protected_prefixes = ks.protected,
 		.allow_lan = ks.allow_lan,

@@ -176,16 +176,18 @@ ks_children() { # PID -> PIDs whose parent is PID
 }
 ks_child_pids() { KS_PPID_WANTED=$1 ks_children; }
 
-# ks_service_pid: the VPN service, a child of NetworkManager (by parent PID,
-# then by its executable among those children)
+# ks_service_pid: the VPN service. NetworkManager's spawn leaves it
+# reparented (its parent PID is not NetworkManager's), so ask the client's
+# bus which process owns the service's D-Bus name.
 ks_service_pid() {
-	local p
-	for p in $(ks_child_pids "$(lab_pid client-nm)"); do
-		case "$(readlink "/proc/$p/exe" 2>/dev/null)" in
-		*nm-wireguard-killswitch-service*) echo "$p"; return 0 ;;
-		esac
-	done
-	return 1
+	local name pid
+	name=$(lab_client dbus-send --system --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+		org.freedesktop.DBus.ListNames 2>/dev/null |
+		grep -o 'org\.freedesktop\.NetworkManager\.wireguard-killswitch[A-Za-z0-9_.]*' | head -1)
+	[ -n "$name" ] || return 1
+	pid=$(lab_client dbus-send --system --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+		org.freedesktop.DBus.GetConnectionUnixProcessID "string:$name" 2>/dev/null | awk '/uint32/ {print $2}')
+	[ -n "$pid" ] && echo "$pid"
 }
 
 # ks_wggo_pid: wireguard-go, a child of the service
@@ -229,3 +231,17 @@ ks_reset() {
 ks_wgks() { # wg-killswitch in the client, with the test's state dir
 	lab_client env WGKS_STATE_DIR="$WGKS_STATE_DIR" wg-killswitch "$@"
 }
+
+not() { ! "$@"; }
+
+ks_vpn_gone() { [ -z "$(e2e_vpn_state "$1")" ]; }
+
+# ks_dig_answers ARGS...: dig in the client got an answer (any status line)
+ks_dig_answers() { lab_client dig +time=3 +tries=1 "$@" 2>&1 | grep -q 'status: '; }
+
+# ks_verify: wg-killswitch verify against the lab's web server and ISP resolver
+ks_verify() {
+	ks_wgks verify --target "$LAB_WEB4:80" --dns "$LAB_ISPA_GW4:53" >"$LAB_DIR/verify.out" 2>&1
+}
+ks_verify_all_pass() { not grep -q '^FAIL' "$LAB_DIR/verify.out" && grep -q '^PASS' "$LAB_DIR/verify.out"; }
+
