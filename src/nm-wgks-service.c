@@ -3,7 +3,7 @@
  * the WireGuard device, reports the generic config, waits for the first
  * handshake and then reports the IP configs. Afterwards one 5 s timer
  * watches the tunnel link and the handshakes and re-resolves endpoints that
- * went stale, and a 1 s timer checks the kill-switch table (tamper watch). */
+ * went stale; nftables notifications trigger the tamper watch. */
 #include "config.h"
 
 #include "nm-wgks-service.h"
@@ -19,6 +19,7 @@
 #include "wgks-ifname.h"
 #include "wgks-ip-config.h"
 #include "wgks-log.h"
+#include "wgks-nft-watch.h"
 #include "wgks-resolve.h"
 #include "wgks-killswitch.h"
 #include "wgks-rtnl.h"
@@ -26,7 +27,6 @@
 
 #define CONNECT_POLL_MS      50    /* a handshake takes milliseconds: do not make connect wait */
 #define WATCH_POLL_S         5
-#define TAMPER_POLL_S        1     /* a deleted table lets traffic out until restored */
 #define REJECT_AFTER_TIME_S  180   /* WireGuard: a session is dead after this */
 #define RERESOLVE_AFTER_S    135   /* as wg-quick's reresolve-dns */
 #define RERESOLVE_MIN_GAP_S  30
@@ -321,14 +321,27 @@ watch_poll (gpointer user_data)
 	set_watch_state (self, any_fresh ? WGKS_SERVICE_STATE_CONNECTED : WGKS_SERVICE_STATE_TUNNEL_LOST);
 	for (i = 0; i < stats->len; i++)
 		wgks_killswitch_note_handshake (g_array_index (stats, WgksPeerStats, i).last_handshake_sec);
+	wgks_killswitch_check_tamper ();
 	return G_SOURCE_CONTINUE;
 }
 
 static gboolean
-tamper_poll (gpointer user_data)
+nftables_changed (gpointer user_data)
 {
 	wgks_killswitch_check_tamper ();
 	return G_SOURCE_CONTINUE;
+}
+
+/* The tamper watch: at once on every nftables change, and with each watch
+ * poll as a backstop. */
+static void
+start_tamper_watch (NMWgksService *self)
+{
+	g_autoptr (GError) error = NULL;
+
+	self->tamper_id = wgks_nft_watch_add (nftables_changed, self, &error);
+	if (!self->tamper_id)
+		wgks_log_warn ("%s; the table is checked every %d s instead", error->message, WATCH_POLL_S);
 }
 
 static void
@@ -445,7 +458,7 @@ on_connected (NMWgksService *self, guint endpoint)
 	for (i = 0; i < self->endpoints->len; i++)
 		self->watch[i].last_resolve = g_get_monotonic_time ();
 	self->poll_id = g_timeout_add_seconds (WATCH_POLL_S, watch_poll, self);
-	self->tamper_id = g_timeout_add_seconds (TAMPER_POLL_S, tamper_poll, self);
+	start_tamper_watch (self);
 }
 
 static gboolean
