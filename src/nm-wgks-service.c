@@ -19,7 +19,7 @@
 #include "wgks-ifname.h"
 #include "wgks-ip-config.h"
 #include "wgks-log.h"
-#include "wgks-nft-watch.h"
+#include "wgks-nl-watch.h"
 #include "wgks-resolve.h"
 #include "wgks-killswitch.h"
 #include "wgks-rtnl.h"
@@ -53,6 +53,7 @@ struct _NMWgksService {
 	guint             poll_id;
 	guint             lost_idle_id;
 	guint             tamper_id;
+	guint             route_watch_id;
 	guint             handshake_timeout_s;
 	guint             stats_failures;
 	char             *connection_id;
@@ -175,6 +176,7 @@ teardown (NMWgksService *self)
 	clear_source (&self->poll_id);
 	clear_source (&self->lost_idle_id);
 	clear_source (&self->tamper_id);
+	clear_source (&self->route_watch_id);
 	g_clear_pointer (&self->device, wgks_device_free);
 	if (had_something && self->state != WGKS_SERVICE_STATE_DISCONNECTED
 	    && !enter_state (self, WGKS_SERVICE_STATE_DISCONNECTED, &error))
@@ -321,7 +323,15 @@ watch_poll (gpointer user_data)
 	set_watch_state (self, any_fresh ? WGKS_SERVICE_STATE_CONNECTED : WGKS_SERVICE_STATE_TUNNEL_LOST);
 	for (i = 0; i < stats->len; i++)
 		wgks_killswitch_note_handshake (g_array_index (stats, WgksPeerStats, i).last_handshake_sec);
+	wgks_killswitch_check_uplink ();
 	wgks_killswitch_check_tamper ();
+	return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+routes_changed (gpointer user_data)
+{
+	wgks_killswitch_check_uplink ();
 	return G_SOURCE_CONTINUE;
 }
 
@@ -332,8 +342,8 @@ nftables_changed (gpointer user_data)
 	return G_SOURCE_CONTINUE;
 }
 
-/* The tamper watch: at once on every nftables change, and with each watch
- * poll as a backstop. */
+/* The tamper and uplink watches: at once on every nftables, route or link
+ * change, and with each watch poll as a backstop. */
 static void
 start_tamper_watch (NMWgksService *self)
 {
@@ -342,6 +352,10 @@ start_tamper_watch (NMWgksService *self)
 	self->tamper_id = wgks_nft_watch_add (nftables_changed, self, &error);
 	if (!self->tamper_id)
 		wgks_log_warn ("%s; the table is checked every %d s instead", error->message, WATCH_POLL_S);
+	g_clear_error (&error);
+	self->route_watch_id = wgks_route_watch_add (routes_changed, self, &error);
+	if (!self->route_watch_id)
+		wgks_log_warn ("%s; the uplink is checked every %d s instead", error->message, WATCH_POLL_S);
 }
 
 static void

@@ -4,10 +4,12 @@
 #include "wgks-killswitch.h"
 
 #include <arpa/inet.h>
+#include <net/if.h>
 #include <string.h>
 
 #include "wgks-firewall.h"
 #include "wgks-log.h"
+#include "wgks-rtnl.h"
 #include "wgks-rules.h"
 #include "wgks-statefile.h"
 
@@ -28,6 +30,8 @@ static struct {
 	WgksFirewallSpec spec;           /* as last applied */
 	gint64         last_handshake;
 	const char    *state;
+	gboolean       tunnel_up;        /* service state CONNECTED or TUNNEL_LOST */
+	gboolean       unroutable;       /* no endpoint has a route outside the tunnel */
 } ks;
 
 static void
@@ -266,11 +270,55 @@ disconnected (const WgksStateChange *change, GError **error)
 	return ok;
 }
 
+/* An endpoint is routable when a packet with the tunnel's mark would leave
+ * through some interface other than the tunnel that has a carrier: the
+ * uplink is there. (Routes through a link without carrier stay in the
+ * table, "linkdown", while NetworkManager keeps a persistent VPN.) */
+static gboolean
+endpoints_routable (void)
+{
+	int tunnel = ks.ifname ? (int) if_nametoindex (ks.ifname) : 0;
+	guint i;
+
+	for (i = 0; ks.endpoints && i < ks.endpoints->len; i++) {
+		const WgksFirewallEndpoint *ep = &g_array_index (ks.endpoints, WgksFirewallEndpoint, i);
+		int oif;
+
+		if (wgks_rtnl_route_oif (ep->family, ep->addr, ks.fwmark, &oif) && oif != tunnel
+		    && wgks_rtnl_link_has_carrier (oif))
+			return TRUE;
+	}
+	return !ks.endpoints || ks.endpoints->len == 0;
+}
+
+gboolean
+wgks_killswitch_check_uplink (void)
+{
+	g_autoptr (GError) error = NULL;
+	gboolean unroutable;
+
+	if (ks.mode == WGKS_KILL_SWITCH_OFF || !ks.tunnel_up)
+		return FALSE;
+	unroutable = !endpoints_routable ();
+	if (unroutable == ks.unroutable)
+		return FALSE;
+	ks.unroutable = unroutable;
+	/* Without an uplink the tunnel cannot carry anything: reject what enters
+	 * it, so applications fail at once instead of timing out. */
+	wgks_log_info ("kill switch: endpoints %s", unroutable ? "unroutable, blocking the tunnel too"
+	                                                       : "routable again, tunnel open");
+	if (!install (unroutable ? WGKS_FIREWALL_BLOCKED : WGKS_FIREWALL_CONNECTED, NULL, &error))
+		wgks_log_err ("kill switch: %s", error->message);
+	return TRUE;
+}
+
 gboolean
 wgks_killswitch_update (const WgksStateChange *change, GError **error)
 {
 	g_autoptr (GPtrArray) resolvers = NULL;
 
+	if (change->new_state != WGKS_SERVICE_STATE_CONNECTED && change->new_state != WGKS_SERVICE_STATE_TUNNEL_LOST)
+		ks.tunnel_up = FALSE;
 	if (change->new_state == WGKS_SERVICE_STATE_DISCONNECTED)
 		return change->old_state == WGKS_SERVICE_STATE_DISCONNECTED ? TRUE : disconnected (change, error);
 
@@ -295,7 +343,9 @@ wgks_killswitch_update (const WgksStateChange *change, GError **error)
 	case WGKS_SERVICE_STATE_CONNECTED:
 	case WGKS_SERVICE_STATE_TUNNEL_LOST:
 		/* A stale tunnel still only carries encrypted traffic: keep it open. */
-		if (!install (WGKS_FIREWALL_CONNECTED, NULL, error))
+		ks.tunnel_up = TRUE;
+		ks.unroutable = !endpoints_routable ();
+		if (!install (ks.unroutable ? WGKS_FIREWALL_BLOCKED : WGKS_FIREWALL_CONNECTED, NULL, error))
 			return FALSE;
 		if (ks.mode == WGKS_KILL_SWITCH_LOCKDOWN)
 			save_lockdown (TRUE);

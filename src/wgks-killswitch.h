@@ -13,6 +13,10 @@ gboolean wgks_killswitch_update (const WgksStateChange *change, GError **error);
  * TRUE when it had to. */
 gboolean wgks_killswitch_check_tamper (void);
 
+/* Routes or links changed: block the tunnel too while no endpoint is
+ * routable outside it, open it again when one is. TRUE when it changed. */
+gboolean wgks_killswitch_check_uplink (void);
+
 /* The handshake watch saw a handshake at this time (for `wg-killswitch status`). */
 void     wgks_killswitch_note_handshake (gint64 unix_time);
 

@@ -141,3 +141,57 @@ wgks_rtnl_link_is_up (const char *ifname)
 	close (fd);
 	return up;
 }
+
+static int
+route_oif_cb (const struct nlmsghdr *nlh, void *data)
+{
+	int *oif = data;
+	struct nlattr *attr;
+
+	if (nlh->nlmsg_type != RTM_NEWROUTE)
+		return MNL_CB_OK;
+	mnl_attr_for_each (attr, nlh, sizeof (struct rtmsg)) {
+		if (mnl_attr_get_type (attr) == RTA_OIF && mnl_attr_validate (attr, MNL_TYPE_U32) >= 0)
+			*oif = (int) mnl_attr_get_u32 (attr);
+	}
+	return MNL_CB_OK;
+}
+
+gboolean
+wgks_rtnl_route_oif (int family, const guint8 *addr, guint32 mark, int *oif)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header (buf);
+	struct rtmsg *rtm;
+
+	nlh->nlmsg_type = RTM_GETROUTE;
+	/* the ACK ends the exchange after the one RTM_NEWROUTE answer */
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	rtm = mnl_nlmsg_put_extra_header (nlh, sizeof *rtm);
+	rtm->rtm_family = (unsigned char) family;
+	rtm->rtm_dst_len = family == AF_INET ? 32 : 128;
+	mnl_attr_put (nlh, RTA_DST, family == AF_INET ? 4 : 16, addr);
+	if (mark)
+		mnl_attr_put_u32 (nlh, RTA_MARK, mark);
+	*oif = 0;
+	return wgks_nl_transact (NETLINK_ROUTE, nlh, route_oif_cb, oif, "route lookup", NULL) && *oif > 0;
+}
+
+gboolean
+wgks_rtnl_link_has_carrier (int ifindex)
+{
+	char name[IF_NAMESIZE];
+	struct ifreq ifr = { 0 };
+	int fd;
+	gboolean running;
+
+	if (!if_indextoname ((unsigned) ifindex, name))
+		return FALSE;
+	fd = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return FALSE;
+	g_strlcpy (ifr.ifr_name, name, sizeof ifr.ifr_name);
+	running = ioctl (fd, SIOCGIFFLAGS, &ifr) == 0 && (ifr.ifr_flags & IFF_RUNNING);
+	close (fd);
+	return running;
+}

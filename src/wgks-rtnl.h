@@ -23,4 +23,10 @@ gboolean wgks_rtnl_link_set_up (const char *ifname, guint32 mtu, GError **error)
 /* FALSE when the link is down or does not exist. */
 gboolean wgks_rtnl_link_is_up (const char *ifname);
 
+/* The interface a packet with MARK to ADDR would leave through; FALSE when
+ * there is no route (no uplink). */
+gboolean wgks_rtnl_route_oif (int family, const guint8 *addr, guint32 mark, int *oif);
+/* The link is up and has a carrier (a route through it can carry packets). */
+gboolean wgks_rtnl_link_has_carrier (int ifindex);
+
 #endif
