@@ -127,19 +127,29 @@ wgks_rtnl_link_set_up (const char *ifname, guint32 mtu, GError **error)
 	return wgks_nl_transact (NETLINK_ROUTE, nlh, NULL, NULL, what, error);
 }
 
-gboolean
-wgks_rtnl_link_is_up (const char *ifname)
+/* The link's IFF_* flags; FALSE when there is no such link. */
+static gboolean
+link_flags (const char *ifname, short *flags)
 {
 	struct ifreq ifr = { 0 };
 	int fd = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	gboolean up;
+	gboolean ok;
 
 	if (fd < 0)
 		return FALSE;
 	g_strlcpy (ifr.ifr_name, ifname, sizeof ifr.ifr_name);
-	up = ioctl (fd, SIOCGIFFLAGS, &ifr) == 0 && (ifr.ifr_flags & IFF_UP);
+	ok = ioctl (fd, SIOCGIFFLAGS, &ifr) == 0;
 	close (fd);
-	return up;
+	*flags = ifr.ifr_flags;
+	return ok;
+}
+
+gboolean
+wgks_rtnl_link_is_up (const char *ifname)
+{
+	short flags;
+
+	return link_flags (ifname, &flags) && (flags & IFF_UP);
 }
 
 static int
@@ -181,17 +191,7 @@ gboolean
 wgks_rtnl_link_has_carrier (int ifindex)
 {
 	char name[IF_NAMESIZE];
-	struct ifreq ifr = { 0 };
-	int fd;
-	gboolean running;
+	short flags;
 
-	if (!if_indextoname ((unsigned) ifindex, name))
-		return FALSE;
-	fd = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return FALSE;
-	g_strlcpy (ifr.ifr_name, name, sizeof ifr.ifr_name);
-	running = ioctl (fd, SIOCGIFFLAGS, &ifr) == 0 && (ifr.ifr_flags & IFF_RUNNING);
-	close (fd);
-	return running;
+	return if_indextoname ((unsigned) ifindex, name) && link_flags (name, &flags) && (flags & IFF_RUNNING);
 }
