@@ -125,6 +125,54 @@ wgks_config_effective_fwmark (const WgksConfig *config)
 	return config->fwmark ? config->fwmark : WGKS_DEFAULT_FWMARK;
 }
 
+static gboolean
+address_is_unusable (int family, const guint8 *a)
+{
+	static const guint8 zero[16];
+	static const guint8 v6_loopback[16] = { [15] = 1 };
+	static const guint8 v4_mapped[12] = { [10] = 0xff, [11] = 0xff };
+
+	if (family == AF_INET)
+		return a[0] == 127 || a[0] == 0 || a[0] >= 224;   /* loopback, "this network", multicast, class E */
+	if (memcmp (a, zero, 16) == 0 || memcmp (a, v6_loopback, 16) == 0 || a[0] == 0xff)
+		return TRUE;                                         /* unspecified, loopback, multicast */
+	return memcmp (a, v4_mapped, 12) == 0 && address_is_unusable (AF_INET, a + 12);
+}
+
+const char *
+wgks_config_endpoint_address_problem (const WgksConfig *config, int family, const guint8 *addr)
+{
+	guint i;
+
+	if (address_is_unusable (family, addr))
+		return _("a loopback, unspecified, multicast or reserved address: the tunnel's packets would never "
+		         "reach a server");
+	for (i = 0; i < config->addresses->len; i++) {
+		if (wgks_prefix_contains (config->addresses->pdata[i], family, addr))
+			return _("inside the tunnel's own addresses: the tunnel's packets would loop into the tunnel");
+	}
+	return NULL;
+}
+
+static gboolean
+check_literal_endpoint (const WgksConfig *config, guint index, const WgksPeer *peer, GError **error)
+{
+	g_autofree char *key = NULL;
+	const char *why;
+	guint8 addr[16];
+	int family;
+
+	if (!peer->endpoint_host || !wgks_ip_parse (peer->endpoint_host, &family, addr))
+		return TRUE;
+	why = wgks_config_endpoint_address_problem (config, family, addr);
+	if (!why)
+		return TRUE;
+	key = wgks_peer_key (index, NM_WGKS_PEER_ENDPOINT);
+	g_set_error (error, WGKS_CONFIG_ERROR, WGKS_CONFIG_ERROR_INVALID, _("invalid value \"%s\" for key \"%s\": %s"),
+	             peer->endpoint_host, key, why);
+	return FALSE;
+}
+
 gboolean
 wgks_config_validate (const WgksConfig *config, gboolean need_secrets, GError **error)
 {
@@ -161,6 +209,8 @@ wgks_config_validate (const WgksConfig *config, gboolean need_secrets, GError **
 			             _("peer %u has this interface's own public key"), i);
 			return FALSE;
 		}
+		if (!check_literal_endpoint (config, i, peer, error))
+			return FALSE;
 		for (j = 0; j < i; j++) {
 			const WgksPeer *other = config->peers->pdata[j];
 

@@ -77,6 +77,12 @@ guint32     wgks_config_effective_fwmark (const WgksConfig *config);
 #define WGKS_DEFAULT_ROUTE_TABLE 51820u
 #define WGKS_DEFAULT_FWMARK      0xca6cu
 gboolean    wgks_config_validate (const WgksConfig *config, gboolean need_secrets, GError **error);
+/* Why the tunnel's encrypted packets cannot go to this endpoint address
+ * (loopback, unspecified, multicast or broadcast, or inside one of the
+ * tunnel's own address prefixes: the packets would loop into the tunnel),
+ * or NULL when they can. Checked for literal endpoints by the validation
+ * and for resolved names by the service. */
+const char *wgks_config_endpoint_address_problem (const WgksConfig *config, int family, const guint8 *addr);
 
 /* vpn.data / vpn.secrets */
 typedef enum {

@@ -20,6 +20,7 @@
 #include "wgks-ip-config.h"
 #include "wgks-log.h"
 #include "wgks-nl-watch.h"
+#include "wgks-owner.h"
 #include "wgks-resolve.h"
 #include "wgks-killswitch.h"
 #include "wgks-rtnl.h"
@@ -31,6 +32,7 @@
 #define RERESOLVE_AFTER_S    135   /* as wg-quick's reresolve-dns */
 #define RERESOLVE_MIN_GAP_S  30
 #define MAX_STATS_FAILURES   3
+#define OWNER_WAIT_MS        3000  /* for a previous service that is still shutting down */
 
 /* Per-endpoint bookkeeping of the watch. */
 typedef struct {
@@ -43,6 +45,7 @@ struct _NMWgksService {
 	NMVpnServicePlugin parent;
 
 	WgksConfig       *config;
+	WgksOwner        *owner;           /* held from connect to teardown */
 	char             *ifname;
 	WgksDevice       *device;
 	GArray           *endpoints;      /* WgksEndpoint, hosts point into config */
@@ -188,6 +191,7 @@ teardown (NMWgksService *self)
 	g_clear_pointer (&self->ifname, g_free);
 	g_clear_pointer (&self->connection_id, g_free);
 	g_clear_pointer (&self->uuid, g_free);
+	g_clear_pointer (&self->owner, wgks_owner_release);
 	self->nm_reason_known = FALSE;
 	self->stats_failures = 0;
 	self->failed = FALSE;
@@ -217,6 +221,36 @@ peer_public_b64 (const WgksPeer *peer)
 
 	wgks_key_to_base64 (&peer->public_key, b64);
 	return g_strdup (b64);
+}
+
+/* A name may resolve to where the tunnel's packets cannot go (a hostile or
+ * broken DNS answer: loopback, the tunnel's own network). */
+static const char *
+resolved_address_problem (const WgksConfig *config, const WgksSockaddr *sa)
+{
+	if (sa->sa.sa_family == AF_INET6)
+		return wgks_config_endpoint_address_problem (config, AF_INET6, sa->in6.sin6_addr.s6_addr);
+	return wgks_config_endpoint_address_problem (config, AF_INET, (const guint8 *) &sa->in4.sin_addr.s_addr);
+}
+
+static gboolean
+check_resolved_endpoints (const WgksConfig *config, GArray *endpoints, GError **error)
+{
+	guint i;
+
+	for (i = 0; i < endpoints->len; i++) {
+		const WgksEndpoint *ep = &g_array_index (endpoints, WgksEndpoint, i);
+		const char *why = resolved_address_problem (config, &ep->address);
+		g_autofree char *addr = NULL;
+
+		if (!why)
+			continue;
+		addr = wgks_sockaddr_to_string (&ep->address);
+		g_set_error (error, NM_VPN_PLUGIN_ERROR, NM_VPN_PLUGIN_ERROR_INVALID_CONNECTION,
+		             _("peer %u: endpoint host \"%s\" resolves to %s, %s"), ep->peer_index, ep->host, addr, why);
+		return FALSE;
+	}
+	return TRUE;
 }
 
 static guint
@@ -367,6 +401,7 @@ reresolved_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 	WgksDeviceSettings settings;
 	WgksSockaddr addr;
 	WgksEndpoint *ep;
+	const char *why;
 	gboolean ok;
 
 	if (step_is_stale (step))
@@ -379,6 +414,14 @@ reresolved_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 	}
 	if (wgks_sockaddr_equal (&addr, &ep->address))
 		return;
+	why = resolved_address_problem (self->config, &addr);
+	if (why) {
+		g_autofree char *s = wgks_sockaddr_to_string (&addr);
+
+		wgks_log_warn ("endpoint %s of peer %u now resolves to %s, %s; keeping the old address", ep->host,
+		               ep->peer_index, s, why);
+		return;
+	}
 	{
 		g_autofree char *old_s = wgks_sockaddr_to_string (&ep->address);
 		g_autofree char *new_s = wgks_sockaddr_to_string (&addr);
@@ -609,6 +652,11 @@ endpoints_resolved_cb (GObject *source, GAsyncResult *result, gpointer user_data
 		fail (self, NM_VPN_PLUGIN_FAILURE_CONNECT_FAILED, "%s", error->message);
 		return;
 	}
+	if (!check_resolved_endpoints (self->config, endpoints, &error)) {
+		g_array_unref (endpoints);
+		fail (self, NM_VPN_PLUGIN_FAILURE_CONNECT_FAILED, "%s", error->message);
+		return;
+	}
 	self->endpoints = endpoints;
 	self->watch = g_new0 (EndpointWatch, endpoints->len);
 	/* Same state, now with endpoints: the firewall can allow them. */
@@ -689,6 +737,13 @@ start_connect (NMWgksService *self, NMConnection *connection, GError **error)
 	config = parse_connection (connection, error);
 	if (!config)
 		return FALSE;
+	self->owner = wgks_owner_acquire (nm_connection_get_id (connection), OWNER_WAIT_MS, &local);
+	if (!self->owner) {
+		wgks_log_err ("cannot start \"%s\": %s", nm_connection_get_id (connection), local->message);
+		g_set_error (error, NM_VPN_PLUGIN_ERROR, NM_VPN_PLUGIN_ERROR_ALREADY_STARTED, "%s", local->message);
+		wgks_config_free (config);
+		return FALSE;
+	}
 	self->config = config;
 	self->connection_id = g_strdup (nm_connection_get_id (connection));
 	self->uuid = g_strdup (nm_connection_get_uuid (connection));

@@ -47,6 +47,14 @@ wgks_status_path (void)
 }
 
 char *
+wgks_owner_path (void)
+{
+	g_autofree char *dir = run_dir ();
+
+	return g_build_filename (dir, "owner", NULL);
+}
+
+char *
 wgks_snapshot_path (void)
 {
 	g_autofree char *dir = run_dir ();

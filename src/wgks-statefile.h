@@ -42,6 +42,9 @@ gboolean    wgks_status_save (const WgksStatus *status, GError **error);
 WgksStatus *wgks_status_load (GError **error);
 void        wgks_status_clear (void);
 
+/* Lock file of the service that owns the kill switch (wgks-owner.h). */
+char       *wgks_owner_path (void);
+
 /* Snapshot of the table as last written, for tamper detection across processes. */
 char       *wgks_snapshot_path (void);
 

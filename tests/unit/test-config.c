@@ -6,6 +6,7 @@
 
 #include "nm-wgks-service-defines.h"
 #include "wgks-config.h"
+#include "wgks-ip.h"
 
 #define PRIV "ADRYooXVk2jOPr3GhpKrWrRskyEMYw1S+rf9KhfAWsE="
 #define PUB0 "1d34UvthIUj8aSK1gihG9laPrUnjkRk/9bel4ufeH34="
@@ -121,7 +122,41 @@ static const BadItem bad_items[] = {
 	{ "peer.x.public-key", PUB1, "unknown key \"peer.x.public-key\" in vpn.data" },
 	{ "remote", "1.2.3.4", "unknown key \"remote\" in vpn.data" },
 	{ "evil\nkey", "1", "unknown key \"evil\\nkey\" in vpn.data" },
+	{ "peer.0.endpoint", "127.0.0.53:51820", "for key \"peer.0.endpoint\": a loopback" },
+	{ "peer.0.endpoint", "[::1]:51820", "for key \"peer.0.endpoint\": a loopback" },
+	{ "peer.0.endpoint", "[::ffff:127.0.0.1]:51820", "for key \"peer.0.endpoint\": a loopback" },
+	{ "peer.0.endpoint", "0.0.0.0:51820", "for key \"peer.0.endpoint\": a loopback, unspecified" },
+	{ "peer.0.endpoint", "[::]:51820", "for key \"peer.0.endpoint\": a loopback, unspecified" },
+	{ "peer.0.endpoint", "239.1.1.1:51820", "multicast" },
+	{ "peer.0.endpoint", "[ff02::1]:51820", "multicast" },
+	{ "peer.0.endpoint", "10.0.0.2:51820", "for key \"peer.0.endpoint\": inside the tunnel's own addresses" },
+	{ "peer.0.endpoint", "10.0.0.77:51820", "inside the tunnel's own addresses" },
+	{ "peer.0.endpoint", "[fd00::1]:51820", "inside the tunnel's own addresses" },
+	{ "peer.0.endpoint", "vpn.example.com:51820\nprivate_key=00", "for key \"peer.0.endpoint\"" },
+	{ "peer.0.allowed-ips", "0.0.0.0/0\nendpoint=1.2.3.4:5", "for key \"peer.0.allowed-ips\"" },
 };
+
+/* Addresses next to the rejected ones stay usable. */
+static void
+test_endpoint_addresses (void)
+{
+	static const char *const good[] = { "203.0.113.1", "10.0.1.1", "126.255.255.255", "128.0.0.1",
+	                                     "223.255.255.254", "2001:db8::1", "fd00:1::1", "::ffff:192.0.2.1" };
+	g_autoptr (NMSettingVpn) s = make_setting ();
+	g_autoptr (GError) error = NULL;
+	g_autoptr (WgksConfig) c = wgks_config_from_setting (s, WGKS_SETTING_WITH_SECRETS, &error);
+	guint i;
+
+	g_assert_no_error (error);
+	for (i = 0; i < G_N_ELEMENTS (good); i++) {
+		guint8 addr[16];
+		int family;
+
+		g_assert_true (wgks_ip_parse (good[i], &family, addr));
+		if (wgks_config_endpoint_address_problem (c, family, addr))
+			g_error ("%s: rejected: %s", good[i], wgks_config_endpoint_address_problem (c, family, addr));
+	}
+}
 
 static void
 test_bad_item (gconstpointer data)
@@ -168,6 +203,7 @@ main (int argc, char **argv)
 	g_test_add_func ("/config/round-trip", test_round_trip);
 	g_test_add_func ("/config/missing-secrets", test_missing_secrets);
 	g_test_add_func ("/config/bad-secret", test_bad_secret);
+	g_test_add_func ("/config/endpoint-addresses", test_endpoint_addresses);
 	for (i = 0; i < G_N_ELEMENTS (bad_items); i++) {
 		g_autofree char *path = g_strdup_printf ("/config/bad/%u", i);
 
