@@ -39,5 +39,9 @@
 /* wireguard-go and kernel WireGuard both cap the number of peers far higher;
  * this bound keeps hostile connections from exhausting memory. */
 #define NM_WGKS_MAX_PEERS               10000
+/* NetworkManager uses one address per family; a few more are tolerated. */
+#define NM_WGKS_MAX_ADDRESSES           64
+/* AllowedIPs of all peers together (the kill switch keeps them in sets). */
+#define NM_WGKS_MAX_ALLOWED_IPS         100000
 
 #endif

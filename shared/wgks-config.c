@@ -9,6 +9,8 @@
 
 #include "nm-wgks-service-defines.h"
 
+#define WGKS_SHOWN_MAX 64
+
 #define WGKS_DNS_PRIORITY_FULL_TUNNEL (-50)
 
 G_DEFINE_QUARK (wgks-config-error-quark, wgks_config_error)
@@ -154,6 +156,16 @@ wgks_config_endpoint_address_problem (const WgksConfig *config, int family, cons
 	return NULL;
 }
 
+static guint
+count_allowed_ips (const WgksConfig *config)
+{
+	guint i, n = 0;
+
+	for (i = 0; i < config->peers->len; i++)
+		n += ((const WgksPeer *) config->peers->pdata[i])->allowed_ips->len;
+	return n;
+}
+
 static gboolean
 check_literal_endpoint (const WgksConfig *config, guint index, const WgksPeer *peer, GError **error)
 {
@@ -192,6 +204,18 @@ wgks_config_validate (const WgksConfig *config, gboolean need_secrets, GError **
 	if (config->peers->len == 0) {
 		g_set_error (error, WGKS_CONFIG_ERROR, WGKS_CONFIG_ERROR_MISSING,
 		             _("no peer: a tunnel needs at least one [Peer] with a PublicKey"));
+		return FALSE;
+	}
+	if (config->addresses->len > NM_WGKS_MAX_ADDRESSES) {
+		g_set_error (error, WGKS_CONFIG_ERROR, WGKS_CONFIG_ERROR_INVALID,
+		             _("too many tunnel addresses in \"%s\": %u (at most %d)"), NM_WGKS_KEY_ADDRESS,
+		             config->addresses->len, NM_WGKS_MAX_ADDRESSES);
+		return FALSE;
+	}
+	if (count_allowed_ips (config) > NM_WGKS_MAX_ALLOWED_IPS) {
+		g_set_error (error, WGKS_CONFIG_ERROR, WGKS_CONFIG_ERROR_INVALID,
+		             _("too many AllowedIPs prefixes: %u in all peers (at most %d)"), count_allowed_ips (config),
+		             NM_WGKS_MAX_ALLOWED_IPS);
 		return FALSE;
 	}
 	if (config->peers->len > NM_WGKS_MAX_PEERS) {
@@ -275,10 +299,18 @@ split_list (const char *value)
 	return (char **) g_ptr_array_free (out, FALSE);
 }
 
+/* A value as an error message may show it: escaped, and cut short (a
+ * hostile value can be megabytes long). */
 static char *
 printable (const char *text)
 {
-	return g_strescape (text ? text : "", NULL);
+	gsize len = text ? strlen (text) : 0;
+	g_autofree char *head = g_strndup (text ? text : "", MIN (len, WGKS_SHOWN_MAX));
+	g_autofree char *escaped = g_strescape (head, NULL);
+
+	if (len <= WGKS_SHOWN_MAX)
+		return g_steal_pointer (&escaped);
+	return g_strdup_printf ("%s... (%" G_GSIZE_FORMAT " bytes)", escaped, len);
 }
 
 static gboolean

@@ -45,6 +45,37 @@ log_level_from_env (gboolean debug)
 	return LOG_NOTICE;
 }
 
+/* libnm queues the name request when another process owns the name: a
+ * second service would wait unseen and take over later. Refuse at once. */
+static gboolean
+check_bus_name_owned (const char *name, GError **error)
+{
+	g_autoptr (GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SYSTEM, NULL, error);
+	g_autoptr (GVariant) owner = NULL;
+	g_autoptr (GVariant) pid = NULL;
+	const char *unique;
+	guint32 owner_pid = 0;
+
+	if (!bus)
+		return FALSE;
+	owner = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+	                                     "org.freedesktop.DBus", "GetNameOwner", g_variant_new ("(s)", name),
+	                                     G_VARIANT_TYPE ("(s)"), G_DBUS_CALL_FLAGS_NONE, 5000, NULL, error);
+	if (!owner)
+		return FALSE;
+	g_variant_get (owner, "(&s)", &unique);
+	if (g_strcmp0 (unique, g_dbus_connection_get_unique_name (bus)) == 0)
+		return TRUE;
+	pid = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+	                                   "GetConnectionUnixProcessID", g_variant_new ("(s)", unique),
+	                                   G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, 5000, NULL, NULL);
+	if (pid)
+		g_variant_get (pid, "(u)", &owner_pid);
+	g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS, _("another process (PID %u) already owns the D-Bus name %s"),
+	             owner_pid, name);
+	return FALSE;
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -84,6 +115,8 @@ main (int argc, char *argv[])
 	wgks_log_info ("starting%s%s", bus_name ? " as " : "", bus_name ? bus_name : "");
 
 	service = nm_wgks_service_new (bus_name ? bus_name : NM_WGKS_SERVICE_TYPE, !debug, &error);
+	if (service && !check_bus_name_owned (bus_name ? bus_name : NM_WGKS_SERVICE_TYPE, &error))
+		g_clear_object (&service);
 	if (!service) {
 		wgks_log_err ("cannot start the VPN service: %s", error->message);
 		return EXIT_FAILURE;

@@ -705,9 +705,18 @@ warn_extra_addresses (const WgksConfig *config)
 static WgksConfig *
 parse_connection (NMConnection *connection, GError **error)
 {
+	NMSettingVpn *s_vpn = nm_connection_get_setting_vpn (connection);
 	g_autoptr (GError) local = NULL;
-	g_autoptr (WgksConfig) config = wgks_config_from_connection (connection, WGKS_SETTING_WITH_SECRETS, &local);
+	g_autoptr (WgksConfig) config = NULL;
 
+	/* libnm drops a vpn.data of the wrong D-Bus type without a word. */
+	if (s_vpn && nm_setting_vpn_get_num_data_items (s_vpn) == 0) {
+		wgks_log_err ("cannot start \"%s\": vpn.data is empty", nm_connection_get_id (connection));
+		g_set_error (error, NM_VPN_PLUGIN_ERROR, NM_VPN_PLUGIN_ERROR_INVALID_CONNECTION,
+		             _("Invalid WireGuard connection: vpn.data is empty or not a dictionary of strings"));
+		return NULL;
+	}
+	config = wgks_config_from_connection (connection, WGKS_SETTING_WITH_SECRETS, &local);
 	if (!config) {
 		gboolean secret = g_error_matches (local, WGKS_CONFIG_ERROR, WGKS_CONFIG_ERROR_MISSING_SECRET);
 

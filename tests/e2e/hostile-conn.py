@@ -98,7 +98,7 @@ def build(case, endpoint):
     elif case == "dns-search-1mib":
         data["dns-search"] = "a" * (1 << 20)
     elif case == "address-100k-prefixes":
-        data["address"] = ", ".join("10.%d.%d.1/32" % (i // 256, i % 256) for i in range(100000))
+        data["address"] = ", ".join("10.%d.%d.%d/32" % (i >> 16, (i >> 8) & 255, i & 255) for i in range(100000))
     elif case == "peer-index-huge":
         data["peer.4294967296.public-key"] = fake_key(1)
     elif case == "peer-index-gap":

@@ -56,9 +56,11 @@ hs_call() {
 }
 
 hs_alive() { lab__pid_alive "$HS_PID" "$HS_ST"; }
-hs_no_children() { [ -z "$(ks_child_pids "$HS_PID")" ]; }
+hs_children() { ps -o pid= --ppid "$1" | tr -d " "; }
+hs_no_children() { [ -z "$(hs_children "$HS_PID")" ]; }
 hs_no_link() { [ -z "$(ks_tun_ifname)" ]; }
 hs_no_socket() { ! lab_client sh -c 'ls /run/wireguard/*.sock' >/dev/null 2>&1; }
+hs_link_up() { lab_client ip -o link show "$1" up | grep -q "$1"; }
 hs_no_owner() { ! lab_client test -s /run/wireguard-killswitch/owner; }
 
 # nothing_half_done LABEL TABLE-STATE
@@ -67,7 +69,7 @@ nothing_half_done() {
 	ok "$1: no tunnel interface" lab_wait_for 5 hs_no_link
 	ok "$1: no child process (wireguard-go)" lab_wait_for 5 hs_no_children
 	ok "$1: no UAPI socket left" hs_no_socket
-	ok "$1: the owner lock is free" hs_no_owner
+	ok "$1: the owner lock is free" lab_wait_for 5 hs_no_owner
 	is "$1: kill-switch table" "$(ks_table_state)" "$2"
 }
 
@@ -96,9 +98,9 @@ is "before: no kill-switch table" "$(ks_table_state)" absent
 ok "a service of our own owns $BUS" hs_start
 
 # --- malformed connections over D-Bus -----------------------------------------
-rejected no-vpn-setting "vpn"
-rejected data-wrong-type "data"
-rejected data-not-a-dict "data"
+rejected no-vpn-setting "not a wireguard-killswitch VPN connection"
+rejected data-wrong-type "vpn.data is empty or not a dictionary of strings"
+rejected data-not-a-dict "vpn.data is empty or not a dictionary of strings"
 rejected no-private-key "private-key"
 rejected no-public-key "peer.0.public-key"
 rejected no-address "address"
@@ -106,14 +108,14 @@ rejected bad-public-key "peer.0.public-key"
 rejected mtu-huge '"mtu"'
 rejected listen-port-huge '"listen-port"'
 rejected keepalive-huge '"peer.0.persistent-keepalive"'
-rejected dns-search-1mib '"dns-search"'
-rejected address-100k-prefixes '"address"'
+rejected dns-search-1mib '... (1048576 bytes)" for key "dns-search"'
+rejected address-100k-prefixes 'too many tunnel addresses in "address": 100000 (at most 64)'
 rejected peer-index-huge "peer.4294967296.public-key"
-rejected peer-index-gap "peer 0"
+rejected peer-index-gap "peer 1 has no public key (key \"peer.1.public-key\")"
 rejected newline-in-endpoint '"peer.0.endpoint"'
 rejected newline-in-allowed-ips '"peer.0.allowed-ips"'
 rejected newline-in-key 'listen-port\nprivate_key'
-rejected newline-in-secret '"private-key"'
+rejected newline-in-secret "invalid private-key"
 rejected unknown-secret "peer.7.preshared-key"
 rejected duplicate-peers "peers 0 and 1 have the same public key"
 rejected own-public-key "peer 1 has this interface's own public key"
@@ -148,11 +150,11 @@ lab_wait_for 10 ks__table_is absent
 # --- the service started twice ---------------------------------------------------
 hs_call valid "" --wait 30
 is "twice: the first service connects" "$HS_OUT" started
-first_pid=$HS_PID first_st=$HS_ST first_log=$HS_LOG tun=$(ks_tun_ifname)
+first_pid=$HS_PID first_st=$HS_ST first_log=$HS_LOG tun=$(ks_tun_ifname) first_wggo=$(hs_children "$HS_PID")
 lab_client env WGKS_STATE_DIR="$WGKS_STATE_DIR" "$SVC" --persist --debug --bus-name "$BUS" \
 	>"$LAB_DIR/second.log" 2>&1
 is "twice, same bus name: the second process exits with status 1" "$?" 1
-ok "twice, same bus name: it says why" grep -qi "cannot start the VPN service" "$LAB_DIR/second.log"
+ok "twice, same bus name: it says why" grep -q "another process (PID $first_pid) already owns the D-Bus name $BUS" "$LAB_DIR/second.log"
 is "twice, same bus name: the first tunnel is untouched" "$(ks_tun_ifname)" "$tun"
 is "twice, same bus name: the table is untouched" "$(ks_table_state)" connected
 
@@ -164,12 +166,14 @@ ok "twice, same connection: the error names the owner" grep -qF "another WireGua
 ok "twice, same connection: the second service started nothing" hs_no_children
 is "twice, same connection: the first tunnel is untouched" "$(ks_tun_ifname)" "$tun"
 is "twice, same connection: the table is untouched" "$(ks_table_state)" connected
-ok "twice, same connection: the first tunnel still works" lab_client ping -c1 -W2 -I "$tun" "$LAB_TUN_SERVER4"
+ok "twice, same connection: the first tunnel is still up" hs_link_up "$tun"
+is "twice, same connection: the first service keeps its wireguard-go" "$(hs_children "$first_pid")" "$first_wggo"
 hs_stop
 BUS=${BUS%.second}
 HS_PID=$first_pid HS_ST=$first_st HS_LOG=$first_log
 hs_call valid
 is "twice, same service: a second Connect is refused" "$HS_RC" 3
+ok "twice, same service: the error says why" grep -qF "wrong plugin state" <<<"$HS_OUT"
 is "twice, same service: the table is untouched" "$(ks_table_state)" connected
 ok "disconnect" lab_client "$CALL" --dest "$BUS" disconnect
 nothing_half_done "twice, after disconnect" blocked
@@ -180,9 +184,9 @@ hs_stop
 # --- a broken wireguard-go ---------------------------------------------------------
 for mode in exit garbage silent; do
 	case $mode in
-	exit) want="wireguard-go" ;;
-	garbage) want="wireguard-go" ;;
-	silent) want="wireguard-go" ;;
+	exit) want="exited with status 1 before it was ready" ;;
+	garbage) want="malformed reply from wireguard-go, line 1" ;;
+	silent) want="no complete answer from wireguard-go" ;;
 	esac
 	ok "wireguard-go that does '$mode': a service that starts it" hs_start WGKS_WIREGUARD_GO="$FAKE_WG" FAKE_WG_MODE=$mode
 	failed_later valid "$want"

@@ -8,21 +8,23 @@
  *
  * FILE holds the connection as GVariant text of type a{sa{sv}}. connect
  * prints "error NAME: MESSAGE" (exit 3) when the call is refused; with
- * --wait it then waits for the service's state: "started" (exit 0),
- * "failed REASON" or "stopped" (exit 4), "timeout" (exit 5). */
+ * --wait it then waits until the service reports the tunnel's IP
+ * configuration, "started" (exit 0), or gives up: "failed REASON" or
+ * "stopped" (exit 4), "timeout" (exit 5). The state STARTED itself is no
+ * proof: libnm reports it at once for a second connection of a service
+ * that stayed running (--persist). */
 #include <gio/gio.h>
 #include <stdlib.h>
 
 #define VPN_PATH  "/org/freedesktop/NetworkManager/VPN/Plugin"
 #define VPN_IFACE "org.freedesktop.NetworkManager.VPN.Plugin"
 
-enum { STATE_STARTED = 4, STATE_STOPPED = 6 };
+enum { STATE_STOPPED = 6 };
 
 typedef struct {
 	GMainLoop *loop;
 	int        exit_code;
-	guint32    failure;
-	gboolean   have_failure;
+	gboolean   done;        /* Ip4Config and Ip6Config may arrive together */
 } Waiter;
 
 static void
@@ -32,23 +34,27 @@ on_signal (GDBusConnection *bus, const char *sender, const char *path, const cha
 	Waiter *w = user_data;
 	guint32 v;
 
+	if (w->done)
+		return;
+	if (g_strcmp0 (signal, "Ip4Config") == 0 || g_strcmp0 (signal, "Ip6Config") == 0) {
+		g_print ("started\n");
+		w->exit_code = 0;
+		w->done = TRUE;
+		g_main_loop_quit (w->loop);
+		return;
+	}
 	if (!g_variant_is_of_type (params, G_VARIANT_TYPE ("(u)")))
 		return;
 	g_variant_get (params, "(u)", &v);
 	if (g_strcmp0 (signal, "Failure") == 0) {
-		w->failure = v;
-		w->have_failure = TRUE;
 		g_print ("failed %u\n", v);
 		w->exit_code = 4;
+		w->done = TRUE;
 		g_main_loop_quit (w->loop);
-	} else if (g_strcmp0 (signal, "StateChanged") == 0 && (v == STATE_STARTED || v == STATE_STOPPED)) {
-		if (v == STATE_STARTED) {
-			g_print ("started\n");
-			w->exit_code = 0;
-		} else {
-			g_print ("stopped\n");
-			w->exit_code = 4;
-		}
+	} else if (g_strcmp0 (signal, "StateChanged") == 0 && v == STATE_STOPPED) {
+		g_print ("stopped\n");
+		w->exit_code = 4;
+		w->done = TRUE;
 		g_main_loop_quit (w->loop);
 	}
 }
