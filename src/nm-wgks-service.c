@@ -26,7 +26,8 @@
 #include "wgks-rtnl.h"
 #include "wgks-state.h"
 
-#define CONNECT_POLL_MS      50    /* a handshake takes milliseconds: do not make connect wait */
+#define CONNECT_POLL_MIN_MS  2     /* a handshake takes milliseconds: poll often at first, */
+#define CONNECT_POLL_MAX_MS  200   /* then back off while an unreachable server is retried */
 #define WATCH_POLL_S         5
 #define REJECT_AFTER_TIME_S  180   /* WireGuard: a session is dead after this */
 #define RERESOLVE_AFTER_S    135   /* as wg-quick's reresolve-dns */
@@ -54,6 +55,7 @@ struct _NMWgksService {
 	WgksServiceState  state;
 	guint             timeout_id;
 	guint             poll_id;
+	guint             connect_poll_ms;
 	guint             lost_idle_id;
 	guint             tamper_id;
 	guint             route_watch_id;
@@ -539,6 +541,11 @@ connect_poll (gpointer user_data)
 			return G_SOURCE_REMOVE;
 		}
 	}
+	if (self->connect_poll_ms < CONNECT_POLL_MAX_MS) {
+		self->connect_poll_ms = MIN (self->connect_poll_ms * 2, CONNECT_POLL_MAX_MS);
+		self->poll_id = g_timeout_add (self->connect_poll_ms, connect_poll, self);
+		return G_SOURCE_REMOVE;
+	}
 	return G_SOURCE_CONTINUE;
 }
 
@@ -612,7 +619,8 @@ device_created_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 	config = g_variant_ref_sink (wgks_ip_config_generic (self->config, self->ifname, gateway_address (self)));
 	nm_vpn_service_plugin_set_config (NM_VPN_SERVICE_PLUGIN (self), config);
 	self->timeout_id = g_timeout_add_seconds (self->handshake_timeout_s, handshake_timeout, self);
-	self->poll_id = g_timeout_add (CONNECT_POLL_MS, connect_poll, self);
+	self->connect_poll_ms = CONNECT_POLL_MIN_MS;
+	self->poll_id = g_timeout_add (self->connect_poll_ms, connect_poll, self);
 }
 
 static gboolean

@@ -21,7 +21,8 @@
 #include "wgks-uapi.h"
 
 #define WGKS_UAPI_SOCKET_DIR      "/var/run/wireguard"
-#define WGKS_UAPI_POLL_MS         50
+#define WGKS_UAPI_POLL_MIN_MS     2     /* wireguard-go is usually ready within milliseconds, */
+#define WGKS_UAPI_POLL_MAX_MS     100   /* so poll often at first, then back off */
 #define WGKS_UAPI_START_TIMEOUT_S 10
 #define WGKS_UAPI_IO_TIMEOUT_S    5
 #define WGKS_CHILD_STOP_MS        2000
@@ -32,6 +33,7 @@ typedef struct {
 	GPid        pid;
 	guint       child_watch_id;
 	guint       poll_id;
+	guint       poll_ms;
 	gint64      deadline;
 	GTask      *create_task;
 	gulong      cancel_id;
@@ -248,6 +250,11 @@ poll_socket (gpointer user_data)
 		                                  priv->socket_path, WGKS_UAPI_START_TIMEOUT_S));
 		return G_SOURCE_REMOVE;
 	}
+	if (priv->poll_ms < WGKS_UAPI_POLL_MAX_MS) {
+		priv->poll_ms = MIN (priv->poll_ms * 2, WGKS_UAPI_POLL_MAX_MS);
+		priv->poll_id = g_timeout_add (priv->poll_ms, poll_socket, priv);
+		return G_SOURCE_REMOVE;
+	}
 	return G_SOURCE_CONTINUE;
 }
 
@@ -295,7 +302,8 @@ uapi_create_async (WgksDevice *device, GCancellable *cancellable,
 	priv->child_watch_id = g_child_watch_add (priv->pid, child_exited, priv);
 	priv->create_task = g_steal_pointer (&task);
 	priv->deadline = g_get_monotonic_time () + WGKS_UAPI_START_TIMEOUT_S * G_USEC_PER_SEC;
-	priv->poll_id = g_timeout_add (WGKS_UAPI_POLL_MS, poll_socket, priv);
+	priv->poll_ms = WGKS_UAPI_POLL_MIN_MS;
+	priv->poll_id = g_timeout_add (priv->poll_ms, poll_socket, priv);
 	if (cancellable)
 		priv->cancel_id = g_cancellable_connect (cancellable, G_CALLBACK (create_cancelled), priv, NULL);
 }

@@ -108,7 +108,7 @@ do_connect (GDBusConnection *bus, const char *dest, const char *file, int wait_s
 	sub = g_dbus_connection_signal_subscribe (bus, dest, VPN_IFACE, NULL, VPN_PATH, NULL,
 	                                          G_DBUS_SIGNAL_FLAGS_NONE, on_signal, &w, NULL);
 	reply = g_dbus_connection_call_sync (bus, dest, VPN_PATH, VPN_IFACE, "Connect",
-	                                     g_variant_new ("(@a{sa{sv}})", g_steal_pointer (&connection)),
+	                                     g_variant_new ("(@a{sa{sv}})", connection),
 	                                     NULL, G_DBUS_CALL_FLAGS_NONE, 60000, NULL, &error);
 	if (!reply) {
 		g_dbus_connection_signal_unsubscribe (bus, sub);

@@ -1,8 +1,12 @@
 #!/bin/bash
-# The unit tests (and the fuzz corpus replays) in an AddressSanitizer +
-# UndefinedBehaviorSanitizer + LeakSanitizer build: a separate out-of-tree
-# build with --enable-sanitizers, `make check` there, one TAP result per
-# test program. Any sanitizer report fails its test (abort on first error).
+# The unit tests (and the fuzz corpus replays) and the network-lab tests in
+# an AddressSanitizer + UndefinedBehaviorSanitizer + LeakSanitizer build: a
+# separate out-of-tree build with --enable-sanitizers, `make check` there,
+# one TAP result per test program. In the lab, NetworkManager starts the
+# sanitized service (it passes its environment on), so the tunnel, kill
+# switch and hostile-input tests exercise it. Any sanitizer report fails:
+# reports go to files (the service's stderr ends in NetworkManager's log),
+# and every file is shown.
 #
 #   WGKS_KEEP=1     keep the build directory
 #   WGKS_SAN_ARGS   extra configure arguments (default: no GTK editors, whose
@@ -23,16 +27,20 @@ build=$work/build
 #  - LeakSanitizer on (leaks count), with the few suppressions of GLib's and
 #    libnm's own process-lifetime allocations in lsan.supp (each explained);
 #  - GLib 2.74's slice allocator hides frees from ASan: plain malloc instead.
-export ASAN_OPTIONS="abort_on_error=1:halt_on_error=1:detect_leaks=1:fast_unwind_on_malloc=0:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1:print_summary=1"
-export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:abort_on_error=1"
+san_logs=$work/san-logs
+mkdir -p "$san_logs" && chmod 0777 "$san_logs"
+export ASAN_OPTIONS="log_path=$san_logs/asan:abort_on_error=1:halt_on_error=1:detect_leaks=1:fast_unwind_on_malloc=0:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1:print_summary=1"
+export UBSAN_OPTIONS="log_path=$san_logs/ubsan:print_stacktrace=1:halt_on_error=1:abort_on_error=1"
 export LSAN_OPTIONS="suppressions=$HL_DIR/lsan.supp:print_suppressions=0"
 export G_SLICE=always-malloc
+# nmcli in the lab loads the instrumented editor library
+export WGKS_E2E_DESTDIR_HOOK=$HL_DIR/asan-nmcli-hook.sh
 export G_DEBUG=gc-friendly
 
 t0=$(date +%s)
 # shellcheck disable=SC2086
 hl_ok "configure --enable-sanitizers and build (-Werror)" \
-	hl_configure_build "$src" "$build" --enable-sanitizers --enable-werror --disable-lab-tests \
+	hl_configure_build "$src" "$build" --enable-sanitizers --enable-werror \
 	--prefix=/usr --sysconfdir=/etc --libexecdir=/usr/libexec --localstatedir=/var \
 	${WGKS_SAN_ARGS:---without-gtk3 --without-gtk4} || { hl_finish; }
 hl_log "build took $(($(date +%s) - t0)) s"
@@ -62,5 +70,14 @@ while IFS= read -r trs; do
 	fi
 done < <(find "$build" -name '*.trs' | sort)
 hl_ok "make check ran test programs" test "$ntests" -gt 0
+hl_ok "make check ran the lab tests against the sanitized service" \
+	test -n "$(find "$build/tests/e2e" -name 'test-hostile.trs' 2>/dev/null)"
+san_reports=$(find "$san_logs" -type f | sort)
+hl_ok "no sanitizer report from any process (tests, the service, wg-killswitch)" test -z "$san_reports" || {
+	for f in $san_reports; do
+		echo "#   == $f"
+		head -60 "$f" | sed 's/^/#   /'
+	done
+}
 hl_is "make check exit status" "$check_rc" 0 || tail -30 "$build/check.out" | sed 's/^/#   /'
 hl_finish
