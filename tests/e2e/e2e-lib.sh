@@ -54,10 +54,6 @@ e2e_lab_up() {
 		return 1
 	}
 	rm -f "$E2E_DESTDIR.install.log"
-	# e.g. the sanitizer run's nmcli wrapper (tests/hardening/asan-nmcli-hook.sh)
-	if [ -n "${WGKS_E2E_DESTDIR_HOOK:-}" ]; then
-		"$WGKS_E2E_DESTDIR_HOOK" "$E2E_DESTDIR" || return 1
-	fi
 	LAB_PLUGIN_DESTDIR=$E2E_DESTDIR LAB_NO_TRAP=1 lab_up
 }
 
