@@ -185,11 +185,32 @@ check_literal_endpoint (const WgksConfig *config, guint index, const WgksPeer *p
 	return FALSE;
 }
 
+/* FNV-1a over all 32 bytes: hostile keys may share any prefix. */
+static guint
+key_hash (gconstpointer key)
+{
+	const WgksKey *k = key;
+	guint32 h = 2166136261u;
+	guint i;
+
+	for (i = 0; i < WGKS_KEY_LEN; i++)
+		h = (h ^ k->bytes[i]) * 16777619u;
+	return h;
+}
+
+static gboolean
+key_equal (gconstpointer a, gconstpointer b)
+{
+	return wgks_key_equal (a, b);
+}
+
 gboolean
 wgks_config_validate (const WgksConfig *config, gboolean need_secrets, GError **error)
 {
+	g_autoptr (GHashTable) seen = g_hash_table_new (key_hash, key_equal);   /* key -> first peer index */
 	WgksKey own_public;
-	guint i, j;
+	gpointer first;
+	guint i;
 
 	if (need_secrets && !config->has_private_key) {
 		g_set_error (error, WGKS_CONFIG_ERROR, WGKS_CONFIG_ERROR_MISSING_SECRET,
@@ -235,15 +256,12 @@ wgks_config_validate (const WgksConfig *config, gboolean need_secrets, GError **
 		}
 		if (!check_literal_endpoint (config, i, peer, error))
 			return FALSE;
-		for (j = 0; j < i; j++) {
-			const WgksPeer *other = config->peers->pdata[j];
-
-			if (wgks_key_equal (&peer->public_key, &other->public_key)) {
-				g_set_error (error, WGKS_CONFIG_ERROR, WGKS_CONFIG_ERROR_INVALID,
-				             _("peers %u and %u have the same public key"), j, i);
-				return FALSE;
-			}
+		if (g_hash_table_lookup_extended (seen, &peer->public_key, NULL, &first)) {
+			g_set_error (error, WGKS_CONFIG_ERROR, WGKS_CONFIG_ERROR_INVALID,
+			             _("peers %u and %u have the same public key"), GPOINTER_TO_UINT (first), i);
+			return FALSE;
 		}
+		g_hash_table_insert (seen, (gpointer) &peer->public_key, GUINT_TO_POINTER (i));
 	}
 	return TRUE;
 }

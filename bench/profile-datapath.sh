@@ -1,0 +1,67 @@
+#!/bin/bash
+# Where the data path's CPU goes with the kill switch on and off: iperf3
+# through the tunnel in the lab while `perf record -a` samples every CPU,
+# then the share of samples in nftables' rule evaluation (nft_* symbols)
+# against wireguard-go, iperf3 and idle.
+# A profile for the benchmark's analysis (bench/results/analysis.md), not a
+# timed test.
+#
+#   sudo bench/profile-datapath.sh [SECONDS]     (default 8 s per system)
+#
+# Env: WGKS_BUILDDIR (a build configured --prefix=/usr, default ./_build)
+set -uo pipefail
+bench_dir=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$bench_dir/.." && pwd)
+secs=${1:-8}
+[ "$(id -u)" = 0 ] || { echo "profile-datapath: needs root" >&2; exit 2; }
+command -v perf >/dev/null || { echo "profile-datapath: perf is missing (apt-get install linux-perf)" >&2; exit 2; }
+builddir=${WGKS_BUILDDIR:-$top/_build}
+BENCH_TMP=$(mktemp -d /tmp/wgks-profile.XXXXXX)
+DESTDIR_=$(mktemp -d /tmp/wgks-profile-root.XXXXXX)
+export BENCH_TMP
+. "$top/tests/lab/lab.sh"
+. "$bench_dir/lib/bench-lib.sh"
+cleanup() {
+	local rc=$?
+	[ -n "${perf_pid:-}" ] && kill "$perf_pid" 2>/dev/null
+	lab_down
+	rm -rf "$BENCH_TMP" "$DESTDIR_"
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 143' INT TERM
+
+flock "$builddir/.e2e-install.lock" make -s -C "$builddir" install DESTDIR="$DESTDIR_" >"$BENCH_TMP/install.log" 2>&1 ||
+	{ tail -20 "$BENCH_TMP/install.log"; exit 1; }
+LAB_PLUGIN_DESTDIR=$DESTDIR_ LAB_NO_TRAP=1 lab_up >"$BENCH_TMP/lab.log" 2>&1 || { cat "$BENCH_TMP/lab.log"; exit 1; }
+bench_write_configs || exit 1
+
+# share REGEX REPORT: percent of all samples (self) whose key (symbol or
+# command, the last column of "perf report --sort X") matches REGEX
+share() { awk -v re="$1" '$1 ~ /%$/ {k = $NF} $1 ~ /%$/ && k ~ re {sub(/%/, "", $1); s += $1} END {printf "%.1f", s}' "$2"; }
+
+printf '%-8s %8s %12s %14s %8s %8s\n' system Mbit/s "nftables%" "wireguard-go%" "iperf3%" "idle%"
+for sys in plugin nokill; do
+	bench_up "$sys" || { echo "$sys: up failed" >&2; continue; }
+	lab__spawn "iperf3-prof-$sys" ip netns exec "$LAB_NS_INET" iperf3 -s -1 -B "$LAB_TUN_SERVER4"
+	lab_wait_for 10 lab__listening inet -ltn 5201
+	lab_client timeout $((secs + 15)) iperf3 -c "$LAB_TUN_SERVER4" -t "$((secs + 2))" -J >"$BENCH_TMP/iperf-$sys.json" 2>/dev/null &
+	iperf_pid=$!
+	sleep 1
+	perf record -a -e cpu-clock -F 999 -o "$BENCH_TMP/perf-$sys.data" -- sleep "$secs" >/dev/null 2>&1
+	wait "$iperf_pid"
+	perf report -i "$BENCH_TMP/perf-$sys.data" --stdio --no-children --sort symbol 2>/dev/null |
+		grep -E '^ +[0-9.]+%' | sed 's/ *- *- *$//' >"$BENCH_TMP/report-$sys.txt"
+	perf report -i "$BENCH_TMP/perf-$sys.data" --stdio --no-children --sort comm 2>/dev/null |
+		grep -E '^ +[0-9.]+%' >"$BENCH_TMP/comm-$sys.txt"
+	mbps=$("$LAB_PYTHON" -c 'import json,sys; print("%.0f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e6))' \
+		<"$BENCH_TMP/iperf-$sys.json" 2>/dev/null)
+	printf '%-8s %8s %12s %14s %8s %8s\n' "$sys" "${mbps:-NA}" \
+		"$(share '^(nft_|__nft|nf_tables)' "$BENCH_TMP/report-$sys.txt")" \
+		"$(share '^wireguard-go$' "$BENCH_TMP/comm-$sys.txt")" \
+		"$(share '^iperf3$' "$BENCH_TMP/comm-$sys.txt")" \
+		"$(share '^swapper$' "$BENCH_TMP/comm-$sys.txt")"
+	echo "# $sys: top symbols" >&2
+	head -12 "$BENCH_TMP/report-$sys.txt" | sed 's/^/#   /' >&2
+	bench_down "$sys"
+done
