@@ -3,8 +3,9 @@
 # D-Bus straight to the VPN service (missing keys, wrong types, huge values,
 # keys and values with newlines, duplicate peers, 10,000 and 10,001 peers),
 # endpoints that do not resolve or resolve to loopback or to the tunnel's
-# own network, a wireguard-go that exits at once, answers garbage or never
-# answers, and the service started twice. Each must give a clear error that
+# own network, a table of our name with foreign content, a wireguard-go
+# that exits at once, answers garbage or never answers, and the service
+# started twice. Each must give a clear error that
 # names what is wrong and leave nothing half-done: no interface, no child
 # process, no UAPI socket, no owner lock, and the kill-switch table either
 # untouched or complete in the state the failure calls for.
@@ -144,6 +145,24 @@ is "10,000 peers: wireguard-go holds all of them" \
 is "10,000 peers: the kill switch is armed" "$(ks_table_state)" connected
 ok "10,000 peers: disconnect" lab_client "$CALL" --dest "$BUS" disconnect
 nothing_half_done "10,000 peers, after disconnect" blocked
+ks_wgks release --yes >/dev/null 2>&1
+lab_wait_for 10 ks__table_is absent
+
+# --- a table of our name with foreign content ------------------------------------
+lab_client nft -f - <<'NFT'
+table inet wireguard_killswitch {
+	set foreign_allow { type ipv4_addr; elements = { 203.0.113.80 } }
+	chain foreign_bypass { type filter hook output priority -200; policy accept; }
+}
+NFT
+is "foreign table: planted" "$(lab_client nft list table inet wireguard_killswitch | grep -c foreign_)" 2
+hs_call valid "" --wait 30
+is "foreign table: the tunnel comes up" "$HS_OUT" started
+is "foreign table: the kill switch is armed" "$(ks_table_state)" connected
+is "foreign table: no foreign chain or set is left in it" \
+	"$(lab_client nft list table inet wireguard_killswitch | grep -c foreign_)" 0
+ok "foreign table: disconnect" lab_client "$CALL" --dest "$BUS" disconnect
+nothing_half_done "foreign table, after disconnect" blocked
 ks_wgks release --yes >/dev/null 2>&1
 lab_wait_for 10 ks__table_is absent
 
