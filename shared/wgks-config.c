@@ -128,6 +128,12 @@ wgks_config_effective_fwmark (const WgksConfig *config)
 }
 
 static gboolean
+ipv4_is_unusable (const guint8 *a)
+{
+	return a[0] == 127 || a[0] == 0 || a[0] >= 224;   /* loopback, "this network", multicast, class E */
+}
+
+static gboolean
 address_is_unusable (int family, const guint8 *a)
 {
 	static const guint8 zero[16];
@@ -135,10 +141,10 @@ address_is_unusable (int family, const guint8 *a)
 	static const guint8 v4_mapped[12] = { [10] = 0xff, [11] = 0xff };
 
 	if (family == AF_INET)
-		return a[0] == 127 || a[0] == 0 || a[0] >= 224;   /* loopback, "this network", multicast, class E */
+		return ipv4_is_unusable (a);
 	if (memcmp (a, zero, 16) == 0 || memcmp (a, v6_loopback, 16) == 0 || a[0] == 0xff)
 		return TRUE;                                         /* unspecified, loopback, multicast */
-	return memcmp (a, v4_mapped, 12) == 0 && address_is_unusable (AF_INET, a + 12);
+	return memcmp (a, v4_mapped, 12) == 0 && ipv4_is_unusable (a + 12);
 }
 
 const char *
