@@ -1,14 +1,16 @@
 #!/bin/bash
 # Where the data path's CPU goes with the kill switch on and off: iperf3
 # through the tunnel in the lab while `perf record -a` samples every CPU,
-# then the share of samples in nftables' rule evaluation (nft_* symbols)
-# against wireguard-go, iperf3 and idle.
+# then the share of samples in nftables' rule evaluation (nft_* symbols),
+# in connection tracking (nf_conntrack_*, nf_ct_*), wireguard-go, iperf3
+# and idle.
 # A profile for the benchmark's analysis (bench/results/analysis.md), not a
 # timed test.
 #
 #   sudo bench/profile-datapath.sh [SECONDS]     (default 8 s per system)
 #
-# Env: WGKS_BUILDDIR (a build configured --prefix=/usr, default ./_build)
+# Env: WGKS_BUILDDIR (a build configured --prefix=/usr, default ./_build),
+#      PROFILE_SYSTEMS (order, default "plugin nokill")
 set -uo pipefail
 bench_dir=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$bench_dir/.." && pwd)
@@ -40,8 +42,8 @@ bench_write_configs || exit 1
 # command, the last column of "perf report --sort X") matches REGEX
 share() { awk -v re="$1" '$1 ~ /%$/ {k = $NF} $1 ~ /%$/ && k ~ re {sub(/%/, "", $1); s += $1} END {printf "%.1f", s}' "$2"; }
 
-printf '%-8s %8s %12s %14s %8s %8s\n' system Mbit/s "nftables%" "wireguard-go%" "iperf3%" "idle%"
-for sys in plugin nokill; do
+printf '%-8s %8s %10s %11s %14s %8s %8s\n' system Mbit/s "nftables%" "conntrack%" "wireguard-go%" "iperf3%" "idle%"
+for sys in ${PROFILE_SYSTEMS:-plugin nokill}; do
 	bench_up "$sys" || { echo "$sys: up failed" >&2; continue; }
 	lab__spawn "iperf3-prof-$sys" ip netns exec "$LAB_NS_INET" iperf3 -s -1 -B "$LAB_TUN_SERVER4"
 	lab_wait_for 10 lab__listening inet -ltn 5201
@@ -56,8 +58,9 @@ for sys in plugin nokill; do
 		grep -E '^ +[0-9.]+%' >"$BENCH_TMP/comm-$sys.txt"
 	mbps=$("$LAB_PYTHON" -c 'import json,sys; print("%.0f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e6))' \
 		<"$BENCH_TMP/iperf-$sys.json" 2>/dev/null)
-	printf '%-8s %8s %12s %14s %8s %8s\n' "$sys" "${mbps:-NA}" \
+	printf '%-8s %8s %10s %11s %14s %8s %8s\n' "$sys" "${mbps:-NA}" \
 		"$(share '^(nft_|__nft|nf_tables)' "$BENCH_TMP/report-$sys.txt")" \
+		"$(share '^(nf_conntrack|__nf_conntrack|nf_ct_|__nf_ct|ipv4_conntrack|ipv6_conntrack|hash_conntrack|nf_nat)' "$BENCH_TMP/report-$sys.txt")" \
 		"$(share '^wireguard-go$' "$BENCH_TMP/comm-$sys.txt")" \
 		"$(share '^iperf3$' "$BENCH_TMP/comm-$sys.txt")" \
 		"$(share '^swapper$' "$BENCH_TMP/comm-$sys.txt")"

@@ -3,7 +3,7 @@
 # during failures, connect time, recovery after roaming, kill-switch apply
 # time, data-path cost, footprint. Builds, installs into a private DESTDIR,
 # brings the network lab (tests/lab) up, runs every measurement several
-# times interleaving the compared systems (A B C A B C ...), writes
+# times interleaving the compared systems (A B C C B A ...), writes
 # bench/results/{report.md,*.csv,*.png} and tears everything down.
 #
 #   sudo bench/run.sh           full run (~15 min on 2 cores)
@@ -69,6 +69,20 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+
+# in_order REP SYSTEMS...: the systems in turn, reversed on even repetitions
+# (A B C, C B A, ...), so that no system always runs first after a switch:
+# the first iperf3 after a change of system measured slower for whichever ran
+# first (bench/profile-datapath.sh with PROFILE_SYSTEMS in both orders)
+in_order() {
+	local rep=$1
+	shift
+	if [ $((rep % 2)) = 0 ]; then
+		printf '%s\n' "$@" | tac | tr '\n' ' '
+	else
+		echo "$@"
+	fi
+}
 
 # ------------------------------------------------------------------ build
 if [ -n "${WGKS_BUILDDIR:-}" ]; then
@@ -146,7 +160,7 @@ connect_once() { # SYSTEM REP
 }
 log "connect time: $CONNECT_REPS x ($CONNECT_SYSTEMS)"
 for rep in $(seq 1 "$CONNECT_REPS"); do
-	for sys in $CONNECT_SYSTEMS; do
+	for sys in $(in_order "$rep" $CONNECT_SYSTEMS); do
 		connect_once "$sys" "$rep"
 		bench_down "$sys"
 		sleep 0.5
@@ -195,7 +209,7 @@ leak_once() { # SYSTEM SCENARIO REP
 log "leak window: $LEAK_REPS x ($LEAK_SCENARIOS) x ($LEAK_SYSTEMS), ${LEAK_WINDOW}s after each failure at 1000 pps"
 for rep in $(seq 1 "$LEAK_REPS"); do
 	for sc in $LEAK_SCENARIOS; do
-		for sys in $LEAK_SYSTEMS; do
+		for sys in $(in_order "$rep" $LEAK_SYSTEMS); do
 			[ "$sc" = svckill ] && [ "$sys" = wgquick ] && { echo "$sys,$sc,$rep,NA,NA,NA,NA,not-applicable" >>"$out/leak.csv"; continue; }
 			leak_once "$sys" "$sc" "$rep"
 		done
@@ -224,7 +238,7 @@ roam_once() { # SYSTEM REP
 }
 log "roaming recovery: $ROAM_REPS x ($ROAM_SYSTEMS)"
 for rep in $(seq 1 "$ROAM_REPS"); do
-	for sys in $ROAM_SYSTEMS; do roam_once "$sys" "$rep"; done
+	for sys in $(in_order "$rep" $ROAM_SYSTEMS); do roam_once "$sys" "$rep"; done
 done
 
 # ------------------------------------------------------------------ data path + footprint
@@ -278,7 +292,7 @@ datapath_once() { # SYSTEM REP
 }
 log "data path + footprint: $DP_REPS x ($DP_SYSTEMS), iperf3 ${IPERF_T}s"
 for rep in $(seq 1 "$DP_REPS"); do
-	for sys in $DP_SYSTEMS; do datapath_once "$sys" "$rep"; done
+	for sys in $(in_order "$rep" $DP_SYSTEMS); do datapath_once "$sys" "$rep"; done
 done
 
 # ------------------------------------------------------------------ report
