@@ -7,7 +7,7 @@
 #
 #   WGKS_HARDENING_ONLY="fuzz-short secrets"   run a subset
 #   CI default: FUZZ_SECONDS=20 (set CI=true or pass it explicitly); the
-#   endurance loop runs in full (200 cycles, 50 drops, ~15 min) everywhere
+#   endurance loop runs in full (200 cycles, 50 drops, about a minute) everywhere
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lab-hardening.sh"
