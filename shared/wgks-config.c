@@ -191,29 +191,10 @@ check_literal_endpoint (const WgksConfig *config, guint index, const WgksPeer *p
 	return FALSE;
 }
 
-/* FNV-1a over all 32 bytes: hostile keys may share any prefix. */
-static guint
-key_hash (gconstpointer key)
-{
-	const WgksKey *k = key;
-	guint32 h = 2166136261u;
-	guint i;
-
-	for (i = 0; i < WGKS_KEY_LEN; i++)
-		h = (h ^ k->bytes[i]) * 16777619u;
-	return h;
-}
-
-static gboolean
-key_equal (gconstpointer a, gconstpointer b)
-{
-	return wgks_key_equal (a, b);
-}
-
 gboolean
 wgks_config_validate (const WgksConfig *config, gboolean need_secrets, GError **error)
 {
-	g_autoptr (GHashTable) seen = g_hash_table_new (key_hash, key_equal);   /* key -> first peer index */
+	g_autoptr (GHashTable) seen = g_hash_table_new (wgks_key_hash, wgks_key_hash_equal);   /* key -> first peer index */
 	WgksKey own_public;
 	gpointer first;
 	guint i;

@@ -126,6 +126,24 @@ wgks_key_equal (const WgksKey *a, const WgksKey *b)
 	return diff == 0;
 }
 
+guint
+wgks_key_hash (gconstpointer key)
+{
+	const WgksKey *k = key;
+	guint32 h = 2166136261u;
+	guint i;
+
+	for (i = 0; i < WGKS_KEY_LEN; i++)
+		h = (h ^ k->bytes[i]) * 16777619u;
+	return h;
+}
+
+gboolean
+wgks_key_hash_equal (gconstpointer a, gconstpointer b)
+{
+	return wgks_key_equal (a, b);
+}
+
 gboolean
 wgks_key_is_zero (const WgksKey *key)
 {

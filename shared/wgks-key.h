@@ -19,6 +19,10 @@ gboolean wgks_key_from_hex    (const char *text, WgksKey *out);
 void     wgks_key_to_hex      (const WgksKey *key, char out[WGKS_KEY_HEX_LEN + 1]);
 gboolean wgks_key_equal       (const WgksKey *a, const WgksKey *b);
 gboolean wgks_key_is_zero     (const WgksKey *key);
+/* For GHashTable keyed by WgksKey*: FNV-1a over all 32 bytes, since a
+ * hostile configuration may give many keys the same prefix. */
+guint    wgks_key_hash        (gconstpointer key);
+gboolean wgks_key_hash_equal  (gconstpointer a, gconstpointer b);
 void     wgks_key_public_from_private (const WgksKey *private_key, WgksKey *public_key);
 gboolean wgks_key_generate_private (WgksKey *out, GError **error);
 void     wgks_memzero         (void *buf, gsize len);

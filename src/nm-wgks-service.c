@@ -295,10 +295,10 @@ set_watch_state (NMWgksService *self, WgksServiceState state)
 }
 
 static void
-watch_endpoint (NMWgksService *self, guint i, GArray *stats, gint64 now_s)
+watch_endpoint (NMWgksService *self, guint i, GHashTable *stats, gint64 now_s)
 {
 	const WgksPeer *peer = endpoint_peer (self, i);
-	const WgksPeerStats *ps = wgks_peer_stats_find (stats, &peer->public_key);
+	const WgksPeerStats *ps = g_hash_table_lookup (stats, &peer->public_key);
 	EndpointWatch *w = &self->watch[i];
 	gint64 now_mono = g_get_monotonic_time ();
 
@@ -325,6 +325,7 @@ watch_poll (gpointer user_data)
 	NMWgksService *self = user_data;
 	g_autoptr (GError) error = NULL;
 	g_autoptr (GArray) stats = wgks_device_get_peers (self->device, &error);
+	g_autoptr (GHashTable) index = NULL;
 	gint64 now_s = g_get_real_time () / G_USEC_PER_SEC;
 	gboolean any_fresh = FALSE;
 	guint i;
@@ -350,11 +351,12 @@ watch_poll (gpointer user_data)
 		return G_SOURCE_CONTINUE;
 	}
 	self->stats_failures = 0;
+	index = wgks_peer_stats_index (stats);
 	for (i = 0; i < self->endpoints->len; i++) {
-		const WgksPeerStats *ps = wgks_peer_stats_find (stats, &endpoint_peer (self, i)->public_key);
+		const WgksPeerStats *ps = g_hash_table_lookup (index, &endpoint_peer (self, i)->public_key);
 
 		any_fresh |= peer_is_fresh (ps, now_s, REJECT_AFTER_TIME_S);
-		watch_endpoint (self, i, stats, now_s);
+		watch_endpoint (self, i, index, now_s);
 	}
 	set_watch_state (self, any_fresh ? WGKS_SERVICE_STATE_CONNECTED : WGKS_SERVICE_STATE_TUNNEL_LOST);
 	for (i = 0; i < stats->len; i++)
@@ -526,14 +528,16 @@ connect_poll (gpointer user_data)
 	NMWgksService *self = user_data;
 	g_autoptr (GError) error = NULL;
 	g_autoptr (GArray) stats = wgks_device_get_peers (self->device, &error);
+	g_autoptr (GHashTable) index = NULL;
 	guint i;
 
 	if (!stats) {
 		wgks_log_debug ("reading handshakes: %s", error->message);
 		return G_SOURCE_CONTINUE;
 	}
+	index = wgks_peer_stats_index (stats);
 	for (i = 0; i < self->endpoints->len; i++) {
-		const WgksPeerStats *ps = wgks_peer_stats_find (stats, &endpoint_peer (self, i)->public_key);
+		const WgksPeerStats *ps = g_hash_table_lookup (index, &endpoint_peer (self, i)->public_key);
 
 		if (ps && ps->last_handshake_sec > 0) {
 			self->poll_id = 0;

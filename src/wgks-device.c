@@ -176,3 +176,17 @@ wgks_peer_stats_find (GArray *stats, const WgksKey *public_key)
 	}
 	return NULL;
 }
+
+GHashTable *
+wgks_peer_stats_index (GArray *stats)
+{
+	GHashTable *index = g_hash_table_new (wgks_key_hash, wgks_key_hash_equal);
+	guint i;
+
+	for (i = 0; stats && i < stats->len; i++) {
+		WgksPeerStats *s = &g_array_index (stats, WgksPeerStats, i);
+
+		g_hash_table_insert (index, &s->public_key, s);
+	}
+	return index;
+}

@@ -157,6 +157,7 @@ test_parse_get (void)
 {
 	g_autoptr (GError) error = NULL;
 	g_autoptr (WgksUapiReply) reply = wgks_uapi_parse_reply (get_reply, strlen (get_reply), &error);
+	g_autoptr (GHashTable) index = NULL;
 	const WgksPeerStats *p;
 	WgksKey key;
 
@@ -174,6 +175,13 @@ test_parse_get (void)
 	g_assert_cmpuint (p->rx_bytes, ==, 2224);
 	p = &g_array_index (reply->peers, WgksPeerStats, 1);
 	g_assert_cmpint (p->last_handshake_sec, ==, 0);
+	/* the polls' index finds the same entries */
+	index = wgks_peer_stats_index (reply->peers);
+	g_assert_cmpuint (g_hash_table_size (index), ==, 2);
+	g_assert_true (g_hash_table_lookup (index, &key) == wgks_peer_stats_find (reply->peers, &key));
+	g_assert_true (g_hash_table_lookup (index, &p->public_key) == p);
+	key.bytes[31] ^= 1;
+	g_assert_null (g_hash_table_lookup (index, &key));
 }
 
 static void
