@@ -45,8 +45,9 @@ hs_stop() {
 	HS_PID=
 }
 
-# hs_call CASE [ENDPOINT] [-- CALL-OPTIONS]: generate the connection, send
-# it; output in $HS_OUT, exit status in $HS_RC
+# hs_call CASE [ENDPOINT [CALL-OPTIONS...]]: generate the connection (an
+# empty ENDPOINT keeps the lab's), send it; output in $HS_OUT, exit status
+# in $HS_RC
 hs_call() {
 	local case=$1 endpoint=${2:-}
 	shift $(($# >= 2 ? 2 : 1))
@@ -170,7 +171,8 @@ lab_wait_for 10 ks__table_is absent
 hs_call valid "" --wait 30
 is "twice: the first service connects" "$HS_OUT" started
 first_pid=$HS_PID first_st=$HS_ST first_log=$HS_LOG tun=$(ks_tun_ifname) first_wggo=$(hs_children "$HS_PID")
-lab_client env WGKS_STATE_DIR="$WGKS_STATE_DIR" "$SVC" --persist --debug --bus-name "$BUS" \
+# (a timeout: a second service that waits for the name must fail this test, not hang it)
+lab_client timeout 20 env WGKS_STATE_DIR="$WGKS_STATE_DIR" "$SVC" --persist --debug --bus-name "$BUS" \
 	>"$LAB_DIR/second.log" 2>&1
 is "twice, same bus name: the second process exits with status 1" "$?" 1
 ok "twice, same bus name: it says why" grep -q "another process (PID $first_pid) already owns the D-Bus name $BUS" "$LAB_DIR/second.log"
