@@ -278,7 +278,7 @@ wgks_firewall_render (const WgksFirewallSpec *spec)
 
 /* One libnftables context for the life of the process: freeing a context
  * closes its netlink socket, and the kernel waits for an RCU grace period
- * there (about 10 ms on the benchmark machine, five times the transaction). */
+ * there (about 10 ms on the benchmark machine, ten times the transaction). */
 static struct nft_ctx *
 shared_context (void)
 {
