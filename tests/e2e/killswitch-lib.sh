@@ -165,16 +165,9 @@ ks_blocked_checks() {
 	ok "$1: curl --max-time 5 fails fast" ks_curl_fails_fast "http://$LAB_WEB4/"
 }
 
-ks_children() { # PID -> PIDs whose parent is PID
-	local f s
-	for f in /proc/[0-9]*/stat; do
-		s=$(cat "$f" 2>/dev/null) || continue
-		s=${s##*) }
-		set -- $s
-		[ "$2" = "$KS_PPID_WANTED" ] && { f=${f#/proc/}; echo "${f%/stat}"; }
-	done
+ks_child_pids() { # PID -> PIDs whose parent is PID (ps reads /proc once)
+	ps -o pid= --ppid "$1" | tr -d ' '
 }
-ks_child_pids() { KS_PPID_WANTED=$1 ks_children; }
 
 # ks_service_pid: the VPN service. NetworkManager's spawn leaves it
 # reparented (its parent PID is not NetworkManager's), so ask the client's

@@ -58,8 +58,7 @@ hs_call() {
 }
 
 hs_alive() { lab__pid_alive "$HS_PID" "$HS_ST"; }
-hs_children() { ps -o pid= --ppid "$1" | tr -d " "; }
-hs_no_children() { [ -z "$(hs_children "$HS_PID")" ]; }
+hs_no_children() { [ -z "$(ks_child_pids "$HS_PID")" ]; }
 hs_no_link() { [ -z "$(ks_tun_ifname)" ]; }
 hs_no_socket() { ! lab_client sh -c 'ls /run/wireguard/*.sock' >/dev/null 2>&1; }
 hs_link_up() { lab_client ip -o link show "$1" up | grep -q "$1"; }
@@ -170,7 +169,7 @@ lab_wait_for 10 ks__table_is absent
 # --- the service started twice ---------------------------------------------------
 hs_call valid "" --wait 30
 is "twice: the first service connects" "$HS_OUT" started
-first_pid=$HS_PID first_st=$HS_ST first_log=$HS_LOG tun=$(ks_tun_ifname) first_wggo=$(hs_children "$HS_PID")
+first_pid=$HS_PID first_st=$HS_ST first_log=$HS_LOG tun=$(ks_tun_ifname) first_wggo=$(ks_child_pids "$HS_PID")
 # (a timeout: a second service that waits for the name must fail this test, not hang it)
 lab_client timeout 20 env WGKS_STATE_DIR="$WGKS_STATE_DIR" "$SVC" --persist --debug --bus-name "$BUS" \
 	>"$LAB_DIR/second.log" 2>&1
@@ -188,7 +187,7 @@ ok "twice, same connection: the second service started nothing" hs_no_children
 is "twice, same connection: the first tunnel is untouched" "$(ks_tun_ifname)" "$tun"
 is "twice, same connection: the table is untouched" "$(ks_table_state)" connected
 ok "twice, same connection: the first tunnel is still up" hs_link_up "$tun"
-is "twice, same connection: the first service keeps its wireguard-go" "$(hs_children "$first_pid")" "$first_wggo"
+is "twice, same connection: the first service keeps its wireguard-go" "$(ks_child_pids "$first_pid")" "$first_wggo"
 hs_stop
 BUS=${BUS%.second}
 HS_PID=$first_pid HS_ST=$first_st HS_LOG=$first_log
