@@ -163,20 +163,6 @@ wgks_device_settings_clear (WgksDeviceSettings *settings)
 	wgks_memzero (settings, sizeof *settings);
 }
 
-const WgksPeerStats *
-wgks_peer_stats_find (GArray *stats, const WgksKey *public_key)
-{
-	guint i;
-
-	for (i = 0; stats && i < stats->len; i++) {
-		const WgksPeerStats *s = &g_array_index (stats, WgksPeerStats, i);
-
-		if (wgks_key_equal (&s->public_key, public_key))
-			return s;
-	}
-	return NULL;
-}
-
 GHashTable *
 wgks_peer_stats_index (GArray *stats)
 {

@@ -108,7 +108,6 @@ void        wgks_device_free (WgksDevice *device);
 void        wgks_device_remove_stale (const char *ifname);
 
 void        wgks_device_settings_clear (WgksDeviceSettings *settings);
-const WgksPeerStats *wgks_peer_stats_find (GArray *stats, const WgksKey *public_key);
 /* public key -> WgksPeerStats* into stats (valid while stats lives): the
  * polls look up every endpoint's peer, and a profile may have 10,000. */
 GHashTable          *wgks_peer_stats_index (GArray *stats);
