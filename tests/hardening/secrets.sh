@@ -5,8 +5,8 @@
 #    drop and a reconnect; then neither key (base64 or hex) may appear in any
 #    log, in /proc/PID/cmdline or /proc/PID/environ of any lab process, or in
 #    any file under the client's /run and the state directory;
-#  - the service is not dumpable (a root process without CAP_SYS_PTRACE may
-#    not read its /proc/PID/environ, while it may NetworkManager's);
+#  - the service is not dumpable (PR_GET_DUMPABLE asked inside the process,
+#    NetworkManager as the control);
 #  - the D-Bus policy, as installed: on a private bus whose default policy
 #    denies ownership (like the system bus), root may own the service names
 #    and an unprivileged user may neither own them nor call the service;
@@ -46,19 +46,15 @@ hl_log "service pid: ${svc:-none}"
 hl_ok "the service logged at debug level" grep -q 'nm-wireguard-killswitch\[[0-9]*\]: <debug>' "$(e2e_service_log)"
 
 # --- not dumpable ---------------------------------------------------------------
-# Dumpability asked of the kernel inside the process: gdb attaches and calls
-# prctl(PR_GET_DUMPABLE) there (/proc gives no such field, and the
-# ptrace-permission side effects differ between kernels). NetworkManager
-# is the control (dumpable).
-dumpable_of() { # PID -> 0|1
-	gdb -q -batch -p "$1" -ex 'call (int) prctl (3, 0, 0, 0, 0)' 2>/dev/null | sed -n 's/^\$1 = //p'
-}
-if command -v gdb >/dev/null; then
-	hl_is "control: NetworkManager is dumpable" "$(dumpable_of "$(hlab_nm_pid)")" 1
-	hl_is "the service is not dumpable (PR_GET_DUMPABLE in the process)" "$(dumpable_of "${svc:-0}")" 0
-else
-	hl_skip "the service is not dumpable" "gdb is not installed"
-fi
+# Dumpability asked inside the process (dumpable-of.c: prctl(PR_GET_DUMPABLE)
+# run by ptrace in the process; /proc gives no such field, and the
+# ptrace-permission side effects differ between kernels). NetworkManager is
+# the control (dumpable).
+dumpable_of=$LAB_DIR/dumpable-of
+hl_ok "dumpable-of builds" ${CC:-cc} -O2 -Wall -Werror -o "$dumpable_of" "$(dirname "$0")/dumpable-of.c"
+dumpable_of() { "$dumpable_of" "$1"; }
+hl_is "control: NetworkManager is dumpable" "$(dumpable_of "$(hlab_nm_pid)")" 1
+hl_is "the service is not dumpable (PR_GET_DUMPABLE in the process)" "$(dumpable_of "${svc:-0}")" 0
 wggo=$(hlab_wggo_pids | head -1)
 core_limit_zero() { [ -n "$1" ] && awk '/^Max core file size/ {v = $5} END {exit !(v == "0")}' "/proc/$1/limits"; }
 hl_ok "wireguard-go (holds the keys too) cannot dump core (RLIMIT_CORE 0; exec resets dumpable)" core_limit_zero "$wggo"
