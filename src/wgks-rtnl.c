@@ -215,7 +215,7 @@ subnet_cb (const struct nlmsghdr *nlh, void *data)
 	gboolean have = FALSE;
 
 	if (nlh->nlmsg_type != RTM_NEWADDR || ifa->ifa_family != AF_INET || (int) ifa->ifa_index == d->skip
-	    || ifa->ifa_prefixlen > 32 || !if_indextoname (ifa->ifa_index, name) || strcmp (name, "lo") == 0)
+	    || ifa->ifa_prefixlen == 0 || ifa->ifa_prefixlen > 32 || !if_indextoname (ifa->ifa_index, name) || strcmp (name, "lo") == 0)
 		return MNL_CB_OK;
 	mnl_attr_for_each (attr, nlh, sizeof *ifa) {
 		if (mnl_attr_get_type (attr) == IFA_LOCAL && mnl_attr_get_payload_len (attr) == 4) {
@@ -225,7 +225,7 @@ subnet_cb (const struct nlmsghdr *nlh, void *data)
 	}
 	if (!have)
 		return MNL_CB_OK;
-	mask = ifa->ifa_prefixlen ? htonl (~0u << (32 - ifa->ifa_prefixlen)) : 0;
+	mask = htonl (~0u << (32 - ifa->ifa_prefixlen));
 	addr &= mask;
 	inet_ntop (AF_INET, &addr, buf, sizeof buf);
 	prefix = g_strdup_printf ("%s/%u", buf, ifa->ifa_prefixlen);

@@ -78,7 +78,7 @@ send_in() { local ns=$1; shift; lab_ns "$ns" "$LAB_PYTHON" "$SEND" "$@"; }
 # meter_up NS RULE...: counters named after the first word of each rule,
 # in NS's prerouting (before anything else there can drop)
 meter_up() {
-	local ns=$1 r name counters= rules=
+	local ns=$1 r name counters="" rules=""
 	shift
 	for r in "$@"; do
 		name=${r%% *}
