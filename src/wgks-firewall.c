@@ -12,12 +12,16 @@ G_DEFINE_QUARK (wgks-firewall-error-quark, wgks_firewall_error)
 
 #define TABLE WGKS_FIREWALL_FAMILY " " WGKS_FIREWALL_TABLE
 
-/* RFC 1918, link-local, CGNAT is not "local"; multicast and broadcast. */
+/* RFC 1918, link-local, CGNAT is not "local"; broadcast; multicast only
+ * local-network control (224.0.0.0/24), administratively scoped (239/8) and
+ * link- to site-local IPv6 scopes: globally routed multicast is no LAN. */
 static const char *const lan4[] = {
-	"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "224.0.0.0/4",
-	"255.255.255.255/32", NULL,
+	"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "224.0.0.0/24",
+	"239.0.0.0/8", "255.255.255.255/32", NULL,
 };
-static const char *const lan6[] = { "fe80::/10", "fc00::/7", "ff00::/8", NULL };
+static const char *const lan6[] = {
+	"fe80::/10", "fc00::/7", "ff02::/16", "ff03::/16", "ff04::/16", "ff05::/16", NULL,
+};
 
 const char *
 wgks_firewall_state_to_string (WgksFirewallState state)
@@ -60,7 +64,10 @@ split_addresses (GPtrArray *addresses, GPtrArray *v4, GPtrArray *v6)
 	for (i = 0; addresses && i < addresses->len; i++) {
 		const char *a = addresses->pdata[i];
 
-		g_ptr_array_add (strchr (a, ':') ? v6 : v4, g_strdup (a));
+		GPtrArray *to = strchr (a, ':') ? v6 : v4;
+
+		if (to)
+			g_ptr_array_add (to, g_strdup (a));
 	}
 }
 
@@ -118,6 +125,7 @@ render_sets (GString *out, const WgksFirewallSpec *spec)
 	g_autoptr (GPtrArray) own6 = g_ptr_array_new_with_free_func (g_free);
 	g_autoptr (GPtrArray) l4 = strv_to_array (lan4);
 	g_autoptr (GPtrArray) l6 = strv_to_array (lan6);
+	g_autoptr (GPtrArray) up4 = g_ptr_array_new_with_free_func (g_free);
 
 	split_endpoints (spec->endpoints, ep4, ep6);
 	split_addresses (spec->tunnel_dns, dns4, dns6);
@@ -125,6 +133,7 @@ render_sets (GString *out, const WgksFirewallSpec *spec)
 	if (spec->state == WGKS_FIREWALL_CONNECTING)
 		split_addresses (spec->resolvers, res4, res6);
 	split_prefixes (spec->protected_prefixes, prot4, prot6);
+	split_addresses (spec->uplink_subnets4, up4, NULL);
 
 	append_set (out, "endpoints4", "ipv4_addr . inet_service", FALSE, ep4);
 	append_set (out, "endpoints6", "ipv6_addr . inet_service", FALSE, ep6);
@@ -136,6 +145,7 @@ render_sets (GString *out, const WgksFirewallSpec *spec)
 	append_set (out, "resolvers6", "ipv6_addr", FALSE, res6);
 	append_set (out, "lan4", "ipv4_addr", TRUE, spec->allow_lan ? l4 : NULL);
 	append_set (out, "lan6", "ipv6_addr", TRUE, spec->allow_lan ? l6 : NULL);
+	append_set (out, "uplink_nets4", "ipv4_addr", TRUE, up4);
 	if (spec->protected_prefixes) {
 		append_set (out, "protected4", "ipv4_addr", TRUE, prot4);
 		append_set (out, "protected6", "ipv6_addr", TRUE, prot6);
@@ -177,6 +187,52 @@ render_dns_guard (GString *out, const WgksFirewallSpec *spec)
 	                      "jump dns_reject\n");
 }
 
+/* DHCP and neighbour discovery, as narrow as the protocols allow. Port 68
+ * proves nothing (a raw socket, CAP_NET_BIND_SERVICE or a lowered
+ * ip_unprivileged_port_start get it), so DHCPv4 may only go to the link:
+ * broadcast, or a unicast renewal within the uplinks' own subnets, which the
+ * service reads from the kernel when it writes the table (a server behind a
+ * relay is then not reached by unicast, and the client rebinds by broadcast).
+ * No rule without addresses can do this: a hop limit of 1 would still hand
+ * the packet to the ISP's router. DHCPv6 and ND stay on the link by their
+ * addresses, and ND by hop limit 255, which no router forwards. */
+static void
+render_link_out (GString *out)
+{
+	g_string_append (out, "\t\tudp sport 68 ip daddr 255.255.255.255 udp dport 67 accept\n");
+	g_string_append (out, "\t\tudp sport 68 ip daddr @uplink_nets4 udp dport 67 accept\n");
+	g_string_append (out, "\t\tip6 saddr fe80::/10 udp sport 546 ip6 daddr ff02::1:2 udp dport 547 accept\n");
+	g_string_append (out, "\t\ticmpv6 type nd-router-solicit ip6 daddr ff02::2 ip6 hoplimit 255 accept\n");
+	g_string_append (out, "\t\ticmpv6 type nd-neighbor-solicit ip6 daddr { ff02::1:ff00:0/104, fe80::/10 } "
+	                      "ip6 hoplimit 255 accept\n");
+	g_string_append (out, "\t\ticmpv6 type nd-neighbor-advert ip6 daddr fe80::/10 ip6 hoplimit 255 accept\n");
+}
+
+/* Replies: a DHCPv4 server or relay answers before the client has an
+ * address, so only the ports tell. Solicitations and advertisements from
+ * any source but only with hop limit 255, i.e. from the link itself: a
+ * neighbour answers from the address asked for, which may be global. */
+static void
+render_link_in (GString *out)
+{
+	g_string_append (out, "\t\tudp sport 67 udp dport 68 accept\n");
+	g_string_append (out, "\t\tip6 saddr fe80::/10 udp sport 547 udp dport 546 accept\n");
+	g_string_append (out, "\t\ticmpv6 type { nd-router-advert, nd-redirect } ip6 saddr fe80::/10 "
+	                      "ip6 hoplimit 255 accept\n");
+	g_string_append (out, "\t\ticmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } ip6 hoplimit 255 accept\n");
+}
+
+/* Into the tunnel, in the output and the forward chain: DNS only to the
+ * tunnel's servers, the rest as it is. */
+static void
+render_tunnel_out (GString *out, const WgksFirewallSpec *spec)
+{
+	if (spec->state != WGKS_FIREWALL_CONNECTED)
+		return;
+	g_string_append_printf (out, "\t\toif %u jump dns_guard\n", spec->tunnel_ifindex);
+	g_string_append_printf (out, "\t\toif %u accept\n", spec->tunnel_ifindex);
+}
+
 static void
 render_output (GString *out, const WgksFirewallSpec *spec)
 {
@@ -191,13 +247,8 @@ render_output (GString *out, const WgksFirewallSpec *spec)
 	                        spec->fwmark);
 	g_string_append_printf (out, "\t\tmeta mark 0x%x ip6 saddr != @tunnel_addr6 ip6 daddr . udp dport @endpoints6 accept\n",
 	                        spec->fwmark);
-	if (spec->state == WGKS_FIREWALL_CONNECTED) {
-		g_string_append_printf (out, "\t\toifname \"%s\" jump dns_guard\n", spec->tunnel_ifname);
-		g_string_append_printf (out, "\t\toifname \"%s\" accept\n", spec->tunnel_ifname);
-	}
-	g_string_append (out, "\t\tudp sport 68 udp dport 67 accept\n");
-	g_string_append (out, "\t\tudp sport 546 udp dport 547 accept\n");
-	g_string_append (out, "\t\ticmpv6 type { nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert } accept\n");
+	render_tunnel_out (out, spec);
+	render_link_out (out);
 	g_string_append (out, "\t\tip daddr @resolvers4 meta l4proto { tcp, udp } th dport 53 accept\n");
 	g_string_append (out, "\t\tip6 daddr @resolvers6 meta l4proto { tcp, udp } th dport 53 accept\n");
 	/* A full tunnel owns DNS: not even a LAN resolver may answer outside it.
@@ -215,14 +266,20 @@ render_input (GString *out, const WgksFirewallSpec *spec)
 {
 	g_string_append (out, "\tchain input {\n\t\ttype filter hook input priority filter - 10; policy drop;\n");
 	g_string_append (out, "\t\tiifname \"lo\" accept\n");
+	/* CVE-2019-14899: a neighbour probing for the tunnel's address on the
+	 * uplink (answers and resets reveal it and the connections in the
+	 * tunnel). Before any LAN or DHCP rule. */
+	if (spec->state == WGKS_FIREWALL_CONNECTED) {
+		g_string_append_printf (out, "\t\tiif != %u ip daddr @tunnel_addr4 drop\n", spec->tunnel_ifindex);
+		g_string_append_printf (out, "\t\tiif != %u ip6 daddr @tunnel_addr6 drop\n", spec->tunnel_ifindex);
+	} else {
+		g_string_append (out, "\t\tip daddr @tunnel_addr4 drop\n\t\tip6 daddr @tunnel_addr6 drop\n");
+	}
 	g_string_append (out, "\t\tip saddr . udp sport @endpoints4 accept\n");
 	g_string_append (out, "\t\tip6 saddr . udp sport @endpoints6 accept\n");
 	if (spec->state == WGKS_FIREWALL_CONNECTED)
-		g_string_append_printf (out, "\t\tiifname \"%s\" accept\n", spec->tunnel_ifname);
-	g_string_append (out, "\t\tudp sport 67 udp dport 68 accept\n");
-	g_string_append (out, "\t\tudp sport 547 udp dport 546 accept\n");
-	g_string_append (out, "\t\ticmpv6 type { nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert, "
-	                      "nd-redirect } accept\n");
+		g_string_append_printf (out, "\t\tiif %u accept\n", spec->tunnel_ifindex);
+	render_link_in (out);
 	g_string_append (out, "\t\tip saddr @lan4 accept\n\t\tip6 saddr @lan6 accept\n");
 	g_string_append (out, "\t\tip saddr @resolvers4 meta l4proto { tcp, udp } th sport 53 accept\n");
 	g_string_append (out, "\t\tip6 saddr @resolvers6 meta l4proto { tcp, udp } th sport 53 accept\n");
@@ -235,14 +292,23 @@ static void
 render_forward (GString *out, const WgksFirewallSpec *spec)
 {
 	g_string_append (out, "\tchain forward {\n\t\ttype filter hook forward priority filter - 10; policy drop;\n");
-	/* Both directions through the tunnel, as the input chain accepts all
-	 * that comes out of it. No "ct state" here: a ct expression switches
+	render_tunnel_out (out, spec);
+	/* From the tunnel only the replies to what was forwarded into it (a
+	 * container's or VM's connections); nobody on the VPN's side reaches
+	 * the LAN or the containers behind this host. A ct expression switches
 	 * connection tracking on for every packet of the namespace, which costs
-	 * the tunnel's data path more than all the rules together. */
+	 * the tunnel's data path more than all the rules together: only when
+	 * the system forwards at all, and then its NAT tracks connections
+	 * anyway. */
 	if (spec->state == WGKS_FIREWALL_CONNECTED) {
-		g_string_append_printf (out, "\t\toifname \"%s\" accept\n", spec->tunnel_ifname);
-		g_string_append_printf (out, "\t\tiifname \"%s\" accept\n", spec->tunnel_ifname);
+		if (spec->forwarding)
+			g_string_append_printf (out, "\t\tiif %u ct state established,related accept\n",
+			                        spec->tunnel_ifindex);
+		g_string_append_printf (out, "\t\tiif %u counter name blocked_fwd drop\n", spec->tunnel_ifindex);
 	}
+	/* Containers' and VMs' DNS is guarded like the host's, before the LAN. */
+	if (!spec->protected_prefixes)
+		g_string_append (out, "\t\tjump dns_guard\n");
 	g_string_append (out, "\t\tip daddr @lan4 ip saddr @lan4 accept\n\t\tip6 daddr @lan6 ip6 saddr @lan6 accept\n");
 	render_split_bypass (out, spec, TRUE);
 	g_string_append (out, "\t\tcounter name blocked_fwd\n\t\tdrop\n\t}\n");
@@ -391,19 +457,6 @@ verify_listing (const WgksFirewallSpec *spec, const char *listing, GError **erro
 	return TRUE;
 }
 
-static gboolean
-ifname_is_valid (const char *name)
-{
-	gsize len = name ? strlen (name) : 0;
-
-	if (len == 0 || len > 15)
-		return FALSE;
-	for (; *name; name++)
-		if (!g_ascii_isalnum (*name) && !strchr ("-_.", *name))
-			return FALSE;
-	return TRUE;
-}
-
 gboolean
 wgks_firewall_apply (const WgksFirewallSpec *spec, char **snapshot, GError **error)
 {
@@ -411,9 +464,9 @@ wgks_firewall_apply (const WgksFirewallSpec *spec, char **snapshot, GError **err
 	g_autofree char *listing = NULL;
 	GError *list_error = NULL;
 
-	if (spec->state == WGKS_FIREWALL_CONNECTED && !ifname_is_valid (spec->tunnel_ifname)) {
+	if (spec->state == WGKS_FIREWALL_CONNECTED && spec->tunnel_ifindex == 0) {
 		g_set_error (error, WGKS_FIREWALL_ERROR, WGKS_FIREWALL_ERROR_INTERNAL,
-		             "invalid tunnel interface name for the kill switch");
+		             "no tunnel interface index for the kill switch");
 		return FALSE;
 	}
 	script = wgks_firewall_render (spec);

@@ -40,7 +40,8 @@ typedef struct {
 
 typedef struct {
 	WgksFirewallState state;
-	const char *tunnel_ifname;       /* CONNECTED only */
+	guint32     tunnel_ifindex;      /* CONNECTED only: the tunnel is matched by index, never by
+	                                  * name, so a link re-created with its name gets nothing */
 	guint32     fwmark;              /* marks the tunnel's encrypted packets */
 	GArray     *endpoints;           /* WgksFirewallEndpoint */
 	GPtrArray  *tunnel_dns;          /* char*: DNS servers reached through the tunnel */
@@ -48,6 +49,9 @@ typedef struct {
 	                                  * encrypted packets on the uplink; may be NULL */
 	GPtrArray  *resolvers;           /* char*: system resolvers, CONNECTING only, may be NULL */
 	GPtrArray  *protected_prefixes;  /* WgksPrefix*: split tunnel; NULL = everything */
+	GPtrArray  *uplink_subnets4;     /* char*: IPv4 prefixes on the uplinks (unicast DHCP); may be NULL */
+	gboolean    forwarding;          /* the system forwards: replies from the tunnel to forwarded
+	                                  * connections pass (CONNECTED only) */
 	gboolean    allow_lan;
 	gboolean    dns_leak_protection;
 } WgksFirewallSpec;

@@ -26,6 +26,8 @@ static struct {
 	GPtrArray     *protected;        /* WgksPrefix*, NULL = full tunnel */
 	guint32        rule_table;       /* policy rules installed for this table, 0 = none */
 	char          *ifname;
+	guint          ifindex;          /* the tunnel as the service created it, 0 = not yet */
+	GPtrArray     *uplink_subnets4;  /* char*, as last written into the table */
 	char          *snapshot;         /* table as last written */
 	WgksFirewallSpec spec;           /* as last applied */
 	gint64         last_handshake;
@@ -43,6 +45,7 @@ forget_connection (void)
 	g_clear_pointer (&ks.tunnel_addresses, g_ptr_array_unref);
 	g_clear_pointer (&ks.protected, g_ptr_array_unref);
 	g_clear_pointer (&ks.ifname, g_free);
+	ks.ifindex = 0;
 	ks.last_handshake = 0;
 }
 
@@ -155,14 +158,83 @@ save_status (const char *state)
 }
 
 static gboolean
+forwarding_enabled (void)
+{
+	static const char *const knobs[] = { "/proc/sys/net/ipv4/ip_forward", "/proc/sys/net/ipv6/conf/all/forwarding" };
+	guint i;
+
+	for (i = 0; i < G_N_ELEMENTS (knobs); i++) {
+		g_autofree char *v = NULL;
+
+		if (g_file_get_contents (knobs[i], &v, NULL, NULL) && g_strstrip (v)[0] != '0')
+			return TRUE;
+	}
+	return FALSE;
+}
+
+static guint
+tunnel_ifindex_now (void)
+{
+	return ks.ifname ? if_nametoindex (ks.ifname) : 0;
+}
+
+/* The tunnel's own subnet is no uplink's. */
+static guint
+tunnel_skip (void)
+{
+	return ks.ifindex ? ks.ifindex : tunnel_ifindex_now ();
+}
+
+/* The tunnel is the link the service created: its index is taken once, when
+ * the tunnel first comes up after connecting. A link of that name with
+ * another index is someone else's (the name derives from the connection's
+ * UUID, which every user can read): block. */
+static WgksFirewallState
+tunnel_checked (WgksFirewallState state)
+{
+	guint now = tunnel_ifindex_now ();
+
+	if (state != WGKS_FIREWALL_CONNECTED)
+		return state;
+	if (ks.ifindex == 0)
+		ks.ifindex = now;
+	if (now != 0 && now == ks.ifindex)
+		return state;
+	wgks_log_warn ("kill switch: the tunnel interface %s was removed or replaced; blocking", ks.ifname);
+	return WGKS_FIREWALL_BLOCKED;
+}
+
+static gboolean
+environment_changed (void)
+{
+	g_autoptr (GPtrArray) subnets = wgks_rtnl_ipv4_subnets ((int) tunnel_skip ());
+	guint i;
+
+	if (ks.spec.state == WGKS_FIREWALL_CONNECTED && tunnel_ifindex_now () != ks.spec.tunnel_ifindex)
+		return TRUE;
+	if (forwarding_enabled () != ks.spec.forwarding || !ks.uplink_subnets4 || subnets->len != ks.uplink_subnets4->len)
+		return TRUE;
+	for (i = 0; i < subnets->len; i++)
+		if (strcmp (subnets->pdata[i], ks.uplink_subnets4->pdata[i]) != 0)
+			return TRUE;
+	return FALSE;
+}
+
+static gboolean
 install (WgksFirewallState state, GPtrArray *resolvers, GError **error)
 {
 	g_autofree char *path = wgks_snapshot_path ();
 	g_autoptr (GError) local = NULL;
 
+	state = tunnel_checked (state);
+	if (ks.uplink_subnets4)
+		g_ptr_array_unref (ks.uplink_subnets4);
+	ks.uplink_subnets4 = wgks_rtnl_ipv4_subnets ((int) tunnel_skip ());
 	ks.spec = (WgksFirewallSpec) {
 		.state = state,
-		.tunnel_ifname = ks.ifname,
+		.tunnel_ifindex = state == WGKS_FIREWALL_CONNECTED ? ks.ifindex : 0,
+		.uplink_subnets4 = ks.uplink_subnets4,
+		.forwarding = forwarding_enabled (),
 		.fwmark = ks.fwmark,
 		.endpoints = ks.endpoints,
 		.tunnel_dns = ks.tunnel_dns,
@@ -277,7 +349,7 @@ disconnected (const WgksStateChange *change, GError **error)
 static gboolean
 endpoints_routable (void)
 {
-	int tunnel = ks.ifname ? (int) if_nametoindex (ks.ifname) : 0;
+	int tunnel = (int) tunnel_skip ();
 	guint i;
 
 	for (i = 0; ks.endpoints && i < ks.endpoints->len; i++) {
@@ -300,8 +372,15 @@ wgks_killswitch_check_uplink (void)
 	if (ks.mode == WGKS_KILL_SWITCH_OFF || !ks.tunnel_up)
 		return FALSE;
 	unroutable = !endpoints_routable ();
-	if (unroutable == ks.unroutable)
-		return FALSE;
+	if (unroutable == ks.unroutable) {
+		/* The uplinks' subnets (unicast DHCP), forwarding or the tunnel link
+		 * changed: the same state, written again. */
+		if (!ks.snapshot || !environment_changed ())
+			return FALSE;
+		if (!install (ks.spec.state, NULL, &error))
+			wgks_log_err ("kill switch: %s", error->message);
+		return TRUE;
+	}
 	ks.unroutable = unroutable;
 	/* Without an uplink the tunnel cannot carry anything: reject what enters
 	 * it, so applications fail at once instead of timing out. */
@@ -334,6 +413,8 @@ wgks_killswitch_update (const WgksStateChange *change, GError **error)
 	}
 	switch (change->new_state) {
 	case WGKS_SERVICE_STATE_CONNECTING:
+		/* (Re)connecting creates the tunnel anew. */
+		ks.ifindex = 0;
 		/* Names of endpoints are resolved before any endpoint is known. */
 		if (change->n_endpoints == 0)
 			resolvers = system_resolvers ();

@@ -4,6 +4,8 @@
 #include "wgks-rtnl.h"
 
 #include <errno.h>
+#include <arpa/inet.h>
+#include <linux/if_addr.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
@@ -194,4 +196,57 @@ wgks_rtnl_link_has_carrier (int ifindex)
 	short flags;
 
 	return if_indextoname ((unsigned) ifindex, name) && link_flags (name, &flags) && (flags & IFF_RUNNING);
+}
+
+typedef struct {
+	GPtrArray *out;
+	int        skip;
+} SubnetDump;
+
+static int
+subnet_cb (const struct nlmsghdr *nlh, void *data)
+{
+	SubnetDump *d = data;
+	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload (nlh);
+	char name[IF_NAMESIZE], buf[INET_ADDRSTRLEN];
+	g_autofree char *prefix = NULL;
+	struct nlattr *attr;
+	guint32 addr = 0, mask;
+	gboolean have = FALSE;
+
+	if (nlh->nlmsg_type != RTM_NEWADDR || ifa->ifa_family != AF_INET || (int) ifa->ifa_index == d->skip
+	    || ifa->ifa_prefixlen == 0 || ifa->ifa_prefixlen > 32 || !if_indextoname (ifa->ifa_index, name) || strcmp (name, "lo") == 0)
+		return MNL_CB_OK;
+	mnl_attr_for_each (attr, nlh, sizeof *ifa) {
+		if (mnl_attr_get_type (attr) == IFA_LOCAL && mnl_attr_get_payload_len (attr) == 4) {
+			memcpy (&addr, mnl_attr_get_payload (attr), 4);
+			have = TRUE;
+		}
+	}
+	if (!have)
+		return MNL_CB_OK;
+	mask = htonl (~0u << (32 - ifa->ifa_prefixlen));
+	addr &= mask;
+	inet_ntop (AF_INET, &addr, buf, sizeof buf);
+	prefix = g_strdup_printf ("%s/%u", buf, ifa->ifa_prefixlen);
+	if (!g_ptr_array_find_with_equal_func (d->out, prefix, g_str_equal, NULL))
+		g_ptr_array_add (d->out, g_steal_pointer (&prefix));
+	return MNL_CB_OK;
+}
+
+GPtrArray *
+wgks_rtnl_ipv4_subnets (int skip_ifindex)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header (buf);
+	struct ifaddrmsg *ifa;
+	SubnetDump d = { .out = g_ptr_array_new_with_free_func (g_free), .skip = skip_ifindex };
+
+	nlh->nlmsg_type = RTM_GETADDR;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	ifa = mnl_nlmsg_put_extra_header (nlh, sizeof *ifa);
+	ifa->ifa_family = AF_INET;
+	if (!wgks_nl_transact (NETLINK_ROUTE, nlh, subnet_cb, &d, "address dump", NULL))
+		g_ptr_array_set_size (d.out, 0);
+	return d.out;
 }

@@ -29,4 +29,9 @@ gboolean wgks_rtnl_route_oif (int family, const guint8 *addr, guint32 mark, int 
 /* The link is up and has a carrier (a route through it can carry packets). */
 gboolean wgks_rtnl_link_has_carrier (int ifindex);
 
+/* The IPv4 prefixes ("198.51.100.0/25") of every address on a link other
+ * than loopback and SKIP_IFINDEX (a /0 is no subnet: skipped); empty when
+ * there are none or on error. */
+GPtrArray *wgks_rtnl_ipv4_subnets (int skip_ifindex);
+
 #endif

@@ -40,7 +40,7 @@ fixture_setup (Fixture *f, gconstpointer data)
 	g_ptr_array_add (f->resolvers, "198.51.100.1");
 	f->spec = (WgksFirewallSpec) {
 		.state = WGKS_FIREWALL_CONNECTING,
-		.tunnel_ifname = "wgks0",
+		.tunnel_ifindex = 4242,
 		.fwmark = WGKS_FIREWALL_DEFAULT_FWMARK,
 		.endpoints = f->endpoints,
 		.tunnel_dns = f->dns,
@@ -79,8 +79,8 @@ test_render_states (Fixture *f, gconstpointer data)
 		g_assert_no_error (error);
 		g_assert_true (g_str_has_prefix (script, "add table inet wireguard_killswitch\n"
 		                                         "delete table inet wireguard_killswitch\n"));
-		g_assert_true ((strstr (script, "oifname \"wgks0\" accept") != NULL)
-		               == (states[i] == WGKS_FIREWALL_CONNECTED));
+		g_assert_true ((strstr (script, "oif 4242 accept") != NULL) == (states[i] == WGKS_FIREWALL_CONNECTED));
+		g_assert_null (strstr (script, "oifname \"wgks"));
 		g_assert_true ((strstr (script, "198.51.100.1") != NULL) == (states[i] == WGKS_FIREWALL_CONNECTING));
 	}
 }
@@ -156,13 +156,73 @@ test_foreign_table_replaced (Fixture *f, gconstpointer data)
 	g_assert_null (strstr (snapshot, "policy accept"));
 }
 
+/* What the rules say beside the tunnel, line by line as rendered. */
 static void
-test_bad_ifname (Fixture *f, gconstpointer data)
+test_render_narrow (Fixture *f, gconstpointer data)
+{
+	static const char *const want[] = {
+		/* DHCP only to the link */
+		"udp sport 68 ip daddr 255.255.255.255 udp dport 67 accept",
+		"udp sport 68 ip daddr @uplink_nets4 udp dport 67 accept",
+		"ip6 saddr fe80::/10 udp sport 546 ip6 daddr ff02::1:2 udp dport 547 accept",
+		"ip6 saddr fe80::/10 udp sport 547 udp dport 546 accept",
+		"elements = { 198.51.100.0/25 }",
+		/* neighbour discovery */
+		"icmpv6 type nd-router-solicit ip6 daddr ff02::2 ip6 hoplimit 255 accept",
+		"icmpv6 type nd-neighbor-solicit ip6 daddr { ff02::1:ff00:0/104, fe80::/10 } ip6 hoplimit 255 accept",
+		"icmpv6 type nd-neighbor-advert ip6 daddr fe80::/10 ip6 hoplimit 255 accept",
+		/* LAN multicast */
+		"224.0.0.0/24", "239.0.0.0/8", "ff02::/16", "ff05::/16",
+		/* CVE-2019-14899 */
+		"iif != 4242 ip daddr @tunnel_addr4 drop",
+		/* forward: DNS guard before the LAN, nothing new from the tunnel */
+		"\t\toif 4242 accept\n\t\tiif 4242 counter name blocked_fwd drop\n\t\tjump dns_guard\n"
+		"\t\tip daddr @lan4 ip saddr @lan4 accept",
+		NULL,
+	};
+	static const char *const never[] = {
+		"udp sport 68 udp dport 67", "224.0.0.0/4", "ff00::/8", "ct state", "ff06::/16", NULL,
+	};
+	g_autoptr (GPtrArray) subnets = g_ptr_array_new ();
+	g_autoptr (GError) error = NULL;
+	g_autofree char *script = NULL;
+	g_autofree char *with_fwd = NULL;
+	guint i;
+
+	g_ptr_array_add (subnets, "198.51.100.0/25");
+	f->spec.uplink_subnets4 = subnets;
+	f->spec.state = WGKS_FIREWALL_CONNECTED;
+	f->spec.allow_lan = TRUE;
+	script = wgks_firewall_render (&f->spec);
+	for (i = 0; want[i]; i++)
+		g_assert_nonnull (strstr (script, want[i]));
+	for (i = 0; never[i]; i++)
+		g_assert_null (strstr (script, never[i]));
+	g_assert_true (wgks_firewall_run (script, TRUE, NULL, &error));
+	g_assert_no_error (error);
+
+	/* Replies to forwarded connections only when the system forwards. */
+	f->spec.forwarding = TRUE;
+	with_fwd = wgks_firewall_render (&f->spec);
+	g_assert_nonnull (strstr (with_fwd, "iif 4242 ct state established,related accept\n"
+	                                    "\t\tiif 4242 counter name blocked_fwd drop"));
+	g_assert_true (wgks_firewall_run (with_fwd, TRUE, NULL, &error));
+
+	/* Without the tunnel, nothing reaches the tunnel's addresses at all. */
+	f->spec.state = WGKS_FIREWALL_BLOCKED;
+	g_clear_pointer (&script, g_free);
+	script = wgks_firewall_render (&f->spec);
+	g_assert_nonnull (strstr (script, "\t\tip daddr @tunnel_addr4 drop\n"));
+	g_assert_null (strstr (script, "4242"));
+}
+
+static void
+test_no_ifindex (Fixture *f, gconstpointer data)
 {
 	g_autoptr (GError) error = NULL;
 
 	f->spec.state = WGKS_FIREWALL_CONNECTED;
-	f->spec.tunnel_ifname = "wg0\" accept #";
+	f->spec.tunnel_ifindex = 0;
 	g_assert_false (wgks_firewall_apply (&f->spec, NULL, &error));
 	g_assert_error (error, WGKS_FIREWALL_ERROR, WGKS_FIREWALL_ERROR_INTERNAL);
 	g_assert_null (wgks_firewall_list (NULL));
@@ -207,7 +267,8 @@ main (int argc, char **argv)
 	ADD ("/firewall/tamper-detected", test_tamper_detected);
 	ADD ("/firewall/remove-leaves-others", test_remove_leaves_others);
 	ADD ("/firewall/foreign-table-replaced", test_foreign_table_replaced);
-	ADD ("/firewall/bad-ifname", test_bad_ifname);
+	ADD ("/firewall/render-narrow", test_render_narrow);
+	ADD ("/firewall/no-ifindex", test_no_ifindex);
 	ADD ("/firewall/many-prefixes", test_many_prefixes);
 	return g_test_run ();
 }
