@@ -21,14 +21,16 @@ e2e_import "$LAB_DIR/wgks.conf"
 KS_RESTORE_S=${KS_RESTORE_S:-3}
 
 guard_start() {
+	GUARD_READY=$(guard_ready_lines)
 	lab__spawn_client client-guard env WGKS_STATE_DIR="$WGKS_STATE_DIR" wg-killswitch guard
 	GUARD_PID=$(lab_pid client-guard)
 	GUARD_START=$(lab__starttime "$GUARD_PID")
 	# ready: it says so once it watches nftables and the state files
 	lab_wait_for 5 guard_listening
 }
+guard_ready_lines() { grep -c "guard: watching" "$(lab_log_path client-guard)" 2>/dev/null || true; }
 guard_listening() {
-	lab__pid_alive "$GUARD_PID" "$GUARD_START" && grep -q "guard: watching" "$(lab_log_path client-guard)"
+	lab__pid_alive "$GUARD_PID" "$GUARD_START" && [ "$(guard_ready_lines)" -gt "${GUARD_READY:-0}" ]
 }
 guard_stop() {
 	lab__stop_pid "$GUARD_PID" "$GUARD_START"
