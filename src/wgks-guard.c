@@ -72,26 +72,34 @@ owner_unlock (int fd)
 		close (fd);
 }
 
-/* What must be in the kernel while no service owns the kill switch. */
+/* What must be in the kernel while no service owns the kill switch; *why
+ * says why, for the log when it has to be installed. */
 static Want
-wanted (char **script, WgksLockdown **lockdown, WgksFirewallSpec *spec)
+wanted (char **script, WgksLockdown **lockdown, WgksFirewallSpec *spec, char **why)
 {
+	g_autoptr (GError) lockdown_error = NULL;
 	g_autoptr (GError) error = NULL;
 	g_autofree char *path = wgks_blocked_path ();
 	gboolean exists = FALSE;
 
-	*lockdown = wgks_lockdown_load (&exists, &error);
-	if (!*lockdown)
-		g_clear_error (&error);
+	*lockdown = wgks_lockdown_load (&exists, &lockdown_error);
 	wgks_lockdown_to_spec (*lockdown, spec);
-	if (g_file_get_contents (path, script, NULL, &error))
+	if (g_file_get_contents (path, script, NULL, &error)) {
+		*why = g_strdup ("no VPN service owns the kill switch: installing its blocking table");
 		return WANT_SCRIPT;
+	}
 	if (!g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT)) {
-		guard_log ("%s; blocking everything but the lockdown endpoints", error->message);
+		*why = g_strdup_printf ("%s; blocking everything but the lockdown endpoints", error->message);
 		return WANT_SPEC;
 	}
-	if (!*lockdown || (*lockdown)->enabled)
+	if (!*lockdown) {
+		*why = g_strdup_printf ("lockdown state unreadable (%s): blocking all traffic", lockdown_error->message);
 		return WANT_SPEC;
+	}
+	if ((*lockdown)->enabled) {
+		*why = g_strdup ("lockdown is on: installing the blocking table");
+		return WANT_SPEC;
+	}
 	return WANT_NOTHING;
 }
 
@@ -140,8 +148,9 @@ enforce (Guard *g)
 	g_autofree char *script = NULL;
 	g_autofree char *listing = NULL;
 	g_autofree char *snapshot = NULL;
+	g_autofree char *why = NULL;
 	WgksFirewallSpec spec;
-	Want want = wanted (&script, &lockdown, &spec);
+	Want want = wanted (&script, &lockdown, &spec, &why);
 
 	if (want == WANT_NOTHING) {
 		g_clear_pointer (&g->snapshot, g_free);
@@ -153,10 +162,8 @@ enforce (Guard *g)
 	if (g->snapshot)
 		guard_log ("table %s was %s by another program; restoring it", WGKS_FIREWALL_TABLE,
 		           listing ? "changed" : "deleted");
-	else if (want == WANT_SCRIPT)
-		guard_log ("no VPN service owns the kill switch: installing its blocking table");
 	else
-		guard_log ("lockdown is %s: installing the blocking table", lockdown ? "on" : "unreadable");
+		guard_log ("%s", why);
 	g_clear_pointer (&g->snapshot, g_free);
 	if (install (want, script, &spec, &snapshot))
 		g->snapshot = g_steal_pointer (&snapshot);

@@ -178,8 +178,10 @@ wgks_lockdown_load (gboolean *exists, GError **error)
 	l->endpoints = g_array_new (FALSE, TRUE, sizeof (WgksFirewallEndpoint));
 	if (!*exists)
 		return g_steal_pointer (&l);
-	if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, error))
+	if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, error)) {
+		g_prefix_error (error, "%s: ", path);
 		return NULL;
+	}
 	l->enabled = g_key_file_get_boolean (kf, GROUP_LOCKDOWN, "enabled", &local);
 	if (local) {
 		g_propagate_prefixed_error (error, local, "%s: ", path);

@@ -15,7 +15,10 @@ e2e_require_lab
 ks_lab_up || { echo "Bail out! lab did not come up"; exit 1; }
 
 e2e_write_config "$LAB_DIR/wgks.conf"
+e2e_write_config "$LAB_DIR/wglock.conf"
 e2e_import "$LAB_DIR/wgks.conf"
+e2e_import "$LAB_DIR/wglock.conf"
+lab_client nmcli connection modify wglock +vpn.data kill-switch=lockdown
 
 # The restore must come at once: the old code never restores at all.
 KS_RESTORE_S=${KS_RESTORE_S:-3}
@@ -166,6 +169,25 @@ ok "(b) the guardian starts again, as at boot" guard_start
 ok "(b) ... and installs the lockdown table" ks_wait_table blocked 3
 ok "(b) wg-killswitch lockdown off" quiet ks_wgks lockdown off
 is "(b) the table is gone" "$(ks_table_state)" absent
+stays_absent "(b) after lockdown off"
+
+# a kill-switch=lockdown connection keeps blocking after the user's disconnect
+ok "(b) connect a kill-switch=lockdown profile" ks_up wglock
+ok "(b) nmcli connection down (user disconnect)" e2e_down wglock
+ok "(b) lockdown keeps the blocking table" ks_wait_table blocked 3
+ok "(b) the service exits" lab_wait_for 40 ks_no_service
+flush_and_probe "(b) lockdown after a user disconnect" blocked
+ok "(b) wg-killswitch lockdown off" quiet ks_wgks lockdown off
+stays_absent "(b) after lockdown off"
+
+# an unreadable lockdown state blocks at start (fail closed), as boot did
+ok "(b) stop the guardian" guard_stop
+printf 'enabled=maybe\n\0\377garbage[\n' >"$WGKS_STATE_DIR/lockdown"
+ok "(b) the guardian starts with a corrupt lockdown state file" guard_start
+ok "(b) ... and blocks anyway" ks_wait_table blocked 3
+ok "(b) ... and says why" grep -q "lockdown state unreadable" "$(lab_log_path client-guard)"
+flush_and_probe "(b) corrupt lockdown state" blocked
+ok "(b) wg-killswitch lockdown off (writes a clean state)" quiet ks_wgks lockdown off
 stays_absent "(b) after lockdown off"
 
 ok "the guardian ran through the whole test" guard_alive
