@@ -43,33 +43,33 @@ guard_log (const char *fmt, ...)
 	g_printerr ("wg-killswitch guard: %s\n", msg);
 }
 
-/* -1: a service holds the owner lock (it owns the table); otherwise a
- * descriptor that holds it, so no service starts while we write. Opened
- * read-only: its close is no "written" event for our own inotify watch. */
-static int
-owner_lock_try (void)
+/* TRUE when a service holds the owner lock: the table is the service's.
+ * Otherwise *fd holds that lock (or is -1 if it could not be had), so that
+ * no service starts while we write. Opened read-only: its close is no
+ * "written" event for our own inotify watch. */
+static gboolean
+service_owns (int *fd)
 {
 	g_autofree char *path = wgks_owner_path ();
-	int fd = open (path, O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 
-	if (fd < 0) {
+	*fd = open (path, O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (*fd < 0) {
 		guard_log ("cannot open %s: %s; guarding as if no service ran", path, g_strerror (errno));
-		return G_MAXINT;
+		return FALSE;
 	}
-	while (flock (fd, LOCK_EX | LOCK_NB) != 0) {
-		if (errno == EINTR)
-			continue;
-		close (fd);
-		return errno == EWOULDBLOCK ? -1 : G_MAXINT;
-	}
-	return fd;
-}
+	while (flock (*fd, LOCK_EX | LOCK_NB) != 0) {
+		int errsv = errno;
 
-static void
-owner_unlock (int fd)
-{
-	if (fd >= 0 && fd != G_MAXINT)
-		close (fd);
+		if (errsv == EINTR)
+			continue;
+		close (*fd);
+		*fd = -1;
+		if (errsv == EWOULDBLOCK)
+			return TRUE;
+		guard_log ("cannot lock %s: %s; guarding as if no service ran", path, g_strerror (errsv));
+		return FALSE;
+	}
+	return FALSE;
 }
 
 /* What must be in the kernel while no service owns the kill switch; *why
@@ -107,13 +107,15 @@ wanted (char **script, WgksLockdown **lockdown, WgksFirewallSpec *spec, char **w
 static void
 mark_status_blocked (void)
 {
+	g_autoptr (GError) error = NULL;
 	g_autoptr (WgksStatus) status = wgks_status_load (NULL);
 
 	if (!status || g_strcmp0 (status->state, "blocked") == 0)
 		return;
 	g_free (status->state);
 	status->state = g_strdup ("blocked");
-	wgks_status_save (status, NULL);
+	if (!wgks_status_save (status, &error))
+		guard_log ("cannot update the status file: %s", error->message);
 }
 
 static gboolean
@@ -121,19 +123,19 @@ install (Want want, const char *script, const WgksFirewallSpec *spec, char **sna
 {
 	g_autoptr (GError) error = NULL;
 	g_autofree char *path = wgks_snapshot_path ();
+	gboolean ok = FALSE;
 
 	if (want == WANT_SCRIPT) {
-		if (wgks_firewall_apply_script (script, WGKS_FIREWALL_BLOCKED, snapshot, &error))
-			goto done;
-		guard_log ("the service's blocking table failed (%s); blocking everything but the lockdown endpoints",
-		           error->message);
+		ok = wgks_firewall_apply_script (script, WGKS_FIREWALL_BLOCKED, snapshot, &error);
+		if (!ok)
+			guard_log ("the service's blocking table failed (%s); blocking everything but the lockdown endpoints",
+			           error->message);
 		g_clear_error (&error);
 	}
-	if (!wgks_firewall_apply (spec, snapshot, &error)) {
+	if (!ok && !wgks_firewall_apply (spec, snapshot, &error)) {
 		guard_log ("cannot install the blocking table: %s", error->message);
 		return FALSE;
 	}
-done:
 	if (!wgks_statefile_write (path, *snapshot, &error))
 		guard_log ("cannot record the table for `wg-killswitch status`: %s", error->message);
 	mark_status_blocked ();
@@ -175,13 +177,14 @@ static void
 check (Guard *g)
 {
 	int dir_lock = wgks_statefile_lock ();
-	int owner = owner_lock_try ();
+	int owner_lock;
 
-	if (owner < 0)
+	if (service_owns (&owner_lock))
 		g_clear_pointer (&g->snapshot, g_free);  /* the service's table, not ours */
 	else
 		enforce (g);
-	owner_unlock (owner);
+	if (owner_lock >= 0)
+		close (owner_lock);
 	wgks_statefile_unlock (dir_lock);
 }
 
@@ -267,7 +270,7 @@ gboolean
 wgks_guard_run (GError **error)
 {
 	Guard g = { 0 };
-	guint nft_id, dir_id;
+	guint nft_id, dir_id, term_id, int_id;
 	int dir_fd;
 
 	dir_fd = watch_run_dir (error);
@@ -282,16 +285,18 @@ wgks_guard_run (GError **error)
 	}
 	dir_id = g_unix_fd_add (dir_fd, G_IO_IN, run_dir_changed, &g);
 	g.loop = g_main_loop_new (NULL, FALSE);
-	g_unix_signal_add (SIGTERM, quit_on_signal, g.loop);
-	g_unix_signal_add (SIGINT, quit_on_signal, g.loop);
+	term_id = g_unix_signal_add (SIGTERM, quit_on_signal, g.loop);
+	int_id = g_unix_signal_add (SIGINT, quit_on_signal, g.loop);
 
-	/* At boot this is what the old oneshot unit did: block before any
-	 * interface comes up when lockdown is on or its state unreadable. */
+	/* At boot, before any interface comes up: block when lockdown is on or
+	 * its state unreadable. Ready only then, for the units ordered after. */
 	check (&g);
 	notify_ready ();
 	guard_log ("watching nftables and the kill switch's state");
 	g_main_loop_run (g.loop);
 
+	g_source_remove (int_id);
+	g_source_remove (term_id);
 	g_source_remove (dir_id);
 	g_source_remove (nft_id);
 	close (dir_fd);
