@@ -519,7 +519,6 @@ on_connected (NMWgksService *self, guint endpoint)
 	for (i = 0; i < self->endpoints->len; i++)
 		self->watch[i].last_resolve = g_get_monotonic_time ();
 	self->poll_id = g_timeout_add_seconds (WATCH_POLL_S, watch_poll, self);
-	start_tamper_watch (self);
 }
 
 static gboolean
@@ -780,6 +779,9 @@ start_connect (NMWgksService *self, NMConnection *connection, GError **error)
 		teardown (self);
 		return FALSE;
 	}
+	/* From the first table on: a flush while connecting must not wait for
+	 * the handshake to be undone. */
+	start_tamper_watch (self);
 	wgks_resolve_endpoints_async (self->config, self->cancellable, endpoints_resolved_cb, step_new (self));
 	return TRUE;
 }

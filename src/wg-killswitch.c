@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "wgks-firewall.h"
+#include "wgks-guard.h"
 #include "wgks-statefile.h"
 
 enum {
@@ -121,14 +122,20 @@ cmd_release (gboolean yes)
 	g_autoptr (GError) error = NULL;
 	g_autoptr (WgksLockdown) lockdown = NULL;
 	gboolean exists;
+	int lock;
 
 	if (!yes && !confirm (_("Lift the kill switch? Traffic will leave without the VPN's protection.")))
 		return EXIT_USAGE;
+	/* The guardian's script first: once it is gone, nothing restores the table. */
+	lock = wgks_statefile_lock ();
+	wgks_blocked_clear ();
+	wgks_status_clear ();
 	if (!wgks_firewall_remove (&error)) {
+		wgks_statefile_unlock (lock);
 		g_printerr (_("wg-killswitch: cannot remove the kill switch: %s\n"), error->message);
 		return EXIT_FAILED;
 	}
-	wgks_status_clear ();
+	wgks_statefile_unlock (lock);
 	g_print (_("Kill switch lifted: traffic flows without the VPN.\n"));
 	lockdown = wgks_lockdown_load (&exists, NULL);
 	if (!lockdown || lockdown->enabled)
@@ -145,21 +152,13 @@ vpn_connected (void)
 }
 
 static int
-cmd_lockdown (const char *arg)
+lockdown_set (gboolean on)
 {
 	g_autoptr (GError) error = NULL;
 	g_autoptr (WgksLockdown) lockdown = NULL;
 	WgksFirewallSpec spec;
-	gboolean exists, on;
+	gboolean exists;
 
-	if (g_strcmp0 (arg, "on") == 0)
-		on = TRUE;
-	else if (g_strcmp0 (arg, "off") == 0)
-		on = FALSE;
-	else {
-		g_printerr (_("usage: wg-killswitch lockdown on|off\n"));
-		return EXIT_USAGE;
-	}
 	lockdown = wgks_lockdown_load (&exists, NULL);
 	if (!lockdown)  /* unreadable: start over from a clean state */
 		lockdown = g_new0 (WgksLockdown, 1);
@@ -177,6 +176,8 @@ cmd_lockdown (const char *arg)
 		            : _("Lockdown off: the kill switch of the connected VPN stays until it disconnects.\n"));
 		return EXIT_OK;
 	}
+	/* The table of a failed connection gives way to lockdown's, or goes. */
+	wgks_blocked_clear ();
 	if (on) {
 		wgks_lockdown_to_spec (lockdown, &spec);
 		if (!wgks_firewall_apply (&spec, NULL, &error)) {
@@ -194,7 +195,28 @@ cmd_lockdown (const char *arg)
 	return EXIT_OK;
 }
 
-/* The boot unit: before any interface comes up, block if lockdown was on,
+static int
+cmd_lockdown (const char *arg)
+{
+	gboolean on;
+	int lock, ret;
+
+	if (g_strcmp0 (arg, "on") == 0)
+		on = TRUE;
+	else if (g_strcmp0 (arg, "off") == 0)
+		on = FALSE;
+	else {
+		g_printerr (_("usage: wg-killswitch lockdown on|off\n"));
+		return EXIT_USAGE;
+	}
+	lock = wgks_statefile_lock ();
+	ret = lockdown_set (on);
+	wgks_statefile_unlock (lock);
+	return ret;
+}
+
+/* The one-shot form of what the guardian does first at boot: before any
+ * interface comes up, block if lockdown was on,
  * and also when the state cannot be read (fail closed). */
 static int
 cmd_boot (void)
@@ -216,6 +238,18 @@ cmd_boot (void)
 		return EXIT_FAILED;
 	}
 	return lockdown ? EXIT_OK : EXIT_FAILED;
+}
+
+static int
+cmd_guard (void)
+{
+	g_autoptr (GError) error = NULL;
+
+	if (!wgks_guard_run (&error)) {
+		g_printerr (_("wg-killswitch: cannot guard the kill switch: %s\n"), error->message);
+		return EXIT_FAILED;
+	}
+	return EXIT_OK;
 }
 
 /* ------------------------------------------------------------------ verify */
@@ -335,7 +369,8 @@ usage (void)
 	              "       wg-killswitch verify [--target IP:PORT]... [--dns IP:PORT]...\n"
 	              "       wg-killswitch release [--yes]\n"
 	              "       wg-killswitch lockdown on|off\n"
-	              "       wg-killswitch boot\n"));
+	              "       wg-killswitch boot\n"
+	              "       wg-killswitch guard\n"));
 }
 
 int
@@ -361,7 +396,7 @@ main (int argc, char **argv)
 
 	g_option_context_add_main_entries (ctx, entries, GETTEXT_PACKAGE);
 	g_option_context_set_summary (ctx, _("Show and control the WireGuard kill switch.\n\n"
-	                                     "Commands: status, verify, release, lockdown on|off, boot"));
+	                                     "Commands: status, verify, release, lockdown on|off, boot, guard"));
 	if (!g_option_context_parse (ctx, &argc, &argv, &error)) {
 		g_printerr ("wg-killswitch: %s\n", error->message);
 		return EXIT_USAGE;
@@ -383,6 +418,8 @@ main (int argc, char **argv)
 		return cmd_lockdown (argc > 2 ? argv[2] : NULL);
 	if (strcmp (cmd, "boot") == 0)
 		return cmd_boot ();
+	if (strcmp (cmd, "guard") == 0)
+		return cmd_guard ();
 	usage ();
 	return EXIT_USAGE;
 }

@@ -515,3 +515,24 @@ wgks_firewall_blocked_packets (void)
 	return counter_packets (listing, "blocked_out") + counter_packets (listing, "blocked_in")
 	       + counter_packets (listing, "blocked_fwd") + counter_packets (listing, "blocked_dns");
 }
+
+gboolean
+wgks_firewall_apply_script (const char *script, WgksFirewallState state, char **snapshot, GError **error)
+{
+	WgksFirewallSpec spec = { .state = state };
+	g_autofree char *listing = NULL;
+	GError *list_error = NULL;
+
+	if (!wgks_firewall_run (script, FALSE, NULL, error))
+		return FALSE;
+	listing = wgks_firewall_list (&list_error);
+	if (list_error) {
+		g_propagate_error (error, list_error);
+		return FALSE;
+	}
+	if (!verify_listing (&spec, listing, error))
+		return FALSE;
+	if (snapshot)
+		*snapshot = g_steal_pointer (&listing);
+	return TRUE;
+}

@@ -66,6 +66,12 @@ char *wgks_firewall_render (const WgksFirewallSpec *spec);
  * with later (tamper watch). */
 gboolean wgks_firewall_apply (const WgksFirewallSpec *spec, char **snapshot, GError **error);
 
+/* Runs a script that wgks_firewall_render wrote earlier (kept in a file by
+ * another process), then reads the table back and checks it is in STATE,
+ * as wgks_firewall_apply does. */
+gboolean wgks_firewall_apply_script (const char *script, WgksFirewallState state, char **snapshot,
+                                     GError **error);
+
 /* The current listing of our table, or NULL if there is none. */
 char *wgks_firewall_list (GError **error);
 

@@ -157,6 +157,25 @@ save_status (const char *state)
 		wgks_log_warn ("cannot write the status file: %s", error->message);
 }
 
+/* What the guardian restores if this process dies without lifting the
+ * table: the blocked state of this connection, never its resolver hole or
+ * its tunnel. Written before the table it stands in for, so that no table
+ * of ours is ever in the kernel without it. */
+static void
+save_guard_script (const WgksFirewallSpec *spec)
+{
+	g_autoptr (GError) error = NULL;
+	g_autofree char *path = wgks_blocked_path ();
+	g_autofree char *script = NULL;
+	WgksFirewallSpec block = *spec;
+
+	block.state = WGKS_FIREWALL_BLOCKED;
+	block.resolvers = NULL;
+	script = wgks_firewall_render (&block);
+	if (!wgks_statefile_write (path, script, &error))
+		wgks_log_warn ("cannot record the blocking table for the guardian: %s", error->message);
+}
+
 static gboolean
 forwarding_enabled (void)
 {
@@ -245,12 +264,17 @@ install (WgksFirewallState state, GPtrArray *resolvers, GError **error)
 		.dns_leak_protection = ks.dns_leak_protection,
 	};
 	g_clear_pointer (&ks.snapshot, g_free);
+	if (state == WGKS_FIREWALL_OFF)
+		wgks_blocked_clear ();
+	else
+		save_guard_script (&ks.spec);
 	if (!wgks_firewall_apply (&ks.spec, &ks.snapshot, error)) {
 		/* Fail closed: whatever went wrong, try the plain blocking table. */
 		WgksFirewallSpec block = ks.spec;
 
 		block.state = WGKS_FIREWALL_BLOCKED;
 		block.resolvers = NULL;
+		save_guard_script (&block);
 		if (!wgks_firewall_apply (&block, &ks.snapshot, &local))
 			wgks_log_err ("kill switch: even the blocking table failed: %s", local->message);
 		return FALSE;
@@ -331,6 +355,7 @@ disconnected (const WgksStateChange *change, GError **error)
 			spec.fwmark = ks.fwmark;
 		}
 		g_clear_pointer (&ks.snapshot, g_free);
+		save_guard_script (&spec);
 		ok = wgks_firewall_apply (&spec, &ks.snapshot, error);
 		wgks_log_info ("kill switch: lockdown keeps blocking after disconnect");
 		save_status ("blocked");

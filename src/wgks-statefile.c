@@ -8,10 +8,14 @@
 #include <fcntl.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #define GROUP_LOCKDOWN "lockdown"
 #define GROUP_STATUS   "status"
+
+#define LOCK_WAIT_MS   5000
+#define LOCK_RETRY_MS  10
 
 /* Tests and the lab's "reboot" point these elsewhere. */
 static char *
@@ -60,6 +64,54 @@ wgks_snapshot_path (void)
 	g_autofree char *dir = run_dir ();
 
 	return g_build_filename (dir, "table", NULL);
+}
+
+char *
+wgks_blocked_path (void)
+{
+	g_autofree char *dir = run_dir ();
+
+	return g_build_filename (dir, "blocked", NULL);
+}
+
+void
+wgks_blocked_clear (void)
+{
+	g_autofree char *path = wgks_blocked_path ();
+
+	g_unlink (path);
+}
+
+/* A lock on the directory itself: no file to create, and no inotify event
+ * for the guardian, which watches that directory. A holder that hangs must
+ * not lock the user out of "release": after LOCK_WAIT_MS we go on. */
+int
+wgks_statefile_lock (void)
+{
+	g_autofree char *dir = run_dir ();
+	gint64 deadline = g_get_monotonic_time () + LOCK_WAIT_MS * 1000;
+	int fd;
+
+	if (g_mkdir_with_parents (dir, 0700) != 0)
+		return -1;
+	fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	while (flock (fd, LOCK_EX | LOCK_NB) != 0) {
+		if ((errno != EWOULDBLOCK && errno != EINTR) || g_get_monotonic_time () >= deadline) {
+			close (fd);
+			return -1;
+		}
+		g_usleep (LOCK_RETRY_MS * 1000);
+	}
+	return fd;
+}
+
+void
+wgks_statefile_unlock (int fd)
+{
+	if (fd >= 0)
+		close (fd);
 }
 
 /* Write to a temporary file in the same directory, fsync, rename: a crash
@@ -126,8 +178,10 @@ wgks_lockdown_load (gboolean *exists, GError **error)
 	l->endpoints = g_array_new (FALSE, TRUE, sizeof (WgksFirewallEndpoint));
 	if (!*exists)
 		return g_steal_pointer (&l);
-	if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, error))
+	if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, error)) {
+		g_prefix_error (error, "%s: ", path);
 		return NULL;
+	}
 	l->enabled = g_key_file_get_boolean (kf, GROUP_LOCKDOWN, "enabled", &local);
 	if (local) {
 		g_propagate_prefixed_error (error, local, "%s: ", path);

@@ -2,6 +2,7 @@
 /* Files the kill switch keeps between processes and across reboots:
  *   $localstatedir/lib/wireguard-killswitch/lockdown  (persistent, for the boot unit)
  *   $runstatedir/wireguard-killswitch/status          (runtime, for `wg-killswitch status`)
+ *   $runstatedir/wireguard-killswitch/blocked         (runtime, for the guardian)
  * Both are root-only and replaced atomically (write, fsync, rename). */
 #ifndef WGKS_STATEFILE_H
 #define WGKS_STATEFILE_H
@@ -47,6 +48,19 @@ char       *wgks_owner_path (void);
 
 /* Snapshot of the table as last written, for tamper detection across processes. */
 char       *wgks_snapshot_path (void);
+
+/* The nft script of the blocking table that the guardian (wg-killswitch
+ * guard) restores when no service owns the kill switch. The service writes
+ * it before every blocking table it installs and removes it before it lifts
+ * the table; no file: nothing to guard (unless lockdown is on). */
+char       *wgks_blocked_path (void);
+void        wgks_blocked_clear (void);
+
+/* Serializes the guardian with the commands that lift or replace the table
+ * (release, lockdown). Returns a descriptor for wgks_statefile_unlock, or -1
+ * when the lock could not be had within a few seconds (go on without). */
+int         wgks_statefile_lock (void);
+void        wgks_statefile_unlock (int fd);
 
 gboolean    wgks_statefile_write (const char *path, const char *contents, GError **error);
 
