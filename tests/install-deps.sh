@@ -10,6 +10,8 @@ packages=(
 	# network lab: a real NetworkManager, WireGuard in user space, DHCP/DNS, probes
 	network-manager wireguard-go dnsmasq-base nftables iproute2 udev dbus
 	curl dnsutils python3 procps util-linux iperf3
+	# Debian packages (tests/pkg/test-deb.sh): build, lintian, AppStream
+	debhelper dpkg-dev fakeroot lintian appstream
 	# editor tests and screenshots
 	xvfb xauth imagemagick
 	# analysers, sanitizers, fuzzing

@@ -1,7 +1,8 @@
 #!/bin/bash
 # The whole test suite, as CI runs it: install dependencies, build with
 # warnings as errors, run `make check` (unit tests and the network lab) and
-# `make distcheck`, then print one summary line "N passed, N failed, N skipped".
+# `make distcheck`, build the Debian packages, then print one summary line
+# "N passed, N failed, N skipped".
 #
 #   WGKS_SKIP_DEPS=1   do not run apt-get (dependencies already installed)
 #   WGKS_BUILDDIR=DIR  build there instead of ./_build
@@ -41,6 +42,24 @@ if [ "$status" = 0 ]; then
 		failed=$((failed + 1))
 	}
 	[ "$status" != 0 ] || passed=$((passed + 1))   # distcheck itself is one test
+fi
+
+# The Debian packages, built from `make dist` as a distribution would, with
+# lintian and the maintainer scripts (TAP; each result counts). The .debs
+# stay in $builddir/deb for the VM lab.
+if [ "$status" = 0 ] && [ "${WGKS_SKIP_DEB:-0}" != 1 ]; then
+	deb_log=$builddir/test-deb.log
+	WGKS_TOP_BUILDDIR="$builddir" "$top/tests/pkg/test-deb.sh" >"$deb_log" 2>&1 || status=$?
+	dskipped=$(grep -c '^ok .*# SKIP' "$deb_log" || true)
+	passed=$((passed + $(grep -c '^ok ' "$deb_log" || true) - dskipped))
+	skipped=$((skipped + dskipped))
+	dfailed=$(grep -c '^not ok ' "$deb_log" || true)
+	failed=$((failed + dfailed))
+	grep -E '^(not ok|Bail out)|^# packages' "$deb_log" || true
+	if [ "$status" != 0 ] && [ "$dfailed" = 0 ]; then
+		failed=$((failed + 1))
+		tail -30 "$deb_log" >&2
+	fi
 fi
 
 # Hardening: static analysis, sanitizers, short fuzzing, valgrind, secrets and
