@@ -37,6 +37,7 @@ bail() {
 
 rm -rf "$debdir"
 mkdir -p "$debdir/work"
+rm -f "$builddir"/NetworkManager-wireguard-killswitch-*.tar.xz
 make -C "$builddir" dist >"$debdir/dist.log" 2>&1 || { diag "$debdir/dist.log" | tail -20; bail "make dist failed"; }
 tarball=$(ls "$builddir"/NetworkManager-wireguard-killswitch-*.tar.xz | head -1)
 tar -xf "$tarball" -C "$debdir/work" || bail "cannot unpack $tarball"
@@ -145,7 +146,7 @@ tap_is "no maintainer script starts, stops or restarts the unit, nor NetworkMana
 # NetworkManager). The table lives in that namespace's nftables only.
 
 if [ "$(id -u)" != 0 ]; then
-	for what in "remove in lockdown" "remove while a kill switch holds" "remove with nothing on" \
+	for what in "remove in lockdown" "remove while a kill switch holds" "remove in lockdown after release" "remove with nothing on" \
 		"upgrade keeps the table" "boot and remove" "purge"; do
 		tap_n=$((tap_n + 1))
 		echo "ok $tap_n # SKIP maintainer scripts, $what: needs root"
@@ -172,6 +173,13 @@ else
 	holds)
 		wg-killswitch lockdown on >/dev/null
 		sed -i 's/^enabled=.*/enabled=false/' /var/lib/wireguard-killswitch/lockdown
+		echo "before: table $(table), lockdown $(lockdown)"
+		sh "$control/prerm" remove; echo "prerm exit $?"
+		echo "after: table $(table), lockdown $(lockdown)"
+		;;
+	released)
+		wg-killswitch lockdown on >/dev/null
+		wg-killswitch release --yes >/dev/null
 		echo "before: table $(table), lockdown $(lockdown)"
 		sh "$control/prerm" remove; echo "prerm exit $?"
 		echo "after: table $(table), lockdown $(lockdown)"
@@ -222,6 +230,13 @@ after: table absent, lockdown false"
 	tap_is "remove while a kill switch holds: prerm lifts the table and says so" "$out" \
 "before: table present, lockdown false
 $core: the kill switch is lifted: traffic flows without the VPN
+prerm exit 0
+after: table absent, lockdown false"
+
+	out=$(live released)
+	tap_is "remove in lockdown after release: prerm ends lockdown and says so" "$out" \
+"before: table absent, lockdown true
+$core: lockdown is off now (it was \"on\")
 prerm exit 0
 after: table absent, lockdown false"
 
