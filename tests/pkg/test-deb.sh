@@ -10,6 +10,9 @@
 # The .debs are left in $WGKS_DEB_DIR (default $builddir/deb) for the VM lab.
 #
 #   WGKS_TOP_BUILDDIR=DIR  a configured build tree (default ./_build)
+#   WGKS_DEB_VERSION=V     build as version V (a changelog entry is added to
+#                          the unpacked copy), e.g. a second build to upgrade to
+#   WGKS_DEB_DIR=DIR       where the .debs go (default $builddir/deb)
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -42,6 +45,13 @@ make -C "$builddir" dist >"$debdir/dist.log" 2>&1 || { diag "$debdir/dist.log" |
 tarball=$(ls "$builddir"/NetworkManager-wireguard-killswitch-*.tar.xz | head -1)
 tar -xf "$tarball" -C "$debdir/work" || bail "cannot unpack $tarball"
 src=$(ls -d "$debdir"/work/NetworkManager-wireguard-killswitch-*/)
+if [ -n "${WGKS_DEB_VERSION:-}" ]; then
+	{
+		printf '%s (%s) bookworm; urgency=medium\n\n  * Test build.\n\n' "$core" "$WGKS_DEB_VERSION"
+		printf ' -- %s  %s\n\n' "$(dpkg-parsechangelog -l "$src/debian/changelog" -SMaintainer)" "$(date -R)"
+		cat "$src/debian/changelog"
+	} >"$tmp/changelog" && mv "$tmp/changelog" "$src/debian/changelog"
+fi
 
 t0=$(date +%s)
 # Without -dbgsym packages: `apt install ./network-manager-wireguard-killswitch*.deb`
