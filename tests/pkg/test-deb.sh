@@ -156,7 +156,8 @@ tap_is "no maintainer script starts, stops or restarts the unit, nor NetworkMana
 # NetworkManager). The table lives in that namespace's nftables only.
 
 if [ "$(id -u)" != 0 ]; then
-	for what in "remove in lockdown" "remove while a kill switch holds" "remove in lockdown after release" "remove with nothing on" \
+	for what in "remove in lockdown" "remove while a kill switch holds" "remove in lockdown after release" "remove stops the owner" \
+		"remove with nothing on" \
 		"upgrade keeps the table" "boot and remove" "purge"; do
 		tap_n=$((tap_n + 1))
 		echo "ok $tap_n # SKIP maintainer scripts, $what: needs root"
@@ -193,6 +194,25 @@ else
 		echo "before: table $(table), lockdown $(lockdown)"
 		sh "$control/prerm" remove; echo "prerm exit $?"
 		echo "after: table $(table), lockdown $(lockdown)"
+		;;
+	owner)
+		# A stand-in for a service that holds the kill switch (a copy of
+		# sleep under the service's name), then another program's PID.
+		mkdir -p /run/fake /run/wireguard-killswitch
+		cp "$(command -v sleep)" /run/fake/nm-wireguard-killswitch-service
+		/run/fake/nm-wireguard-killswitch-service 60 & svc=$!
+		sleep 60 & other=$!
+		wg-killswitch lockdown on >/dev/null
+		echo "$svc Office VPN" >/run/wireguard-killswitch/owner
+		sh "$control/prerm" remove >/dev/null; echo "prerm exit $?"
+		wait "$svc" 2>/dev/null
+		[ -d "/proc/$svc" ] && echo "service: running" || echo "service: stopped"
+		echo "$other Office VPN" >/run/wireguard-killswitch/owner
+		wg-killswitch lockdown on >/dev/null
+		sh "$control/prerm" remove >/dev/null; echo "prerm exit $?"
+		[ -d "/proc/$other" ] && echo "other program: running" || echo "other program: stopped"
+		kill "$svc" "$other" 2>/dev/null
+		echo "after: table $(table)"
 		;;
 	nothing)
 		sh "$control/prerm" remove; echo "prerm exit $?"
@@ -249,6 +269,14 @@ after: table absent, lockdown false"
 $core: lockdown is off now (it was \"on\")
 prerm exit 0
 after: table absent, lockdown false"
+
+	out=$(live owner)
+	tap_is "remove stops the service that holds the kill switch, and no other program" "$out" \
+"prerm exit 0
+service: stopped
+prerm exit 0
+other program: running
+after: table absent"
 
 	out=$(live nothing)
 	tap_is "remove with nothing on: prerm says nothing and blocks nothing" "$out" \
