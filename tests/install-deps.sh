@@ -5,11 +5,13 @@ set -euo pipefail
 packages=(
 	# build
 	build-essential autoconf automake libtool pkg-config autopoint gettext
-	libglib2.0-dev libnm-dev libnftables-dev libmnl-dev nettle-dev
+	libglib2.0-dev libglib2.0-dev-bin libnm-dev libnftables-dev libmnl-dev nettle-dev
 	libgtk-4-dev libgtk-4-bin libnma-gtk4-dev libgtk-3-dev libnma-dev
 	# network lab: a real NetworkManager, WireGuard in user space, DHCP/DNS, probes
 	network-manager wireguard-go dnsmasq-base nftables iproute2 udev dbus
 	curl dnsutils python3 procps util-linux iperf3
+	# Debian packages (tests/pkg/test-deb.sh): build, lintian, AppStream
+	debhelper dpkg-dev fakeroot lintian appstream
 	# editor tests and screenshots
 	xvfb xauth imagemagick
 	# analysers, sanitizers, fuzzing

@@ -1,10 +1,12 @@
 #!/bin/bash
 # The whole test suite, as CI runs it: install dependencies, build with
 # warnings as errors, run `make check` (unit tests and the network lab) and
-# `make distcheck`, then print one summary line "N passed, N failed, N skipped".
+# `make distcheck`, the packaging tests (tests/pkg/), then print one summary
+# line "N passed, N failed, N skipped".
 #
 #   WGKS_SKIP_DEPS=1   do not run apt-get (dependencies already installed)
 #   WGKS_BUILDDIR=DIR  build there instead of ./_build
+#   WGKS_SKIP_DEB=1    do not run the packaging tests (tests/pkg/)
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -41,6 +43,32 @@ if [ "$status" = 0 ]; then
 		failed=$((failed + 1))
 	}
 	[ "$status" != 0 ] || passed=$((passed + 1))   # distcheck itself is one test
+fi
+
+# Packaging: configure naming the Debian package of a missing build
+# dependency, and the Debian packages built from `make dist` as a
+# distribution would, with lintian and the maintainer scripts. TAP; each
+# result counts. The .debs stay in $builddir/deb for the VM lab.
+if [ "$status" = 0 ] && [ "${WGKS_SKIP_DEB:-0}" != 1 ]; then
+	for t in test-configure test-deb; do
+		pkg_log=$builddir/$t.log
+		pkg_status=0
+		WGKS_TOP_SRCDIR="$top" WGKS_TOP_BUILDDIR="$builddir" "$top/tests/pkg/$t.sh" >"$pkg_log" 2>&1 ||
+			pkg_status=$?
+		pskipped=$(grep -c '^ok .*# SKIP' "$pkg_log" || true)
+		passed=$((passed + $(grep -c '^ok ' "$pkg_log" || true) - pskipped))
+		skipped=$((skipped + pskipped))
+		pfailed=$(grep -c '^not ok ' "$pkg_log" || true)
+		failed=$((failed + pfailed))
+		grep -E '^(not ok|Bail out)|^# packages' "$pkg_log" | sed "s|^|tests/pkg/$t.sh: |" || true
+		if [ "$pkg_status" != 0 ]; then
+			status=1
+			if [ "$pfailed" = 0 ]; then
+				failed=$((failed + 1))
+				tail -30 "$pkg_log" >&2
+			fi
+		fi
+	done
 fi
 
 # Hardening: static analysis, sanitizers, short fuzzing, valgrind, secrets and
