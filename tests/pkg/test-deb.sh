@@ -139,15 +139,17 @@ rc=$?
 diag "$tmp/appstream.log"
 tap_is "appstreamcli validate accepts the metainfo" "$rc" 0
 
-# Debhelper's part of the scripts: enabled on install, never started,
-# stopped or restarted by the package (see debian/rules).
+# Debhelper's part of the scripts: the guardian is enabled and started on
+# install, restarted after an upgrade (see debian/rules); NetworkManager is
+# never restarted.
 dpkg-deb -e "$core_deb" "$tmp/control"
 tap_ok "postinst enables the lockdown unit" \
 	grep -q "deb-systemd-helper enable 'wireguard-killswitch-lockdown.service'" "$tmp/control/postinst"
-tap_is "no maintainer script starts, stops or restarts the unit, nor NetworkManager" \
+tap_ok "postinst starts (or restarts after an upgrade) the guardian" \
+	grep -qF "deb-systemd-invoke \$_dh_action 'wireguard-killswitch-lockdown.service'" "$tmp/control/postinst"
+tap_is "no maintainer script touches NetworkManager.service" \
 	"$(cat "$tmp/control"/{preinst,postinst,prerm,postrm} 2>/dev/null |
-		grep -E 'deb-systemd-invoke|invoke-rc.d|systemctl .*(start|stop)|NetworkManager.service' |
-		grep -v '^[[:space:]]*#')" ""
+		grep -E 'NetworkManager.service' | grep -v '^[[:space:]]*#')" ""
 
 # ------------------------------------------------- maintainer scripts, live
 #
