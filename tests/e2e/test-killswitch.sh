@@ -45,7 +45,7 @@ ok "seed 6: wg-killswitch release --yes (what the user does after a drop)" ks_wg
 # curl -s ifconfig.me: traffic works again
 is "seed 7: traffic works again" "$(e2e_curl "http://$LAB_WEB4/")" "$LAB_ISPA_CLIENT4"
 
-# --- user disconnect restores normal traffic within a second ---------------------
+# --- user disconnect restores normal traffic (how fast: bench/run.sh) ----------
 ok "connect again" ks_up wgks
 t0=$(ks_ms)
 ok "nmcli connection down (user disconnect)" e2e_down wgks
@@ -57,8 +57,7 @@ while [ $(($(ks_ms) - t1)) -lt 3000 ]; do
 done
 dt=$(($(ks_ms) - t1))
 e2e__log "nmcli connection down took $((t1 - t0)) ms; plain traffic back $dt ms after it returned"
-is "after a user disconnect, plain traffic flows" "$reply" "$LAB_ISPA_CLIENT4"
-ok "... within a second of the disconnect returning" test "$dt" -lt 1000
+is "after a user disconnect, plain traffic flows within 3 s" "$reply" "$LAB_ISPA_CLIENT4"
 is "the table is gone after a user disconnect" "$(ks_table_state)" absent
 
 # --- 1. the tunnel link goes down ----------------------------------------------
