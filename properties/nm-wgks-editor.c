@@ -690,6 +690,18 @@ set_secret_flags (NMWgksEditor *self, const WgksConfig *config, NMSettingVpn *s_
 	}
 }
 
+static void
+set_route_tables (NMConnection *connection, guint32 table)
+{
+	NMSettingIPConfig *s_ip[] = { nm_connection_get_setting_ip4_config (connection),
+	                              nm_connection_get_setting_ip6_config (connection) };
+	guint i;
+
+	for (i = 0; i < G_N_ELEMENTS (s_ip); i++)
+		if (s_ip[i])
+			g_object_set (s_ip[i], NM_SETTING_IP_CONFIG_ROUTE_TABLE, table, NULL);
+}
+
 static gboolean
 update_connection (NMVpnEditor *editor, NMConnection *connection, GError **error)
 {
@@ -712,9 +724,12 @@ update_connection (NMVpnEditor *editor, NMConnection *connection, GError **error
 	 * connection decides whether the tunnel routes at all. */
 	if (g_strcmp0 (nm_setting_vpn_get_data_item (s_vpn, NM_WGKS_KEY_TABLE), "off") == 0)
 		config->table = WGKS_TABLE_OFF;
-	/* The imported file's table (its "Table = N", or a full tunnel's own), not shown either. */
-	if (self->imported && self->import_route_table)
+	/* The imported file's table (its "Table = N", a full tunnel's own, or
+	 * none), not shown either, replaces the one the connection had. */
+	if (self->imported) {
+		set_route_tables (connection, self->import_route_table);
 		config->route_table = self->import_route_table;
+	}
 	wgks_config_apply_ip_settings (config, connection);
 	return TRUE;
 }

@@ -70,6 +70,16 @@ fixture_office (Fixture *f, gconstpointer data)
 }
 
 static void
+fixture_seed (Fixture *f, gconstpointer data)
+{
+	g_autoptr (GError) error = NULL;
+	NMConnection *connection = wgks_test_import (plugin, "seed.conf", &error);
+
+	g_assert_no_error (error);
+	fixture_open (f, connection);
+}
+
+static void
 fixture_close (Fixture *f, gconstpointer data)
 {
 	g_signal_handlers_disconnect_by_data (f->editor, f);
@@ -811,6 +821,28 @@ test_import_over_existing (Fixture *f, gconstpointer data)
 	assert_ip (out, TRUE, TRUE, WGKS_DEFAULT_ROUTE_TABLE);
 }
 
+/* A split tunnel imported over a full tunnel leaves the full tunnel's own
+ * route table (saved in the connection's IP settings): its routes would
+ * go to a table nothing looks up. */
+static void
+test_import_split_over_full (Fixture *f, gconstpointer data)
+{
+	g_autofree char *path = g_test_build_filename (G_TEST_DIST, "data", "split-table-off.conf", NULL);
+	g_autoptr (GError) error = NULL;
+	g_autoptr (NMConnection) reference = nm_vpn_editor_plugin_import (plugin, path, &error);
+	g_autoptr (NMConnection) out = NULL;
+
+	g_assert_no_error (error);
+	assert_ip (f->connection, TRUE, TRUE, WGKS_DEFAULT_ROUTE_TABLE);
+	import_action (f, path);
+	assert_editor_shows (f, reference);
+	assert_saves_as (f, reference);
+	/* As nm-connection-editor saves: into the connection it opened. */
+	out = nm_simple_connection_new_clone (f->connection);
+	update_in_place (f, out);
+	assert_ip (out, FALSE, FALSE, 0);
+}
+
 /* A file the importer refuses changes no field and says why, with the line. */
 static void
 test_import_refused (Fixture *f, gconstpointer data)
@@ -906,6 +938,8 @@ main (int argc, char **argv)
 		g_test_add (name, Fixture, &import_cases[i], fixture_new, test_import_fixture, fixture_close);
 	}
 	g_test_add ("/editor/import/over-existing", Fixture, NULL, fixture_office, test_import_over_existing,
+	            fixture_close);
+	g_test_add ("/editor/import/split-over-full", Fixture, NULL, fixture_seed, test_import_split_over_full,
 	            fixture_close);
 	g_test_add ("/editor/import/refused", Fixture, NULL, fixture_office, test_import_refused, fixture_close);
 	ret = g_test_run ();
