@@ -507,7 +507,7 @@ load (NMWgksEditor *self, NMConnection *connection, GError **error)
 	self->builder = wgks_editor_builder_new ("nm-wgks-editor.ui", error);
 	if (!self->builder)
 		return FALSE;
-	self->widget = g_object_ref_sink (get_widget (self, "wgks_editor"));
+	self->widget = g_object_ref_sink (wgks_editor_scrollable (get_widget (self, "wgks_editor")));
 	get_widgets (self);
 	describe_options (self);
 	if (s_vpn)

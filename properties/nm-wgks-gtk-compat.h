@@ -130,6 +130,26 @@ wgks_accessible_label_by (GtkWidget *widget, GtkWidget *label)
 #endif
 }
 
+/* GNOME Settings before 46 puts the VPN page in its dialog unscrolled: the
+ * editor scrolls itself there, or the dialog grows taller than the screen.
+ * nm-connection-editor scrolls its pages. */
+static inline GtkWidget *
+wgks_editor_scrollable (GtkWidget *content)
+{
+#if GTK_CHECK_VERSION(4, 0, 0)
+	GtkWidget *scrolled = gtk_scrolled_window_new ();
+
+	gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scrolled), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
+	gtk_scrolled_window_set_propagate_natural_height (GTK_SCROLLED_WINDOW (scrolled), TRUE);
+	gtk_scrolled_window_set_min_content_height (GTK_SCROLLED_WINDOW (scrolled), 300);
+	gtk_widget_set_vexpand (scrolled, TRUE);
+	gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), content);
+	return scrolled;
+#else
+	return content;
+#endif
+}
+
 static inline GtkWindow *
 wgks_widget_get_window (GtkWidget *widget)
 {
