@@ -24,12 +24,20 @@ shots=${WGKS_SHOT_DIR:-$srcdir/docs}
 display=:$((90 + $$ % 9))
 xvfb_pid=
 editor_pid=
+win=
 
+# PID and every process under it, children first
+kill_tree() {
+	local child
+	for child in $(ps -o pid= --ppid "$1" 2>/dev/null); do
+		kill_tree "$child"
+	done
+	kill "$1" 2>/dev/null
+}
 nce_stop() {
 	local pid
 	for pid in $editor_pid $xvfb_pid; do
-		# dbus-run-session's children (nm-connection-editor, dbus-daemon) first
-		kill $(ps -o pid= --ppid "$pid" 2>/dev/null) "$pid" 2>/dev/null
+		kill_tree "$pid"
 	done
 	editor_pid= xvfb_pid=
 }
@@ -111,16 +119,15 @@ lab_client Xvfb "$display" -screen 0 1280x1024x24 -nolisten tcp >"$LAB_DIR/xvfb.
 xvfb_pid=$!
 lab_wait_for 10 x xdotool getmouselocation >/dev/null 2>&1 || { echo "Bail out! Xvfb did not start"; exit 1; }
 
-# Opens the editor of wglab; prints its window
+# Opens the editor of wglab in window $win
 open_editor() {
-	local win
+	[ -n "$editor_pid" ] && kill_tree "$editor_pid"
 	x GSETTINGS_BACKEND=memory NO_AT_BRIDGE=1 GDK_BACKEND=x11 dbus-run-session -- \
 		nm-connection-editor --edit="$uuid" >>"$LAB_DIR/nce.log" 2>&1 &
 	editor_pid=$!
 	win=$(window "Editing wglab") || return 1
 	x xdotool windowsize "$win" 900 1000 windowmove "$win" 0 0 windowfocus --sync "$win"
 	sleep 1
-	echo "$win"
 }
 
 # There is no window manager: the buttons are clicked where GTK put them.
@@ -132,12 +139,12 @@ saved_file() {
 	lab_client bash -c "stat -c '%n %.9Y' /etc/NetworkManager/system-connections/wglab*"
 }
 
-# nm-connection-editor --edit quits after Save
+# nm-connection-editor --edit quits after Save (and dbus-run-session with it)
 editor_gone() {
-	! kill -0 "$editor_pid" 2>/dev/null
+	! kill -0 "$editor_pid" 2>/dev/null || [ -z "$(ps -o pid= --ppid "$editor_pid")" ]
 }
 
-win=$(open_editor) || { cat "$LAB_DIR/nce.log"; echo "Bail out! no editor window"; exit 1; }
+open_editor || { cat "$LAB_DIR/nce.log"; echo "Bail out! no editor window"; exit 1; }
 ok "nm-connection-editor opens the kill-switch connection in the plugin's editor" test -n "$win"
 step_shot "$win" open
 stamp=$(saved_file)
@@ -148,7 +155,7 @@ ok "NetworkManager wrote the connection again" test "$(saved_file)" != "$stamp"
 vpn_settings wglab >"$LAB_DIR/after-save"
 ok "saved unchanged: vpn.data and vpn.secrets as nmcli imported them" diff -u "$LAB_DIR/before" "$LAB_DIR/after-save"
 
-win=$(open_editor) || { cat "$LAB_DIR/nce.log"; echo "Bail out! no editor window"; exit 1; }
+open_editor || { cat "$LAB_DIR/nce.log"; echo "Bail out! no editor window"; exit 1; }
 x xdotool key --window "$win" --clearmodifiers alt+q
 chooser=$(window "Import a WireGuard configuration file")
 ok "Import wg-quick file… opens the file chooser" test -n "$chooser"
