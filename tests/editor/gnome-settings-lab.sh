@@ -7,7 +7,8 @@
 # kill-switch connection made with nmcli, imports another wg-quick file with
 # the plugin editor's "Import wg-quick file…" button (through the real file
 # chooser) and applies; nmcli must then show what `nmcli connection import`
-# makes of that file. Saves docs/gnome-settings.png (after the import).
+# makes of that file, and the saved profile connects. Saves
+# docs/gnome-settings.png (after the import).
 #   apt-get install --no-install-recommends gnome-control-center xvfb xdotool imagemagick
 #   WGKS_TOP_BUILDDIR=_build tests/editor/gnome-settings-lab.sh
 set -uo pipefail
@@ -55,4 +56,14 @@ ok "NetworkManager wrote the connection again" lab_wait_for 5 test "$(saved_file
 IGNORED="ipv4.never-default|ipv6.never-default" check_imported
 is "GNOME Settings' own IPv4 page kept never-default as it showed it" \
 	"$(lab_client nmcli -g ipv4.never-default connection show wglab)" "no"
+
+# The profile GNOME Settings saved connects (the server learns the file's
+# preshared key), and the split tunnel takes no default route all the same.
+lab_wg_server set public_key=@"$LAB_CLIENT_PUB" preshared_key=@"$srcdir/tests/lab/keys/wrong-server.pub"
+ok "the connection GNOME Settings saved comes up" e2e_up wglab
+is "a tunnel-only server answers through the tunnel" "$(e2e_curl "http://$LAB_TUN_WEB4/")" "$LAB_TUN_CLIENT4"
+is "the internet is not routed into the split tunnel" \
+	"$(lab_client ip -4 route get "$LAB_WEB4" | grep -o 'dev [^ ]*')" "dev eth0"
+is "no default route through the tunnel" "$(lab_client ip -4 route show default | grep -c wgks)" "0"
+e2e_down wglab
 e2e_finish
