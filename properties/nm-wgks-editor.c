@@ -754,6 +754,9 @@ dispose (GObject *object)
 
 	close_chooser (self);
 	g_ptr_array_set_size (self->peers, 0);
+	/* The host may keep the widget; its actions point to this editor. */
+	if (self->widget)
+		gtk_widget_insert_action_group (self->widget, WGKS_EDITOR_ACTIONS, NULL);
 	g_clear_object (&self->widget);
 	g_clear_object (&self->builder);
 	g_clear_object (&self->original);

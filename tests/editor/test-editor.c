@@ -82,8 +82,9 @@ fixture_seed (Fixture *f, gconstpointer data)
 static void
 fixture_close (Fixture *f, gconstpointer data)
 {
-	g_signal_handlers_disconnect_by_data (f->editor, f);
-	g_object_unref (f->editor);
+	if (f->editor)
+		g_signal_handlers_disconnect_by_data (f->editor, f);
+	g_clear_object (&f->editor);
 	g_object_unref (f->root);
 	g_object_unref (f->connection);
 }
@@ -843,6 +844,17 @@ test_import_split_over_full (Fixture *f, gconstpointer data)
 	assert_ip (out, FALSE, FALSE, 0);
 }
 
+/* The host may keep the widget after the editor is gone: the action must go too. */
+static void
+test_import_after_editor_gone (Fixture *f, gconstpointer data)
+{
+	g_autofree char *path = g_test_build_filename (G_TEST_DIST, "data", "seed.conf", NULL);
+
+	g_signal_handlers_disconnect_by_data (f->editor, f);
+	g_clear_object (&f->editor);
+	g_assert_false (gtk_widget_activate_action (f->root, "wgks-editor.import-file", "s", path));
+}
+
 /* A file the importer refuses changes no field and says why, with the line. */
 static void
 test_import_refused (Fixture *f, gconstpointer data)
@@ -940,6 +952,8 @@ main (int argc, char **argv)
 	g_test_add ("/editor/import/over-existing", Fixture, NULL, fixture_office, test_import_over_existing,
 	            fixture_close);
 	g_test_add ("/editor/import/split-over-full", Fixture, NULL, fixture_seed, test_import_split_over_full,
+	            fixture_close);
+	g_test_add ("/editor/import/after-editor-gone", Fixture, NULL, fixture_new, test_import_after_editor_gone,
 	            fixture_close);
 	g_test_add ("/editor/import/refused", Fixture, NULL, fixture_office, test_import_refused, fixture_close);
 	ret = g_test_run ();
