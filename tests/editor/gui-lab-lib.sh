@@ -66,10 +66,10 @@ step_shot() { # WINDOW NAME
 	return 0
 }
 
-# wait for a window whose title matches, print its id
+# wait (up to 60 s: a loaded machine starts GTK slowly) for a window whose title matches, print its id
 window() {
 	local id i
-	for i in $(seq 1 100); do
+	for i in $(seq 1 300); do
 		id=$(x xdotool search --onlyvisible --name "$1" 2>/dev/null | tail -1)
 		[ -n "$id" ] && { echo "$id"; return 0; }
 		sleep 0.2
