@@ -37,17 +37,12 @@ static NMConnection *
 import_from_file (NMVpnEditorPlugin *plugin, const char *path, GError **error)
 {
 	g_autoptr (GPtrArray) warnings = g_ptr_array_new_with_free_func (g_free);
-	g_autoptr (WgksConfig) config = NULL;
-	g_autofree char *id = NULL;
+	NMConnection *connection = wgks_wgquick_import (path, warnings, error);
 	guint i;
 
-	config = wgks_wgquick_read_file (path, warnings, error);
-	if (!config)
-		return NULL;
-	for (i = 0; i < warnings->len; i++)
+	for (i = 0; connection && i < warnings->len; i++)
 		g_printerr (_("Warning: %s\n"), (const char *) warnings->pdata[i]);
-	id = wgks_wgquick_name_from_path (path);
-	return wgks_config_to_connection (config, id, error);
+	return connection;
 }
 
 static gboolean

@@ -12,6 +12,9 @@
 #include "nm-wgks-editor-plugin.h"
 #include "nm-wgks-gtk-compat.h"
 #include "nm-wgks-service-defines.h"
+#include "wgks-wgquick.h"
+
+#define WGKS_EDITOR_ACTIONS "wgks-editor"
 
 struct _NMWgksEditor {
 	GObject       parent;
@@ -19,8 +22,12 @@ struct _NMWgksEditor {
 	GtkWidget    *widget;
 	GPtrArray    *peers;        /* WgksPeerView* */
 	NMSettingVpn *original;     /* keys the editor does not show survive a save */
+	gboolean      imported;     /* original comes from "Import wg-quick file…" */
+	guint32       import_route_table;
+	GtkNativeDialog *chooser;
 
 	GtkWidget *validation_label;
+	GtkWidget *import_status;
 	GtkWidget *address;
 	GtkWidget *private_key;
 	GtkWidget *private_key_show;
@@ -366,11 +373,19 @@ count_peers (NMSettingVpn *s_vpn)
  * From the connection to the widgets
  * ------------------------------------------------------------------------- */
 
+/* @setup: the first load, which adds the storage menu to the key's entry. */
 static void
-load_interface (NMWgksEditor *self, NMSettingVpn *s_vpn)
+load_interface (NMWgksEditor *self, NMSettingVpn *s_vpn, gboolean setup)
 {
 	NMSettingSecretFlags flags = NM_SETTING_SECRET_FLAG_NONE;
 
+	if (s_vpn)
+		nm_setting_get_secret_flags (NM_SETTING (s_vpn), NM_WGKS_SECRET_PRIVATE_KEY, &flags, NULL);
+	/* Before the text: "ask every time" would clear it. */
+	if (setup)
+		nma_utils_setup_password_storage (self->private_key, flags, NULL, NULL, FALSE, FALSE);
+	else
+		nma_utils_update_password_storage (self->private_key, flags, NULL, NULL);
 	if (s_vpn) {
 		wgks_entry_set_text (self->address, nm_setting_vpn_get_data_item (s_vpn, NM_WGKS_KEY_ADDRESS));
 		wgks_entry_set_text (self->private_key, nm_setting_vpn_get_secret (s_vpn, NM_WGKS_SECRET_PRIVATE_KEY));
@@ -378,9 +393,7 @@ load_interface (NMWgksEditor *self, NMSettingVpn *s_vpn)
 		wgks_entry_set_text (self->mtu, nm_setting_vpn_get_data_item (s_vpn, NM_WGKS_KEY_MTU));
 		wgks_entry_set_text (self->dns, nm_setting_vpn_get_data_item (s_vpn, NM_WGKS_KEY_DNS));
 		wgks_entry_set_text (self->dns_search, nm_setting_vpn_get_data_item (s_vpn, NM_WGKS_KEY_DNS_SEARCH));
-		nm_setting_get_secret_flags (NM_SETTING (s_vpn), NM_WGKS_SECRET_PRIVATE_KEY, &flags, NULL);
 	}
-	nma_utils_setup_password_storage (self->private_key, flags, NULL, NULL, FALSE, FALSE);
 	update_public_key (self);
 }
 
@@ -419,6 +432,7 @@ static void
 get_widgets (NMWgksEditor *self)
 {
 	self->validation_label = get_widget (self, "validation_label");
+	self->import_status = get_widget (self, "import_status_label");
 	self->address = get_widget (self, "address_entry");
 	self->private_key = get_widget (self, "private_key_entry");
 	self->private_key_show = get_widget (self, "private_key_show_check");
@@ -447,6 +461,7 @@ describe_options (NMWgksEditor *self)
 		{ "kill_switch_lockdown_radio", "kill_switch_lockdown_hint" },
 		{ "allow_lan_check", "allow_lan_hint" },
 		{ "dns_leak_check", "dns_leak_hint" },
+		{ "import_button", "import_hint" },
 	};
 	guint i;
 
@@ -460,6 +475,9 @@ connect_swapped (gpointer instance, const char *signal, GCallback callback, NMWg
 	/* Disconnected when the editor goes: the host may keep the widgets longer. */
 	g_signal_connect_object (instance, signal, callback, self, G_CONNECT_SWAPPED);
 }
+
+static void import_clicked (NMWgksEditor *self);
+static void add_actions (NMWgksEditor *self);
 
 static void
 connect_signals (NMWgksEditor *self)
@@ -478,6 +496,7 @@ connect_signals (NMWgksEditor *self)
 	connect_swapped (get_widget (self, "generate_button"), "clicked", G_CALLBACK (generate_clicked), self);
 	connect_swapped (get_widget (self, "public_key_copy_button"), "clicked", G_CALLBACK (copy_clicked), self);
 	connect_swapped (get_widget (self, "add_peer_button"), "clicked", G_CALLBACK (add_peer_clicked), self);
+	connect_swapped (get_widget (self, "import_button"), "clicked", G_CALLBACK (import_clicked), self);
 }
 
 static gboolean
@@ -488,18 +507,133 @@ load (NMWgksEditor *self, NMConnection *connection, GError **error)
 	self->builder = wgks_editor_builder_new ("nm-wgks-editor.ui", error);
 	if (!self->builder)
 		return FALSE;
-	self->widget = g_object_ref_sink (get_widget (self, "wgks_editor"));
+	self->widget = g_object_ref_sink (wgks_editor_scrollable (get_widget (self, "wgks_editor")));
 	get_widgets (self);
 	describe_options (self);
 	if (s_vpn)
 		self->original = NM_SETTING_VPN (nm_setting_duplicate (NM_SETTING (s_vpn)));
-	load_interface (self, s_vpn);
+	load_interface (self, s_vpn, TRUE);
 	load_protection (self, s_vpn);
 	if (!load_peers (self, s_vpn, error))
 		return FALSE;
 	connect_signals (self);
+	add_actions (self);
 	revalidate (self);
 	return TRUE;
+}
+
+/* ---------------------------------------------------------------------------
+ * Import of a wg-quick file, as "nmcli connection import" does it
+ * ------------------------------------------------------------------------- */
+
+static void
+show_import_status (NMWgksEditor *self, const char *path, GPtrArray *warnings, const GError *error)
+{
+	g_autofree char *name = g_path_get_basename (path);
+	g_autoptr (GString) text = g_string_new (NULL);
+	guint i;
+
+	if (error)
+		g_string_printf (text, _("Nothing was imported from “%s”: %s"), name, error->message);
+	else if (warnings->len == 0)
+		g_string_printf (text, _("Imported “%s”. Check the fields, then save."), name);
+	else
+		g_string_printf (text, _("Imported “%s”. Check the fields, then save. Warnings:"), name);
+	for (i = 0; !error && i < warnings->len; i++)
+		g_string_append_printf (text, "\n• %s", (const char *) warnings->pdata[i]);
+	gtk_label_set_text (GTK_LABEL (self->import_status), text->str);
+	gtk_widget_set_visible (self->import_status, TRUE);
+	wgks_widget_set_css_class (self->import_status, "error", error != NULL);
+	wgks_widget_set_css_class (self->import_status, "warning", !error && warnings->len > 0);
+}
+
+static void
+remove_all_peers (NMWgksEditor *self)
+{
+	guint i;
+
+	for (i = 0; i < self->peers->len; i++)
+		wgks_box_remove (self->peers_box, ((WgksPeerView *) self->peers->pdata[i])->root);
+	g_ptr_array_set_size (self->peers, 0);
+}
+
+/* Every field, secrets and their storage included, is replaced by what the
+ * file holds; the host's connection is changed only when it saves. */
+static void
+import_file (NMWgksEditor *self, const char *path)
+{
+	g_autoptr (GPtrArray) warnings = g_ptr_array_new_with_free_func (g_free);
+	g_autoptr (GError) error = NULL;
+	g_autoptr (NMConnection) imported = wgks_wgquick_import (path, warnings, &error);
+	NMSettingVpn *s_vpn;
+
+	if (!imported) {
+		show_import_status (self, path, NULL, error);
+		return;
+	}
+	s_vpn = nm_connection_get_setting_vpn (imported);
+	g_clear_object (&self->original);
+	self->original = NM_SETTING_VPN (nm_setting_duplicate (NM_SETTING (s_vpn)));
+	self->imported = TRUE;
+	self->import_route_table = nm_setting_ip_config_get_route_table (nm_connection_get_setting_ip4_config (imported));
+	load_interface (self, s_vpn, FALSE);
+	load_protection (self, s_vpn);
+	remove_all_peers (self);
+	if (!load_peers (self, s_vpn, &error)) {
+		show_import_status (self, path, NULL, error);
+		return;
+	}
+	show_import_status (self, path, warnings, NULL);
+	field_changed (self);
+}
+
+static void
+import_file_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+	import_file (user_data, g_variant_get_string (parameter, NULL));
+}
+
+static void
+close_chooser (NMWgksEditor *self)
+{
+	if (!self->chooser)
+		return;
+	g_signal_handlers_disconnect_by_data (self->chooser, self);
+	gtk_native_dialog_destroy (self->chooser);
+	g_clear_object (&self->chooser);
+}
+
+static void
+chooser_response (GtkNativeDialog *chooser, int response, NMWgksEditor *self)
+{
+	g_autofree char *path = response == GTK_RESPONSE_ACCEPT ? wgks_file_chooser_get_path (chooser) : NULL;
+
+	close_chooser (self);
+	if (path)
+		import_file (self, path);
+}
+
+static void
+import_clicked (NMWgksEditor *self)
+{
+	close_chooser (self);
+	self->chooser = wgks_file_chooser_new (self->widget, _("Import a WireGuard configuration file"), _("_Import"),
+	                                       _("WireGuard configuration (*.conf)"), "*.conf", _("All files"));
+	g_signal_connect (self->chooser, "response", G_CALLBACK (chooser_response), self);
+	gtk_native_dialog_show (self->chooser);
+}
+
+/* "wgks-editor.import-file" (a path): the Import button's work, without the file dialog. */
+static void
+add_actions (NMWgksEditor *self)
+{
+	static const GActionEntry entries[] = {
+		{ .name = "import-file", .activate = import_file_activated, .parameter_type = "s" },
+	};
+	g_autoptr (GSimpleActionGroup) group = g_simple_action_group_new ();
+
+	g_action_map_add_action_entries (G_ACTION_MAP (group), entries, G_N_ELEMENTS (entries), self);
+	gtk_widget_insert_action_group (self->widget, WGKS_EDITOR_ACTIONS, G_ACTION_GROUP (group));
 }
 
 /* ---------------------------------------------------------------------------
@@ -518,7 +652,8 @@ static NMSettingVpn *
 new_setting (NMWgksEditor *self, NMConnection *connection)
 {
 	NMSettingVpn *current = nm_connection_get_setting_vpn (connection);
-	NMSettingVpn *old = current ? current : self->original;
+	/* After an import, the file's settings replace the connection's. */
+	NMSettingVpn *old = current && !self->imported ? current : self->original;
 	NMSettingVpn *s_vpn = NM_SETTING_VPN (nm_setting_vpn_new ());
 	static const char *const kept_keys[] = { NM_WGKS_KEY_FWMARK, NM_WGKS_KEY_TABLE };
 	guint i;
@@ -555,6 +690,18 @@ set_secret_flags (NMWgksEditor *self, const WgksConfig *config, NMSettingVpn *s_
 	}
 }
 
+static void
+set_route_tables (NMConnection *connection, guint32 table)
+{
+	NMSettingIPConfig *s_ip[] = { nm_connection_get_setting_ip4_config (connection),
+	                              nm_connection_get_setting_ip6_config (connection) };
+	guint i;
+
+	for (i = 0; i < G_N_ELEMENTS (s_ip); i++)
+		if (s_ip[i])
+			g_object_set (s_ip[i], NM_SETTING_IP_CONFIG_ROUTE_TABLE, table, NULL);
+}
+
 static gboolean
 update_connection (NMVpnEditor *editor, NMConnection *connection, GError **error)
 {
@@ -577,6 +724,12 @@ update_connection (NMVpnEditor *editor, NMConnection *connection, GError **error
 	 * connection decides whether the tunnel routes at all. */
 	if (g_strcmp0 (nm_setting_vpn_get_data_item (s_vpn, NM_WGKS_KEY_TABLE), "off") == 0)
 		config->table = WGKS_TABLE_OFF;
+	/* The imported file's table (its "Table = N", a full tunnel's own, or
+	 * none), not shown either, replaces the one the connection had. */
+	if (self->imported) {
+		set_route_tables (connection, self->import_route_table);
+		config->route_table = self->import_route_table;
+	}
 	wgks_config_apply_ip_settings (config, connection);
 	return TRUE;
 }
@@ -599,7 +752,11 @@ dispose (GObject *object)
 {
 	NMWgksEditor *self = NM_WGKS_EDITOR (object);
 
+	close_chooser (self);
 	g_ptr_array_set_size (self->peers, 0);
+	/* The host may keep the widget; its actions point to this editor. */
+	if (self->widget)
+		gtk_widget_insert_action_group (self->widget, WGKS_EDITOR_ACTIONS, NULL);
 	g_clear_object (&self->widget);
 	g_clear_object (&self->builder);
 	g_clear_object (&self->original);

@@ -130,4 +130,70 @@ wgks_accessible_label_by (GtkWidget *widget, GtkWidget *label)
 #endif
 }
 
+/* GNOME Settings before 46 puts the VPN page in its dialog unscrolled: the
+ * editor scrolls itself there, or the dialog grows taller than the screen.
+ * nm-connection-editor scrolls its pages. */
+static inline GtkWidget *
+wgks_editor_scrollable (GtkWidget *content)
+{
+#if GTK_CHECK_VERSION(4, 0, 0)
+	GtkWidget *scrolled = gtk_scrolled_window_new ();
+
+	gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scrolled), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
+	gtk_scrolled_window_set_propagate_natural_height (GTK_SCROLLED_WINDOW (scrolled), TRUE);
+	gtk_scrolled_window_set_min_content_height (GTK_SCROLLED_WINDOW (scrolled), 300);
+	gtk_widget_set_vexpand (scrolled, TRUE);
+	gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), content);
+	return scrolled;
+#else
+	return content;
+#endif
+}
+
+static inline GtkWindow *
+wgks_widget_get_window (GtkWidget *widget)
+{
+#if GTK_CHECK_VERSION(4, 0, 0)
+	GtkRoot *root = gtk_widget_get_root (widget);
+#else
+	GtkWidget *root = gtk_widget_get_toplevel (widget);
+#endif
+
+	return GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL;
+}
+
+/* GtkFileChooserNative: the file portal when there is one (GNOME Settings
+ * in a sandbox), GTK's own dialog otherwise. GTK 4.10 deprecated it for
+ * GtkFileDialog, which Debian 12's GTK 4.8 does not have. */
+G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+static inline GtkNativeDialog *
+wgks_file_chooser_new (GtkWidget *parent, const char *title, const char *accept_label,
+                       const char *filter_name, const char *pattern, const char *all_files_name)
+{
+	GtkFileChooserNative *chooser;
+	GtkFileFilter *filter;
+
+	chooser = gtk_file_chooser_native_new (title, wgks_widget_get_window (parent), GTK_FILE_CHOOSER_ACTION_OPEN,
+	                                       accept_label, NULL);
+	gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+	filter = gtk_file_filter_new ();
+	gtk_file_filter_set_name (filter, filter_name);
+	gtk_file_filter_add_pattern (filter, pattern);
+	gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
+	filter = gtk_file_filter_new ();
+	gtk_file_filter_set_name (filter, all_files_name);
+	gtk_file_filter_add_pattern (filter, "*");
+	gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
+	return GTK_NATIVE_DIALOG (chooser);
+}
+
+static inline char *
+wgks_file_chooser_get_path (GtkNativeDialog *chooser)
+{
+	g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+
+	return file ? g_file_get_path (file) : NULL;
+}
+G_GNUC_END_IGNORE_DEPRECATIONS
+
 #endif

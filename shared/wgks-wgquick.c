@@ -407,6 +407,18 @@ wgks_wgquick_name_from_path (const char *path)
 	return g_steal_pointer (&base);
 }
 
+NMConnection *
+wgks_wgquick_import (const char *path, GPtrArray *warnings, GError **error)
+{
+	g_autoptr (WgksConfig) config = wgks_wgquick_read_file (path, warnings, error);
+	g_autofree char *id = NULL;
+
+	if (!config)
+		return NULL;
+	id = wgks_wgquick_name_from_path (path);
+	return wgks_config_to_connection (config, id, error);
+}
+
 static void
 append_list (GString *out, const char *key, GPtrArray *prefixes)
 {

@@ -16,4 +16,9 @@ WgksConfig *wgks_wgquick_read_file (const char *path, GPtrArray *warnings, GErro
 char       *wgks_wgquick_write     (const WgksConfig *config);
 char       *wgks_wgquick_name_from_path (const char *path);
 
+/* What "nmcli connection import type wireguard-killswitch" makes of @path,
+ * also used by the editor's own import: a whole connection named after the
+ * file, every secret stored by NetworkManager (flags 0). */
+NMConnection *wgks_wgquick_import (const char *path, GPtrArray *warnings, GError **error);
+
 #endif

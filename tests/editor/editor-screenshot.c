@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Renders the real GTK 4 editor in a window and saves it as PNG:
- *   editor-screenshot new|imported|invalid FILE.png
+ *   editor-screenshot new|imported|invalid|import FILE.png
+ * ("import": a new connection after "Import wg-quick file…" of seed.conf)
  * (see screenshots.sh, which runs it under Xvfb). */
 #include "config.h"
 
@@ -12,7 +13,7 @@
 static NMConnection *
 connection_for (NMVpnEditorPlugin *plugin, const char *mode, GError **error)
 {
-	if (g_str_equal (mode, "new"))
+	if (g_str_equal (mode, "new") || g_str_equal (mode, "import"))
 		return wgks_test_new_connection ();
 	return wgks_test_import (plugin, "office.conf", error);
 }
@@ -76,7 +77,7 @@ main (int argc, char **argv)
 	GtkWidget *window, *frame, *widget;
 
 	if (argc != 3) {
-		g_printerr ("usage: %s new|imported|invalid FILE.png\n", argv[0]);
+		g_printerr ("usage: %s new|imported|invalid|import FILE.png\n", argv[0]);
 		return 2;
 	}
 	gtk_init ();
@@ -92,6 +93,11 @@ main (int argc, char **argv)
 	widget = GTK_WIDGET (nm_vpn_editor_get_widget (editor));
 	if (g_str_equal (argv[1], "invalid"))
 		make_invalid (widget);
+	if (g_str_equal (argv[1], "import")) {
+		g_autofree char *path = g_build_filename (g_getenv ("G_TEST_SRCDIR"), "data", "seed.conf", NULL);
+
+		gtk_widget_activate_action (widget, "wgks-editor.import-file", "s", path);
+	}
 
 	/* The window background, without decorations. */
 	frame = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);

@@ -7,6 +7,7 @@
 
 #include <NetworkManager.h>
 #include <gtk/gtk.h>
+#include <glib/gstdio.h>
 #include <nma-ui-utils.h>
 #include <string.h>
 
@@ -14,10 +15,12 @@
 #include "nm-wgks-service-defines.h"
 #include "wgks-config.h"
 #include "wgks-key.h"
+#include "wgks-wgquick.h"
 
 #define PRIVATE_KEY "wqZQM/Upo/JoUnUIZQUl6wuXyZ0aiNk2OrqAETkeMFs="
 #define PEER0_KEY   "SrO3pWvLEwbZu0rF15x7+axEzF3iuM0vR5lu1fH+pIk="
 #define PEER1_KEY   "tBXVoN4w7n9uh7N7RvsyfjZb+gAV5jo1DH4z/EvGuhY="
+#define WGKS_FIELD_FULL_TUNNEL_IPS_TEST "0.0.0.0/0, ::/0"
 #define PSK         "0Mm097w9XfgJwuFDg16eYLR4xZA57iPr6p8M5BbujHs="
 
 static NMVpnEditorPlugin *plugin;
@@ -67,10 +70,21 @@ fixture_office (Fixture *f, gconstpointer data)
 }
 
 static void
+fixture_seed (Fixture *f, gconstpointer data)
+{
+	g_autoptr (GError) error = NULL;
+	NMConnection *connection = wgks_test_import (plugin, "seed.conf", &error);
+
+	g_assert_no_error (error);
+	fixture_open (f, connection);
+}
+
+static void
 fixture_close (Fixture *f, gconstpointer data)
 {
-	g_signal_handlers_disconnect_by_data (f->editor, f);
-	g_object_unref (f->editor);
+	if (f->editor)
+		g_signal_handlers_disconnect_by_data (f->editor, f);
+	g_clear_object (&f->editor);
 	g_object_unref (f->root);
 	g_object_unref (f->connection);
 }
@@ -592,6 +606,284 @@ test_imported_ip_settings (Fixture *f, gconstpointer data)
 	assert_ip (out, FALSE, FALSE, 1234);
 }
 
+
+/* ------------------------------------------------------------------------- */
+/* "Import wg-quick file…": the editor's action, compared with what
+ * "nmcli connection import type wireguard-killswitch" makes of the same
+ * file (nmcli calls nm_vpn_editor_plugin_import()). */
+
+typedef struct {
+	const char        *file;
+	const char *const *warnings; /* what the status line must name */
+} ImportCase;
+
+static const char *const no_warnings[] = { NULL };
+static const char *const hook_warnings[] = { "PostUp", "not run", NULL };
+static const char *const hook_save_warnings[] = { "PostUp", "not run", "SaveConfig", NULL };
+
+static const ImportCase import_cases[] = {
+	{ "seed.conf", hook_warnings },           /* full tunnel, host name endpoint, PostUp/PreDown */
+	{ "office.conf", no_warnings },           /* split tunnel, 3 peers, PSKs, FwMark, Table = N */
+	{ "full-tunnel-psk.conf", no_warnings },  /* full tunnel, PSK, lockdown from the settings comment */
+	{ "split-table-off.conf", hook_save_warnings }, /* Table = off, PostUp/PostDown, SaveConfig */
+};
+
+static void
+import_action (Fixture *f, const char *path)
+{
+	guint before = f->changed;
+
+	g_assert_true (gtk_widget_activate_action (f->root, "wgks-editor.import-file", "s", path));
+	g_assert_cmpuint (f->changed, >, before);
+}
+
+static NMSettingSecretFlags
+storage_of (Fixture *f, const char *id, guint nth)
+{
+	return nma_utils_menu_to_secret_flags (w (f, id, nth));
+}
+
+static void
+assert_peer_matches (Fixture *f, NMSettingVpn *s_vpn, guint i)
+{
+	g_autofree char *k_pub = g_strdup_printf ("peer.%u.public-key", i);
+	g_autofree char *k_ep = g_strdup_printf ("peer.%u.endpoint", i);
+	g_autofree char *k_ips = g_strdup_printf ("peer.%u.allowed-ips", i);
+	g_autofree char *k_ka = g_strdup_printf ("peer.%u.persistent-keepalive", i);
+	g_autofree char *k_psk = g_strdup_printf ("peer.%u.preshared-key", i);
+	const char *ips = nm_setting_vpn_get_data_item (s_vpn, k_ips);
+	const char *v;
+	gboolean full = g_strcmp0 (ips, WGKS_FIELD_FULL_TUNNEL_IPS_TEST) == 0;
+
+	g_assert_cmpstr (text (f, "peer_public_key_entry", i), ==, nm_setting_vpn_get_data_item (s_vpn, k_pub));
+	v = nm_setting_vpn_get_data_item (s_vpn, k_ep);
+	g_assert_cmpstr (text (f, "peer_endpoint_entry", i), ==, v ? v : "");
+	v = nm_setting_vpn_get_data_item (s_vpn, k_ka);
+	g_assert_cmpstr (text (f, "peer_keepalive_entry", i), ==, v ? v : "");
+	v = nm_setting_vpn_get_secret (s_vpn, k_psk);
+	g_assert_cmpstr (text (f, "peer_preshared_key_entry", i), ==, v ? v : "");
+	/* Stored by NetworkManager, as nmcli's import stores it. */
+	g_assert_cmpint (storage_of (f, "peer_preshared_key_entry", i), ==, NM_SETTING_SECRET_FLAG_NONE);
+	g_assert_cmpint (is_active (f, "peer_full_tunnel_radio", i), ==, full);
+	g_assert_cmpint (is_active (f, "peer_split_tunnel_radio", i), ==, !full);
+	if (!full)
+		g_assert_cmpstr (text (f, "peer_allowed_ips_entry", i), ==, ips);
+}
+
+/* Every field shows what the reference connection holds. */
+static void
+assert_editor_shows (Fixture *f, NMConnection *reference)
+{
+	NMSettingVpn *s_vpn = nm_connection_get_setting_vpn (reference);
+	const char *private_key = nm_setting_vpn_get_secret (s_vpn, "private-key");
+	g_autofree char *public_key = public_of (private_key);
+	const char *mode = nm_setting_vpn_get_data_item (s_vpn, "kill-switch");
+	static const char *const entries[][2] = {
+		{ "address_entry", "address" },         { "listen_port_entry", "listen-port" },
+		{ "mtu_entry", "mtu" },                 { "dns_entry", "dns" },
+		{ "dns_search_entry", "dns-search" },
+	};
+	guint i, n = 0;
+
+	for (i = 0; i < G_N_ELEMENTS (entries); i++) {
+		const char *v = nm_setting_vpn_get_data_item (s_vpn, entries[i][1]);
+
+		g_assert_cmpstr (text (f, entries[i][0], 0), ==, v ? v : "");
+	}
+	g_assert_cmpstr (text (f, "private_key_entry", 0), ==, private_key);
+	g_assert_cmpstr (text (f, "public_key_entry", 0), ==, public_key);
+	g_assert_cmpint (storage_of (f, "private_key_entry", 0), ==, NM_SETTING_SECRET_FLAG_NONE);
+	g_assert_cmpint (is_active (f, "kill_switch_off_radio", 0), ==, g_str_equal (mode, "off"));
+	g_assert_cmpint (is_active (f, "kill_switch_on_radio", 0), ==, g_str_equal (mode, "on"));
+	g_assert_cmpint (is_active (f, "kill_switch_lockdown_radio", 0), ==, g_str_equal (mode, "lockdown"));
+	g_assert_cmpint (is_active (f, "allow_lan_check", 0), ==,
+	                 g_str_equal (nm_setting_vpn_get_data_item (s_vpn, "allow-lan"), "yes"));
+	g_assert_cmpint (is_active (f, "dns_leak_check", 0), ==,
+	                 g_str_equal (nm_setting_vpn_get_data_item (s_vpn, "dns-leak-protection"), "yes"));
+	for (;; n++) {
+		g_autofree char *key = g_strdup_printf ("peer.%u.public-key", n);
+
+		if (!nm_setting_vpn_get_data_item (s_vpn, key))
+			break;
+	}
+	g_assert_cmpuint (n, >, 0);
+	g_assert_cmpuint (n_peers (f), ==, n);
+	for (i = 0; i < n; i++)
+		assert_peer_matches (f, s_vpn, i);
+	g_assert_false (gtk_widget_get_visible (w (f, "validation_label", 0)));
+}
+
+static void
+assert_same_ip (NMConnection *a, NMConnection *b)
+{
+	NMSettingIPConfig *sa[] = { nm_connection_get_setting_ip4_config (a), nm_connection_get_setting_ip6_config (a) };
+	NMSettingIPConfig *sb[] = { nm_connection_get_setting_ip4_config (b), nm_connection_get_setting_ip6_config (b) };
+	guint i, j;
+
+	for (i = 0; i < G_N_ELEMENTS (sa); i++) {
+		g_assert_nonnull (sa[i]);
+		g_assert_nonnull (sb[i]);
+		g_assert_cmpint (nm_setting_ip_config_get_never_default (sa[i]), ==,
+		                 nm_setting_ip_config_get_never_default (sb[i]));
+		g_assert_cmpuint (nm_setting_ip_config_get_route_table (sa[i]), ==,
+		                  nm_setting_ip_config_get_route_table (sb[i]));
+		g_assert_cmpint (nm_setting_ip_config_get_dns_priority (sa[i]), ==,
+		                 nm_setting_ip_config_get_dns_priority (sb[i]));
+		g_assert_cmpuint (nm_setting_ip_config_get_num_dns_searches (sa[i]), ==,
+		                  nm_setting_ip_config_get_num_dns_searches (sb[i]));
+		for (j = 0; j < nm_setting_ip_config_get_num_dns_searches (sa[i]); j++)
+			g_assert_cmpstr (nm_setting_ip_config_get_dns_search (sa[i], j), ==,
+			                 nm_setting_ip_config_get_dns_search (sb[i], j));
+	}
+}
+
+/* What the editor saves equals nmcli's import: vpn.data, vpn.secrets (so
+ * also the secret flags), persistence and the ipv4/ipv6 settings. */
+static void
+assert_saves_as (Fixture *f, NMConnection *reference)
+{
+	g_autoptr (NMConnection) out = update_ok (f);
+	g_autoptr (GHashTable) d0 = data_of (reference, FALSE);
+	g_autoptr (GHashTable) d1 = data_of (out, FALSE);
+	g_autoptr (GHashTable) s0 = data_of (reference, TRUE);
+	g_autoptr (GHashTable) s1 = data_of (out, TRUE);
+
+	assert_tables_equal (d0, d1);
+	assert_tables_equal (s0, s1);
+	g_assert_true (nm_setting_vpn_get_persistent (nm_connection_get_setting_vpn (out)));
+	assert_same_ip (reference, out);
+	g_assert_true (nm_connection_verify (out, NULL));
+}
+
+static void
+assert_status_names (Fixture *f, const char *file, const char *const *warnings)
+{
+	GtkWidget *label = w (f, "import_status_label", 0);
+	const char *shown = gtk_label_get_text (GTK_LABEL (label));
+	guint i;
+
+	g_assert_true (gtk_widget_get_visible (label));
+	g_assert_nonnull (strstr (shown, file));
+	g_assert_false (gtk_widget_has_css_class (label, "error"));
+	g_assert_cmpint (gtk_widget_has_css_class (label, "warning"), ==, warnings[0] != NULL);
+	if (!warnings[0])
+		g_assert_null (strstr (shown, "Warnings"));
+	for (i = 0; warnings[i]; i++)
+		if (!strstr (shown, warnings[i]))
+			g_error ("the import status “%s” does not say “%s”", shown, warnings[i]);
+}
+
+static void
+test_import_fixture (Fixture *f, gconstpointer data)
+{
+	const ImportCase *c = data;
+	g_autofree char *path = g_test_build_filename (G_TEST_DIST, "data", c->file, NULL);
+	g_autoptr (GError) error = NULL;
+	g_autoptr (NMConnection) reference = nm_vpn_editor_plugin_import (plugin, path, &error);
+	g_autoptr (GPtrArray) warnings = g_ptr_array_new_with_free_func (g_free);
+	g_autoptr (WgksConfig) config = wgks_wgquick_read_file (path, warnings, &error);
+	guint i;
+
+	g_assert_no_error (error);
+	g_assert_nonnull (reference);
+	g_assert_false (gtk_widget_get_visible (w (f, "import_status_label", 0)));
+	/* Whatever the storage was, the import's own applies. */
+	nma_utils_update_password_storage (w (f, "private_key_entry", 0), NM_SETTING_SECRET_FLAG_NOT_SAVED, NULL, NULL);
+	import_action (f, path);
+	assert_editor_shows (f, reference);
+	assert_status_names (f, c->file, c->warnings);
+	/* Every warning the importer gives is shown, with its line. */
+	for (i = 0; i < warnings->len; i++)
+		g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (w (f, "import_status_label", 0))),
+		                          warnings->pdata[i]));
+	assert_saves_as (f, reference);
+}
+
+/* An import into a connection that has settings replaces all of them,
+ * keys the editor does not show (fwmark, table) included. */
+static void
+test_import_over_existing (Fixture *f, gconstpointer data)
+{
+	g_autofree char *path = g_test_build_filename (G_TEST_DIST, "data", "seed.conf", NULL);
+	g_autoptr (GError) error = NULL;
+	g_autoptr (NMConnection) reference = nm_vpn_editor_plugin_import (plugin, path, &error);
+	g_autoptr (NMConnection) out = NULL;
+
+	g_assert_no_error (error);
+	g_assert_cmpuint (n_peers (f), ==, 3);
+	import_action (f, path);
+	g_assert_cmpuint (n_peers (f), ==, 1);
+	assert_editor_shows (f, reference);
+	out = update_ok (f);
+	g_assert_null (nm_setting_vpn_get_data_item (nm_connection_get_setting_vpn (out), "fwmark"));
+	g_assert_null (nm_setting_vpn_get_data_item (nm_connection_get_setting_vpn (out), "peer.1.public-key"));
+	assert_saves_as (f, reference);
+	/* The full tunnel of seed.conf takes the default route through its own table. */
+	assert_ip (out, TRUE, TRUE, WGKS_DEFAULT_ROUTE_TABLE);
+}
+
+/* A split tunnel imported over a full tunnel leaves the full tunnel's own
+ * route table (saved in the connection's IP settings): its routes would
+ * go to a table nothing looks up. */
+static void
+test_import_split_over_full (Fixture *f, gconstpointer data)
+{
+	g_autofree char *path = g_test_build_filename (G_TEST_DIST, "data", "split-table-off.conf", NULL);
+	g_autoptr (GError) error = NULL;
+	g_autoptr (NMConnection) reference = nm_vpn_editor_plugin_import (plugin, path, &error);
+	g_autoptr (NMConnection) out = NULL;
+
+	g_assert_no_error (error);
+	assert_ip (f->connection, TRUE, TRUE, WGKS_DEFAULT_ROUTE_TABLE);
+	import_action (f, path);
+	assert_editor_shows (f, reference);
+	assert_saves_as (f, reference);
+	/* As nm-connection-editor saves: into the connection it opened. */
+	out = nm_simple_connection_new_clone (f->connection);
+	update_in_place (f, out);
+	assert_ip (out, FALSE, FALSE, 0);
+}
+
+/* The host may keep the widget after the editor is gone: the action must go too. */
+static void
+test_import_after_editor_gone (Fixture *f, gconstpointer data)
+{
+	g_autofree char *path = g_test_build_filename (G_TEST_DIST, "data", "seed.conf", NULL);
+
+	g_signal_handlers_disconnect_by_data (f->editor, f);
+	g_clear_object (&f->editor);
+	g_assert_false (gtk_widget_activate_action (f->root, "wgks-editor.import-file", "s", path));
+}
+
+/* A file the importer refuses changes no field and says why, with the line. */
+static void
+test_import_refused (Fixture *f, gconstpointer data)
+{
+	g_autoptr (GError) error = NULL;
+	g_autofree char *dir = g_dir_make_tmp ("wgks-editor-XXXXXX", &error);
+	g_autofree char *path = NULL;
+	g_autoptr (NMConnection) before = NULL, after = NULL;
+	g_autoptr (GHashTable) d0 = NULL, d1 = NULL;
+	GtkWidget *label = w (f, "import_status_label", 0);
+
+	g_assert_no_error (error);
+	path = g_build_filename (dir, "broken.conf", NULL);
+	g_assert_true (g_file_set_contents (path, "[Interface]\nPrivateKey = nope\n", -1, &error));
+	before = update_ok (f);
+	g_assert_true (gtk_widget_activate_action (f->root, "wgks-editor.import-file", "s", path));
+	g_assert_true (gtk_widget_get_visible (label));
+	g_assert_true (gtk_widget_has_css_class (label, "error"));
+	g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (label)), "broken.conf:2"));
+	g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (label)), "PrivateKey"));
+	after = update_ok (f);
+	d0 = data_of (before, FALSE);
+	d1 = data_of (after, FALSE);
+	assert_tables_equal (d0, d1);
+	g_assert_cmpuint (n_peers (f), ==, 3);
+	g_unlink (path);
+	g_rmdir (dir);
+}
+
 /* Every entry and option is reachable by a mnemonic and carries a label for screen readers. */
 static void
 test_labels (Fixture *f, gconstpointer data)
@@ -605,6 +897,7 @@ test_labels (Fixture *f, gconstpointer data)
 		"private_key_show_check", "generate_button", "public_key_copy_button", "add_peer_button",
 		"kill_switch_off_radio", "kill_switch_on_radio", "kill_switch_lockdown_radio",
 		"allow_lan_check", "dns_leak_check", "peer_full_tunnel_radio", "peer_split_tunnel_radio",
+		"import_button",
 	};
 	guint i;
 
@@ -631,6 +924,7 @@ int
 main (int argc, char **argv)
 {
 	g_autoptr (GError) error = NULL;
+	guint i;
 	int ret;
 
 	gtk_test_init (&argc, &argv, NULL);
@@ -650,6 +944,18 @@ main (int argc, char **argv)
 	g_test_add ("/editor/new/ip-settings", Fixture, NULL, fixture_new, test_new_ip_settings, fixture_close);
 	g_test_add ("/editor/imported/ip-settings", Fixture, NULL, fixture_office, test_imported_ip_settings,
 	            fixture_close);
+	for (i = 0; i < G_N_ELEMENTS (import_cases); i++) {
+		g_autofree char *name = g_strdup_printf ("/editor/import/%s", import_cases[i].file);
+
+		g_test_add (name, Fixture, &import_cases[i], fixture_new, test_import_fixture, fixture_close);
+	}
+	g_test_add ("/editor/import/over-existing", Fixture, NULL, fixture_office, test_import_over_existing,
+	            fixture_close);
+	g_test_add ("/editor/import/split-over-full", Fixture, NULL, fixture_seed, test_import_split_over_full,
+	            fixture_close);
+	g_test_add ("/editor/import/after-editor-gone", Fixture, NULL, fixture_new, test_import_after_editor_gone,
+	            fixture_close);
+	g_test_add ("/editor/import/refused", Fixture, NULL, fixture_office, test_import_refused, fixture_close);
 	ret = g_test_run ();
 	g_object_unref (plugin);
 	return ret;
