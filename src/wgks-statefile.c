@@ -62,14 +62,6 @@ wgks_snapshot_path (void)
 	return g_build_filename (dir, "table", NULL);
 }
 
-char *
-wgks_public_status_path (void)
-{
-	const char *env = g_getenv ("WGKS_PUBLIC_DIR");
-
-	return g_build_filename (env ? env : WGKS_PUBLIC_STATUS_DIR, WGKS_PUBLIC_STATUS_FILE, NULL);
-}
-
 /* Write to a temporary file in the same directory, fsync, rename: a crash
  * leaves the old file or the new one, never half of one. */
 static gboolean
