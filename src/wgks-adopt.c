@@ -377,9 +377,9 @@ static NMRemoteConnection *
 add_profile (NMClient *client, NMConnection *conn, GError **error)
 {
 	Wait w = { .loop = g_main_loop_new (NULL, FALSE) };
-	g_autoptr (GVariant) dict = nm_connection_to_dbus (conn, NM_CONNECTION_SERIALIZE_ALL);
 
-	nm_client_add_connection2 (client, dict, NM_SETTINGS_ADD_CONNECTION2_FLAG_TO_DISK, NULL, TRUE, NULL,
+	/* The floating dictionary is consumed by the call. */
+	nm_client_add_connection2 (client, nm_connection_to_dbus (conn, NM_CONNECTION_SERIALIZE_ALL), NM_SETTINGS_ADD_CONNECTION2_FLAG_TO_DISK, NULL, TRUE, NULL,
 	                           added_cb, &w);
 	g_main_loop_run (w.loop);
 	g_main_loop_unref (w.loop);
@@ -475,6 +475,7 @@ adopt (const char *name, gboolean replace)
 	g_autoptr (WgksConfig) config = NULL;
 	g_autoptr (GPtrArray) dropped = g_ptr_array_new_with_free_func (g_free);
 	Adopt a = { .dropped = dropped };
+	g_autofree char *profile = NULL;
 	guint i;
 
 	if (!client) {
@@ -486,7 +487,9 @@ adopt (const char *name, gboolean replace)
 		g_printerr ("wg-killswitch: %s\n", error->message);
 		return ADOPT_FAILED;
 	}
-	a.profile = nm_connection_get_id (NM_CONNECTION (orig));
+	/* libnm replaces a remote connection's settings whenever it changes */
+	profile = g_strdup (nm_connection_get_id (NM_CONNECTION (orig)));
+	a.profile = profile;
 	copy = nm_simple_connection_new_clone (NM_CONNECTION (orig));
 	if (nm_connection_get_setting (copy, NM_TYPE_SETTING_WIREGUARD) && !fetch_secrets (&a, orig, copy, &error)) {
 		g_printerr ("wg-killswitch: %s\n", error->message);
