@@ -8,6 +8,7 @@
 #include <gio/gio.h>
 #include <glib/gi18n.h>
 #include <locale.h>
+#include <sys/wait.h>
 #include <NetworkManager.h>
 
 #include "wgks-public-status.h"
@@ -23,6 +24,7 @@ typedef struct {
 	GFileMonitor *dir_monitor;    /* the public directory's parent: the directory may come later */
 	char         *dir_name;
 	gboolean      shown;
+	char         *shown_text;     /* body and buttons as shown, to send only changes */
 	char         *uuid;           /* connection of the blocked state, for Reconnect */
 	NMClient     *client;
 } Notifier;
@@ -79,6 +81,14 @@ show_blocked (Notifier *n, const PublicStatus *s)
 	g_autoptr (GNotification) notification = g_notification_new (_("Traffic is blocked"));
 	g_autoptr (GIcon) icon = g_themed_icon_new ("network-vpn-disconnected-symbolic");
 	g_autofree char *body = reason_text (s);
+	g_autofree char *text = g_strconcat (body, "\n", s->uuid ? s->uuid : "", NULL);
+
+	/* The file is rewritten (e.g. at each handshake); a notification that
+	 * pops up again each time would be noise. */
+	if (n->shown && g_strcmp0 (text, n->shown_text) == 0)
+		return;
+	g_free (n->shown_text);
+	n->shown_text = g_steal_pointer (&text);
 
 	g_notification_set_body (notification, body);
 	g_notification_set_priority (notification, G_NOTIFICATION_PRIORITY_URGENT);
@@ -104,6 +114,7 @@ update (Notifier *n)
 		g_application_withdraw_notification (n->app, NOTIFY_BLOCKED);
 		g_application_withdraw_notification (n->app, NOTIFY_CONFIRM);
 		n->shown = FALSE;
+		g_clear_pointer (&n->shown_text, g_free);
 	}
 	public_status_clear (&s);
 }
@@ -132,14 +143,26 @@ dir_changed_cb (GFileMonitor *monitor, GFile *file, GFile *other, GFileMonitorEv
 
 /* ------------------------------------------------------------------ actions */
 
+/* A click closes the notification on the server; when the state stays
+ * blocked (the user kept blocking, reconnecting or releasing failed), it
+ * comes back. */
+static void
+show_again (Notifier *n)
+{
+	g_clear_pointer (&n->shown_text, g_free);
+	update (n);
+}
+
 static void
 activated_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 {
 	g_autoptr (GError) error = NULL;
 	g_autoptr (NMActiveConnection) ac = nm_client_activate_connection_finish (NM_CLIENT (source), res, &error);
 
-	if (!ac)
+	if (!ac) {
 		g_warning ("cannot reconnect: %s", error->message);
+		show_again (user_data);
+	}
 }
 
 static void
@@ -183,6 +206,17 @@ keep_blocking_cb (GSimpleAction *action, GVariant *param, gpointer user_data)
 	Notifier *n = user_data;
 
 	g_application_withdraw_notification (n->app, NOTIFY_CONFIRM);
+	show_again (n);
+}
+
+static void
+release_done_cb (GPid pid, int wait_status, gpointer user_data)
+{
+	g_spawn_close_pid (pid);
+	if (!WIFEXITED (wait_status) || WEXITSTATUS (wait_status) != 0) {
+		g_warning ("wg-killswitch release through pkexec failed (wait status %d)", wait_status);
+		show_again (user_data);
+	}
 }
 
 static void
@@ -191,12 +225,19 @@ release_confirmed_cb (GSimpleAction *action, GVariant *param, gpointer user_data
 	Notifier *n = user_data;
 	g_autoptr (GError) error = NULL;
 	const char *argv[] = { WGKS_PKEXEC_PATH, WGKS_BINDIR "/wg-killswitch", "release", "--yes", NULL };
+	GPid pid;
 
 	g_application_withdraw_notification (n->app, NOTIFY_CONFIRM);
 	/* polkit asks for authentication (action ...wireguard-killswitch.release);
-	 * the state file tells us when the kill switch is gone. */
-	if (!g_spawn_async (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, &error))
+	 * the state file tells us when the kill switch is gone. pkexec must stay
+	 * our child: it refuses to run for an orphan. */
+	if (!g_spawn_async (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_DO_NOT_REAP_CHILD,
+	                    NULL, NULL, &pid, &error)) {
 		g_warning ("cannot run %s: %s", argv[0], error->message);
+		show_again (n);
+		return;
+	}
+	g_child_watch_add (pid, release_done_cb, n);
 }
 
 static void
@@ -254,6 +295,7 @@ main (int argc, char **argv)
 	g_clear_object (&n.file);
 	g_clear_object (&n.client);
 	g_free (n.dir_name);
+	g_free (n.shown_text);
 	g_free (n.uuid);
 	g_object_unref (n.app);
 	return status;
