@@ -186,11 +186,11 @@ read_ip (Adopt *a, NMSettingIPConfig *s_ip, const char *name, WgksConfig *config
 			return prefix_error (a, error, local);
 	}
 	if (nm_setting_ip_config_get_num_dns_options (s_ip) > 0)
-		drop (a, _("%s.dns-options"), name);
+		drop (a, "%s.dns-options", name);
 	if (nm_setting_ip_config_get_gateway (s_ip))
-		drop (a, _("%s.gateway"), name);
+		drop (a, "%s.gateway", name);
 	if (nm_setting_ip_config_get_num_routing_rules (s_ip) > 0)
-		drop (a, _("%s.routing-rules"), name);
+		drop (a, "%s.routing-rules", name);
 	if (nm_setting_ip_config_get_never_default (s_ip))
 		drop (a, _("%s.never-default: the kill switch decides from the peers' allowed IPs"), name);
 	if (!config->route_table)
@@ -237,11 +237,11 @@ config_from_native (Adopt *a, NMConnection *orig, GError **error)
 	if (s_ip6 && !read_ip (a, s_ip6, "ipv6", config, error))
 		return NULL;
 	if (s_con && nm_setting_connection_get_mptcp_flags (s_con) != NM_MPTCP_FLAGS_NONE)
-		drop (a, _("connection.mptcp-flags"));
+		drop (a, "connection.mptcp-flags");
 	if (s_con && nm_setting_connection_get_num_permissions (s_con) > 0)
 		drop (a, _("connection.permissions: the new profile is visible to all users"));
 	if (s_con && nm_setting_connection_get_zone (s_con))
-		drop (a, _("connection.zone"));
+		drop (a, "connection.zone");
 	return g_steal_pointer (&config);
 }
 
