@@ -92,17 +92,19 @@ read_key (Adopt *a, const char *key, const char *b64, WgksKey *out, GError **err
 	return TRUE;
 }
 
-/* A secret the profile has no value for is left out: with "not saved" or
- * "not required" that is what the original did, otherwise the new profile
- * asks for it at connect time like any other. */
+/* A secret without a value here is left out: with "not saved" or "not
+ * required" that is what the original did. An agent-owned one stays with
+ * its agent: NetworkManager's GetSecrets returns only system-owned
+ * secrets, and agents answer only NetworkManager. The new profile keeps
+ * the flag and asks for it at connect time. */
 static const char *
 secret_or_note (Adopt *a, const char *value, NMSettingSecretFlags flags, const char *key)
 {
 	if (value && *value)
 		return value;
 	if (!(flags & (NM_SETTING_SECRET_FLAG_NOT_SAVED | NM_SETTING_SECRET_FLAG_NOT_REQUIRED)))
-		drop (a, _("%s: no value could be read (the secret agent did not give it): the new profile asks for it"),
-		      key);
+		drop (a, _("%s: NetworkManager hands out only the secrets it stores itself, not those a secret agent "
+		           "keeps: the new profile asks for it when it connects"), key);
 	return NULL;
 }
 

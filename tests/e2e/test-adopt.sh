@@ -101,6 +101,32 @@ is "adopt of a profile that does not exist fails" \
 is "adopt of a VPN profile (not wireguard) fails" \
 	"$(lab_client wg-killswitch adopt ksref >/dev/null 2>&1; echo $?)" 3
 
+# --- an agent-owned private key --------------------------------------------------------------
+# NetworkManager's GetSecrets returns only the secrets it stores, and agents
+# answer only NetworkManager: adopt cannot read this key. It must say so and
+# keep the flag, so the new profile asks for the key when it connects.
+nm_file() { lab_client nmcli -g NAME,FILENAME connection show | sed -n "s/^$1://p"; }
+cp "$native" "$LAB_DIR/wgagent.conf"
+lab_client nmcli connection import type wireguard file "$LAB_DIR/wgagent.conf" >/dev/null
+lab__spawn_client secret-agent "$LAB_PYTHON" "$E2E_DIR/secret-agent.py" "$LAB_CLIENT_KEY" "$LAB_DIR/agent.log"
+ok "a secret agent is registered" lab_wait_for 10 grep -q registered "$(lab_log_path secret-agent)"
+lab_client nmcli connection modify wgagent wireguard.private-key-flags 1
+ok "agent-owned: NetworkManager does not store the private key" \
+	not lab_client grep -q '^private-key=' "$(nm_file wgagent)"
+lab_client wg-killswitch adopt wgagent >"$LAB_DIR/adopt.out" 2>&1
+is "adopt wgagent: exit 0" "$?" 0
+sed 's/^/#   /' "$LAB_DIR/adopt.out"
+ok "adopt names the agent-owned key as not carried over" \
+	grep -q "not carried over: wireguard.private-key: NetworkManager hands out only" "$LAB_DIR/adopt.out"
+ok "adopt: the flag came over (agent-owned)" \
+	grep -qxF "private-key-flags = 1" <<<"$(nmg vpn.data "wgagent (kill switch)" | kv_sorted)"
+is "adopt: vpn.secrets of the new profile are empty" "$(nmgs vpn.secrets "wgagent (kill switch)")" ""
+ok "adopt: NetworkManager stores no key for the new profile either" \
+	not lab_client grep -q 'private-key=' "$(nm_file "wgagent (kill switch)")"
+lab__stop_pid "$(lab_pid secret-agent)" "$(lab__starttime "$(lab_pid secret-agent)")"
+lab_client nmcli connection delete id "wgagent (kill switch)" >/dev/null
+lab_client nmcli connection delete id wgagent >/dev/null
+
 # --- --replace: connect once, then delete the original ------------------------------
 lab_client nmcli connection delete id "$new" >/dev/null
 t0=$(ks_ms)
