@@ -13,7 +13,7 @@ packages=(
 	# editor tests and screenshots
 	xvfb xauth imagemagick
 	# desktop notification test: a real notification daemon, pkexec for Release
-	notification-daemon pkexec python3-dbus python3-gi
+	notification-daemon pkexec polkitd python3-dbus python3-gi gir1.2-nm-1.0
 	# analysers, sanitizers, fuzzing
 	valgrind gdb cppcheck clang-tidy clang-14 libclang-rt-14-dev
 	# benchmarks: the alternatives compared (wg-quick with the seed's iptables
