@@ -224,7 +224,8 @@ release_confirmed_cb (GSimpleAction *action, GVariant *param, gpointer user_data
 {
 	Notifier *n = user_data;
 	g_autoptr (GError) error = NULL;
-	const char *argv[] = { WGKS_PKEXEC_PATH, WGKS_BINDIR "/wg-killswitch", "release", "--yes", NULL };
+	g_autofree char *cli = g_build_filename (BINDIR, "wg-killswitch", NULL);
+	const char *argv[] = { WGKS_PKEXEC_PATH, cli, "release", "--yes", NULL };
 	GPid pid;
 
 	g_application_withdraw_notification (n->app, NOTIFY_CONFIRM);

@@ -156,12 +156,12 @@ read_ip (Adopt *a, NMSettingIPConfig *s_ip, const char *name, WgksConfig *config
 {
 	const char *method = nm_setting_ip_config_get_method (s_ip);
 	GError *local = NULL;
-	guint i;
+	int i;  /* libnm indexes these lists with int */
 
 	if (g_strcmp0 (method, "manual") != 0 && g_strcmp0 (method, "disabled") != 0
 	    && !(nm_setting_ip_config_get_num_addresses (s_ip) == 0 && g_strcmp0 (method, "ignore") == 0))
 		drop (a, _("%s.method %s: the kill-switch profile takes the addresses below (manual)"), name, method);
-	for (i = 0; i < nm_setting_ip_config_get_num_addresses (s_ip); i++) {
+	for (i = 0; i < (int) nm_setting_ip_config_get_num_addresses (s_ip); i++) {
 		NMIPAddress *ad = nm_setting_ip_config_get_address (s_ip, i);
 		g_autofree char *text = g_strdup_printf ("%s/%u", nm_ip_address_get_address (ad),
 		                                         nm_ip_address_get_prefix (ad));
@@ -170,13 +170,13 @@ read_ip (Adopt *a, NMSettingIPConfig *s_ip, const char *name, WgksConfig *config
 		if (!wgks_config_add_prefixes (config->addresses, text, key, &local))
 			return prefix_error (a, error, local);
 	}
-	for (i = 0; i < nm_setting_ip_config_get_num_dns (s_ip); i++) {
+	for (i = 0; i < (int) nm_setting_ip_config_get_num_dns (s_ip); i++) {
 		g_autofree char *key = g_strdup_printf ("%s.dns", name);
 
 		if (!wgks_config_add_dns (config, nm_setting_ip_config_get_dns (s_ip, i), TRUE, FALSE, key, &local))
 			return prefix_error (a, error, local);
 	}
-	for (i = 0; i < nm_setting_ip_config_get_num_dns_searches (s_ip); i++) {
+	for (i = 0; i < (int) nm_setting_ip_config_get_num_dns_searches (s_ip); i++) {
 		const char *d = nm_setting_ip_config_get_dns_search (s_ip, i);
 		g_autofree char *key = g_strdup_printf ("%s.dns-search", name);
 		guint k;
@@ -250,11 +250,11 @@ config_from_native (Adopt *a, NMConnection *orig, GError **error)
 static void
 copy_ip_extras (NMSettingIPConfig *from, NMSettingIPConfig *to)
 {
-	guint i;
+	int i;
 
 	if (!from || !to)
 		return;
-	for (i = 0; i < nm_setting_ip_config_get_num_routes (from); i++)
+	for (i = 0; i < (int) nm_setting_ip_config_get_num_routes (from); i++)
 		nm_setting_ip_config_add_route (to, nm_setting_ip_config_get_route (from, i));
 	g_object_set (to,
 	              NM_SETTING_IP_CONFIG_ROUTE_METRIC, nm_setting_ip_config_get_route_metric (from),
