@@ -48,7 +48,7 @@ ok "the plugin's importer makes the reference profile from the same file" e2e_im
 # What the kill switch cannot express in a profile of its own, set on the original:
 lab_client nmcli connection modify wgnat0 connection.autoconnect no ipv4.dns-priority -20 \
 	ipv4.routes "10.125.0.0/24" +ipv4.dns-search corp.example ipv4.route-table 51900 ipv6.route-table 51900 \
-	wireguard.ip4-auto-default-route yes wireguard.fwmark 0x5151
+	wireguard.ip4-auto-default-route yes wireguard.fwmark 0x5151 connection.mptcp-flags enabled
 
 # --- adopt, keeping the original ------------------------------------------------
 new="wgnat0 (kill switch)"
@@ -61,6 +61,8 @@ is "adopt: the new profile is a kill-switch VPN" "$(nmg vpn.service-type "$new")
 is "adopt: the original is kept" "$(nmg connection.type wgnat0)" wireguard
 ok "adopt: names what it cannot carry over (ip4-auto-default-route)" \
 	grep -q "not carried over: wireguard.ip4-auto-default-route" "$LAB_DIR/adopt.out"
+ok "adopt: names what it cannot carry over (mptcp-flags)" \
+	grep -q "not carried over: connection.mptcp-flags" "$LAB_DIR/adopt.out"
 ok "adopt: no key in its output" not grep -qF -e "$(cat "$LAB_CLIENT_KEY")" -e "$peer2_psk" "$LAB_DIR/adopt.out"
 
 data_new=$(nmg vpn.data "$new" | kv_sorted)
@@ -98,8 +100,10 @@ is "adopt: ipv4.routes" "$(nmg ipv4.routes "$new")" "$(nmg ipv4.routes wgnat0)"
 is "adopt: ipv4.never-default (full tunnel takes the default route)" "$(nmg ipv4.never-default "$new")" no
 is "adopt of a profile that does not exist fails" \
 	"$(lab_client wg-killswitch adopt no-such-profile >/dev/null 2>&1; echo $?)" 3
-is "adopt of a VPN profile (not wireguard) fails" \
-	"$(lab_client wg-killswitch adopt ksref >/dev/null 2>&1; echo $?)" 3
+lab_client wg-killswitch adopt ksref >"$LAB_DIR/adopt.err" 2>&1
+is "adopt of a VPN profile (not wireguard) fails" "$?" 3
+ok "... and the error names the profile and its type" \
+	grep -q 'profile "ksref" is of type vpn, not wireguard' "$LAB_DIR/adopt.err"
 
 # --- an agent-owned private key --------------------------------------------------------------
 # NetworkManager's GetSecrets returns only the secrets it stores, and agents
