@@ -122,6 +122,7 @@ enter_state (NMWgksService *self, WgksServiceState state, GError **error)
 		.endpoints = self->endpoints ? (const WgksEndpoint *) self->endpoints->data : NULL,
 		.n_endpoints = self->endpoints ? self->endpoints->len : 0,
 		.connection_id = self->connection_id,
+		.connection_uuid = self->uuid,
 		.user_disconnect = self->user_disconnect,
 	};
 

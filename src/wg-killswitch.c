@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "wgks-cli.h"
 #include "wgks-firewall.h"
 #include "wgks-guard.h"
 #include "wgks-statefile.h"
@@ -184,12 +185,14 @@ lockdown_set (gboolean on)
 			g_printerr (_("wg-killswitch: cannot install the blocking table: %s\n"), error->message);
 			return EXIT_FAILED;
 		}
+		wgks_status_save_lockdown ();
 		g_print (_("Lockdown on: all traffic outside the VPN is blocked, also after reboot.\n"));
 	} else {
 		if (!wgks_firewall_remove (&error)) {
 			g_printerr (_("wg-killswitch: cannot remove the kill switch: %s\n"), error->message);
 			return EXIT_FAILED;
 		}
+		wgks_status_clear ();
 		g_print (_("Lockdown off: traffic flows without the VPN.\n"));
 	}
 	return EXIT_OK;
@@ -237,6 +240,7 @@ cmd_boot (void)
 		g_printerr (_("wg-killswitch: cannot install the blocking table: %s\n"), apply_error->message);
 		return EXIT_FAILED;
 	}
+	wgks_status_save_lockdown ();
 	return lockdown ? EXIT_OK : EXIT_FAILED;
 }
 
@@ -365,12 +369,13 @@ cmd_verify (char **targets, char **dns_servers)
 static void
 usage (void)
 {
-	g_printerr (_("usage: wg-killswitch status\n"
+	g_printerr (_("usage: wg-killswitch status [--json]\n"
 	              "       wg-killswitch verify [--target IP:PORT]... [--dns IP:PORT]...\n"
 	              "       wg-killswitch release [--yes]\n"
 	              "       wg-killswitch lockdown on|off\n"
 	              "       wg-killswitch boot\n"
-	              "       wg-killswitch guard\n"));
+	              "       wg-killswitch guard\n"
+	              "       wg-killswitch adopt NAME|UUID [--replace]\n"));
 }
 
 int
@@ -379,10 +384,12 @@ main (int argc, char **argv)
 	g_auto (GStrv) targets = NULL;
 	g_auto (GStrv) dns = NULL;
 	gboolean yes = FALSE;
+	gboolean json = FALSE;
 	GOptionEntry entries[] = {
 		{ "yes", 'y', 0, G_OPTION_ARG_NONE, &yes, N_("do not ask for confirmation"), NULL },
 		{ "target", 't', 0, G_OPTION_ARG_STRING_ARRAY, &targets, N_("address:port to try to reach (verify)"), NULL },
 		{ "dns", 'd', 0, G_OPTION_ARG_STRING_ARRAY, &dns, N_("DNS server address:port to query (verify)"), NULL },
+		{ "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("print the status as JSON (status)"), NULL },
 		{ NULL },
 	};
 	g_autoptr (GOptionContext) ctx = g_option_context_new (_("COMMAND"));
@@ -394,9 +401,13 @@ main (int argc, char **argv)
 	bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
 	textdomain (GETTEXT_PACKAGE);
 
+	/* adopt has its own options and needs no root: NetworkManager decides. */
+	if (argc >= 2 && strcmp (argv[1], "adopt") == 0)
+		return wgks_cli_adopt (argc - 1, argv + 1);
+
 	g_option_context_add_main_entries (ctx, entries, GETTEXT_PACKAGE);
 	g_option_context_set_summary (ctx, _("Show and control the WireGuard kill switch.\n\n"
-	                                     "Commands: status, verify, release, lockdown on|off, boot, guard"));
+	                                     "Commands: status, verify, release, lockdown on|off, boot, guard, adopt"));
 	if (!g_option_context_parse (ctx, &argc, &argv, &error)) {
 		g_printerr ("wg-killswitch: %s\n", error->message);
 		return EXIT_USAGE;
@@ -409,7 +420,7 @@ main (int argc, char **argv)
 	if (!require_root ())
 		return EXIT_NOT_ROOT;
 	if (strcmp (cmd, "status") == 0)
-		return cmd_status ();
+		return json ? wgks_cli_status_json () : cmd_status ();
 	if (strcmp (cmd, "verify") == 0)
 		return cmd_verify (targets, dns);
 	if (strcmp (cmd, "release") == 0)

@@ -17,6 +17,7 @@
 static struct {
 	WgksKillSwitch mode;
 	char          *connection;
+	char          *uuid;
 	guint32        fwmark;
 	gboolean       allow_lan;
 	gboolean       dns_leak_protection;
@@ -40,6 +41,7 @@ static void
 forget_connection (void)
 {
 	g_clear_pointer (&ks.connection, g_free);
+	g_clear_pointer (&ks.uuid, g_free);
 	g_clear_pointer (&ks.endpoints, g_array_unref);
 	g_clear_pointer (&ks.tunnel_dns, g_ptr_array_unref);
 	g_clear_pointer (&ks.tunnel_addresses, g_ptr_array_unref);
@@ -129,13 +131,15 @@ system_resolvers (void)
 }
 
 static void
-save_status (const char *state)
+save_status_why (const char *state, const char *reason)
 {
 	g_autoptr (GError) error = NULL;
 	g_autoptr (GString) eps = g_string_new (NULL);
 	WgksStatus status = {
 		.connection = ks.connection,
+		.uuid = ks.uuid,
 		.state = (char *) state,
+		.reason = (char *) reason,
 		.ifname = ks.ifname,
 		.last_handshake = ks.last_handshake,
 		.kill_switch = (char *) wgks_kill_switch_to_string (ks.mode),
@@ -155,6 +159,12 @@ save_status (const char *state)
 	ks.state = state;
 	if (!wgks_status_save (&status, &error))
 		wgks_log_warn ("cannot write the status file: %s", error->message);
+}
+
+static void
+save_status (const char *state)
+{
+	save_status_why (state, NULL);
 }
 
 /* What the guardian restores if this process dies without lifting the
@@ -344,7 +354,7 @@ disconnected (const WgksStateChange *change, GError **error)
 	if (!change->user_disconnect) {
 		/* Failure, a lost NetworkManager, a signal: when in doubt, block. */
 		ok = install (WGKS_FIREWALL_BLOCKED, NULL, error);
-		save_status ("blocked");
+		save_status_why ("blocked", WGKS_REASON_FAILED);
 		return ok;
 	}
 	lockdown = wgks_lockdown_load (&exists, NULL);
@@ -358,7 +368,7 @@ disconnected (const WgksStateChange *change, GError **error)
 		save_guard_script (&spec);
 		ok = wgks_firewall_apply (&spec, &ks.snapshot, error);
 		wgks_log_info ("kill switch: lockdown keeps blocking after disconnect");
-		save_status ("blocked");
+		save_status_why ("blocked", WGKS_REASON_LOCKDOWN);
 		return ok;
 	}
 	ok = install (WGKS_FIREWALL_OFF, NULL, error);
@@ -429,6 +439,7 @@ wgks_killswitch_update (const WgksStateChange *change, GError **error)
 	if (change->old_state == WGKS_SERVICE_STATE_DISCONNECTED) {
 		remember_config (change->config, change->ifname);
 		ks.connection = g_strdup (change->connection_id);
+		ks.uuid = g_strdup (change->connection_uuid);
 	}
 	remember_endpoints (change);
 	if (ks.mode == WGKS_KILL_SWITCH_OFF) {

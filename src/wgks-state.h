@@ -30,6 +30,7 @@ typedef struct {
 	const WgksEndpoint *endpoints;  /* resolved peer endpoints */
 	guint             n_endpoints;
 	const char       *connection_id;  /* the connection's name, for status */
+	const char       *connection_uuid;
 	/* Entering DISCONNECTED because the user deactivated the VPN (the only
 	 * case in which the kill switch is lifted), not because of a failure,
 	 * a vanished NetworkManager, a dead tunnel or a signal. */

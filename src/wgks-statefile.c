@@ -116,12 +116,12 @@ wgks_statefile_unlock (int fd)
 
 /* Write to a temporary file in the same directory, fsync, rename: a crash
  * leaves the old file or the new one, never half of one. */
-gboolean
-wgks_statefile_write (const char *path, const char *contents, GError **error)
+static gboolean
+statefile_write_mode (const char *path, const char *contents, int dir_mode, int mode, GError **error)
 {
 	g_autofree char *dir = g_path_get_dirname (path);
 
-	if (g_mkdir_with_parents (dir, 0700) != 0) {
+	if (g_mkdir_with_parents (dir, dir_mode) != 0) {
 		int errsv = errno;
 
 		g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errsv), "cannot create %s: %s", dir,
@@ -130,7 +130,29 @@ wgks_statefile_write (const char *path, const char *contents, GError **error)
 	}
 	return g_file_set_contents_full (path, contents, -1,
 	                                 G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
-	                                 0600, error);
+	                                 mode, error);
+}
+
+gboolean
+wgks_statefile_write (const char *path, const char *contents, GError **error)
+{
+	return statefile_write_mode (path, contents, 0700, 0600, error);
+}
+
+static gboolean
+public_status_save (const WgksStatus *s, GError **error)
+{
+	g_autofree char *path = wgks_public_status_path ();
+	g_autoptr (GKeyFile) kf = g_key_file_new ();
+	g_autofree char *data = NULL;
+
+	g_key_file_set_string (kf, WGKS_PUBLIC_STATUS_GROUP, "state", s->state ? s->state : "");
+	g_key_file_set_string (kf, WGKS_PUBLIC_STATUS_GROUP, "reason", s->reason ? s->reason : "");
+	g_key_file_set_string (kf, WGKS_PUBLIC_STATUS_GROUP, "connection", s->connection ? s->connection : "");
+	g_key_file_set_string (kf, WGKS_PUBLIC_STATUS_GROUP, "uuid", s->uuid ? s->uuid : "");
+	g_key_file_set_string (kf, WGKS_PUBLIC_STATUS_GROUP, "kill-switch", s->kill_switch ? s->kill_switch : "");
+	data = g_key_file_to_data (kf, NULL, NULL);
+	return statefile_write_mode (path, data, 0755, 0644, error);
 }
 
 void
@@ -245,7 +267,9 @@ wgks_status_free (WgksStatus *s)
 	if (!s)
 		return;
 	g_free (s->connection);
+	g_free (s->uuid);
 	g_free (s->state);
+	g_free (s->reason);
 	g_free (s->ifname);
 	g_free (s->endpoints);
 	g_free (s->kill_switch);
@@ -265,8 +289,12 @@ wgks_status_save (const WgksStatus *s, GError **error)
 	g_key_file_set_string (kf, GROUP_STATUS, "endpoints", s->endpoints ? s->endpoints : "");
 	g_key_file_set_int64 (kf, GROUP_STATUS, "last-handshake", s->last_handshake);
 	g_key_file_set_string (kf, GROUP_STATUS, "kill-switch", s->kill_switch ? s->kill_switch : "");
+	g_key_file_set_string (kf, GROUP_STATUS, "uuid", s->uuid ? s->uuid : "");
+	g_key_file_set_string (kf, GROUP_STATUS, "reason", s->reason ? s->reason : "");
 	data = g_key_file_to_data (kf, NULL, NULL);
-	return wgks_statefile_write (path, data, error);
+	if (!wgks_statefile_write (path, data, error))
+		return FALSE;
+	return public_status_save (s, error);
 }
 
 WgksStatus *
@@ -285,6 +313,8 @@ wgks_status_load (GError **error)
 	s->endpoints = g_key_file_get_string (kf, GROUP_STATUS, "endpoints", NULL);
 	s->last_handshake = g_key_file_get_int64 (kf, GROUP_STATUS, "last-handshake", NULL);
 	s->kill_switch = g_key_file_get_string (kf, GROUP_STATUS, "kill-switch", NULL);
+	s->uuid = g_key_file_get_string (kf, GROUP_STATUS, "uuid", NULL);
+	s->reason = g_key_file_get_string (kf, GROUP_STATUS, "reason", NULL);
 	return s;
 }
 
@@ -293,7 +323,23 @@ wgks_status_clear (void)
 {
 	g_autofree char *path = wgks_status_path ();
 	g_autofree char *snap = wgks_snapshot_path ();
+	g_autofree char *pub = wgks_public_status_path ();
 
 	g_unlink (path);
 	g_unlink (snap);
+	g_unlink (pub);
+}
+
+void
+wgks_status_save_lockdown (void)
+{
+	g_autoptr (GError) error = NULL;
+	WgksStatus s = {
+		.state = (char *) "blocked",
+		.reason = (char *) WGKS_REASON_LOCKDOWN,
+		.kill_switch = (char *) "lockdown",
+	};
+
+	if (!wgks_status_save (&s, &error))
+		g_warning ("cannot write the status file: %s", error->message);
 }

@@ -3,7 +3,9 @@
  *   $localstatedir/lib/wireguard-killswitch/lockdown  (persistent, for the boot unit)
  *   $runstatedir/wireguard-killswitch/status          (runtime, for `wg-killswitch status`)
  *   $runstatedir/wireguard-killswitch/blocked         (runtime, for the guardian)
- * Both are root-only and replaced atomically (write, fsync, rename). */
+ * These are root-only and replaced atomically (write, fsync, rename).
+ * A copy of the status without anything sensitive is world-readable for
+ * the desktop notifier (wgks-public-status.h). */
 #ifndef WGKS_STATEFILE_H
 #define WGKS_STATEFILE_H
 
@@ -27,9 +29,13 @@ gboolean      wgks_lockdown_save (const WgksLockdown *lockdown, GError **error);
 /* The blocking table for a lockdown (or, with NULL, for "state unknown"). */
 void          wgks_lockdown_to_spec (const WgksLockdown *lockdown, WgksFirewallSpec *spec);
 
+#include "wgks-public-status.h"
+
 typedef struct {
 	char   *connection;
+	char   *uuid;
 	char   *state;
+	char   *reason;          /* WGKS_REASON_*, or NULL */
 	char   *ifname;
 	char   *endpoints;
 	gint64  last_handshake;  /* unix time, 0 = never */
@@ -63,5 +69,8 @@ int         wgks_statefile_lock (void);
 void        wgks_statefile_unlock (int fd);
 
 gboolean    wgks_statefile_write (const char *path, const char *contents, GError **error);
+
+/* The blocking table of lockdown without a VPN, installed by the CLI or the boot unit. */
+void        wgks_status_save_lockdown (void);
 
 #endif

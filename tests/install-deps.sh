@@ -5,7 +5,7 @@ set -euo pipefail
 packages=(
 	# build
 	build-essential autoconf automake libtool pkg-config autopoint gettext
-	libglib2.0-dev libglib2.0-dev-bin libnm-dev libnftables-dev libmnl-dev nettle-dev
+	libglib2.0-dev libglib2.0-dev-bin libnm-dev libnftables-dev libmnl-dev nettle-dev libjson-glib-dev
 	libgtk-4-dev libgtk-4-bin libnma-gtk4-dev libgtk-3-dev libnma-dev
 	# network lab: a real NetworkManager, WireGuard in user space, DHCP/DNS, probes
 	network-manager wireguard-go dnsmasq-base nftables iproute2 udev dbus
@@ -14,6 +14,8 @@ packages=(
 	debhelper dpkg-dev fakeroot lintian appstream
 	# editor tests and screenshots
 	xvfb xauth imagemagick
+	# desktop notification test: a real notification daemon, pkexec for Release
+	notification-daemon pkexec polkitd python3-dbus python3-gi gir1.2-nm-1.0
 	# analysers, sanitizers, fuzzing
 	valgrind gdb cppcheck clang-tidy clang-14 libclang-rt-14-dev
 	# benchmarks: the alternatives compared (wg-quick with the seed's iptables

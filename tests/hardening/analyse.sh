@@ -1,5 +1,5 @@
 #!/bin/bash
-# Static analysis of shared/ src/ properties/ auth-dialog/ with cppcheck
+# Static analysis of shared/ src/ properties/ auth-dialog/ notifier/ with cppcheck
 # and clang-tidy, configured by this directory's files:
 #   cppcheck-glib.cfg   GLib macros cppcheck's gtk library lacks
 #   clang-tidy.yaml     the checks, and why each disabled one is off
@@ -12,7 +12,7 @@
 set -uo pipefail
 . "$(dirname "$0")/hardening-lib.sh"
 
-dirs=${ANALYSE_DIRS:-shared src properties auth-dialog}
+dirs=${ANALYSE_DIRS:-shared src properties auth-dialog notifier}
 trap 'hl_cleanup_tmp' EXIT
 trap 'exit 143' INT TERM
 
@@ -48,9 +48,9 @@ python3 - "$work/build" "$top" $dirs >"$work/compile_commands.json" <<-'EOF' || 
 	    return shlex.split(m.group(1)) if m else []
 	base = ['-I' + build, '-I' + os.path.join(top, 'shared'), '-I' + os.path.join(top, 'src'),
 	        '-DHAVE_CONFIG_H', '-std=gnu11', '-DLOCALEDIR="/usr/share/locale"', '-DLIBDIR="/usr/lib"',
-	        '-DLIBEXECDIR="/usr/libexec"', '-DSYSCONFDIR="/etc"', '-DLOCALSTATEDIR="/var"',
+	        '-DLIBEXECDIR="/usr/libexec"', '-DBINDIR="/usr/bin"', '-DSYSCONFDIR="/etc"', '-DLOCALSTATEDIR="/var"',
 	        '-DRUNSTATEDIR="/run"', '-DG_LOG_DOMAIN="nm-wireguard-killswitch"']
-	deps = sum((var(v) for v in ('GLIB_CFLAGS', 'LIBNM_CFLAGS', 'LIBMNL_CFLAGS', 'LIBNFTABLES_CFLAGS', 'NETTLE_CFLAGS')), [])
+	deps = sum((var(v) for v in ('GLIB_CFLAGS', 'LIBNM_CFLAGS', 'LIBMNL_CFLAGS', 'LIBNFTABLES_CFLAGS', 'NETTLE_CFLAGS', 'JSON_GLIB_CFLAGS')), [])
 	gtk = var('GTK4_CFLAGS')
 	out = []
 	for d in dirs:
