@@ -49,12 +49,15 @@ hs_stop() {
 # empty ENDPOINT keeps the lab's), send it; output in $HS_OUT, exit status
 # in $HS_RC
 hs_call() {
-	local case=$1 endpoint=${2:-}
+	local case=$1 endpoint=${2:-} t0
 	shift $(($# >= 2 ? 2 : 1))
+	t0=$(ks_ms)
+	# never the previous case's result, whatever fails here
+	HS_OUT="(the generator failed)" HS_RC=
 	"$LAB_PYTHON" "$GEN" "$case" $endpoint >"$LAB_DIR/conn.gv" || return 1
 	HS_OUT=$(lab_client "$CALL" --dest "$BUS" "$@" connect "$LAB_DIR/conn.gv" 2>&1)
 	HS_RC=$?
-	e2e__log "$case${endpoint:+ ($endpoint)}: exit $HS_RC: ${HS_OUT:0:300}"
+	e2e__log "$case${endpoint:+ ($endpoint)}: exit $HS_RC after $(($(ks_ms) - t0)) ms: ${HS_OUT:0:300}"
 }
 
 hs_alive() { lab__pid_alive "$HS_PID" "$HS_ST"; }
@@ -79,7 +82,8 @@ rejected() {
 	local label="$1${3:+ ($3)}"
 	hs_call "$1" "${3:-}"
 	is "$label: Connect is refused" "$HS_RC" 3
-	ok "$label: the error says \"$2\"" grep -qF -- "$2" <<<"$HS_OUT"
+	ok "$label: the error says \"$2\"" grep -qF -- "$2" <<<"$HS_OUT" \
+		|| e2e__log "$label: got: ${HS_OUT:0:1000}"
 	nothing_half_done "$label" absent
 }
 
@@ -96,6 +100,27 @@ failed_later() {
 }
 
 is "before: no kill-switch table" "$(ks_table_state)" absent
+# --- hostile files for nmcli's import -------------------------------------------
+# (a timeout: an importer that blocks on the FIFO or reads /dev/zero without
+# end must fail this test, not hang it)
+mkfifo "$LAB_DIR/fifo.conf"
+ln -s /dev/zero "$LAB_DIR/zero.conf"
+ln -s /dev/urandom "$LAB_DIR/urandom.conf"
+for f in fifo zero urandom; do
+	t0=$(ks_ms)
+	out=$(lab_client timeout 20 nmcli connection import type wireguard-killswitch file "$LAB_DIR/$f.conf" 2>&1)
+	rc=$? ms=$(($(ks_ms) - t0))
+	e2e__log "import $f.conf: exit $rc after $ms ms: ${out:0:300}"
+	ok "import $f.conf: refused (exit $rc; 124 is the timeout)" test "$rc" != 0 -a "$rc" != 124
+	ok "import $f.conf: refused within 5 s ($ms ms)" test "$ms" -lt 5000
+	ok "import $f.conf: the error names the file" grep -qF "$f.conf: not a regular file" <<<"$out"
+done
+rm -f "$LAB_DIR/fifo.conf" "$LAB_DIR/zero.conf" "$LAB_DIR/urandom.conf"
+e2e_write_config "$LAB_DIR/bom.conf"
+{ printf '\xef\xbb\xbf'; cat "$LAB_DIR/bom.conf"; } >"$LAB_DIR/bom.tmp" && mv "$LAB_DIR/bom.tmp" "$LAB_DIR/bom.conf"
+ok "import a file that starts with a UTF-8 byte-order mark" e2e_import "$LAB_DIR/bom.conf"
+ok "the imported connection is there" lab_client nmcli connection delete id bom
+
 ok "a service of our own owns $BUS" hs_start
 
 # --- malformed connections over D-Bus -----------------------------------------
