@@ -287,11 +287,33 @@ join_strings (GPtrArray *strings)
 	return g_string_free (s, FALSE);
 }
 
+/* g_strsplit (text, "<sep>", -1) in linear time under AddressSanitizer
+ * too: GLib's loop calls strstr() on the rest of the string once per item,
+ * and ASan's strstr() measures that whole rest each time, so 100,000 items
+ * (a hostile "address") took 76 s there, past the caller's D-Bus timeout.
+ * memchr() with a length is checked only up to what it found. */
+GStrv
+wgks_split_char (const char *text, char sep)
+{
+	GPtrArray *out = g_ptr_array_new ();
+	const char *p = text, *end = text + strlen (text), *next;
+
+	while (*text) {
+		next = memchr (p, sep, (gsize) (end - p));
+		g_ptr_array_add (out, g_strndup (p, (gsize) ((next ? next : end) - p)));
+		if (!next)
+			break;
+		p = next + 1;
+	}
+	g_ptr_array_add (out, NULL);
+	return (GStrv) g_ptr_array_free (out, FALSE);
+}
+
 /* Splits "a, b,c" into stripped, non-empty items. */
 static char **
 split_list (const char *value)
 {
-	g_auto (GStrv) parts = g_strsplit (value ? value : "", ",", -1);
+	g_auto (GStrv) parts = wgks_split_char (value ? value : "", ',');
 	GPtrArray *out = g_ptr_array_new ();
 	guint i;
 

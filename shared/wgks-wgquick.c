@@ -345,7 +345,7 @@ wgks_wgquick_parse (const char *data, gsize len, const char *filename, GPtrArray
 	if (!check_text (data, len, filename, error))
 		return NULL;
 	copy = g_strndup (data, len);
-	lines = g_strsplit (copy, "\n", -1);
+	lines = wgks_split_char (copy, '\n');
 	wgks_memzero (copy, len);
 	for (i = 0; lines[i]; i++) {
 		gboolean ok;
