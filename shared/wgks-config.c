@@ -191,6 +191,15 @@ check_literal_endpoint (const WgksConfig *config, guint index, const WgksPeer *p
 	return FALSE;
 }
 
+static gboolean
+too_many_addresses (guint n, GError **error)
+{
+	g_set_error (error, WGKS_CONFIG_ERROR, WGKS_CONFIG_ERROR_INVALID,
+	             _("too many tunnel addresses in \"%s\": %u (at most %d)"), NM_WGKS_KEY_ADDRESS, n,
+	             NM_WGKS_MAX_ADDRESSES);
+	return FALSE;
+}
+
 gboolean
 wgks_config_validate (const WgksConfig *config, gboolean need_secrets, GError **error)
 {
@@ -214,12 +223,8 @@ wgks_config_validate (const WgksConfig *config, gboolean need_secrets, GError **
 		             _("no peer: a tunnel needs at least one [Peer] with a PublicKey"));
 		return FALSE;
 	}
-	if (config->addresses->len > NM_WGKS_MAX_ADDRESSES) {
-		g_set_error (error, WGKS_CONFIG_ERROR, WGKS_CONFIG_ERROR_INVALID,
-		             _("too many tunnel addresses in \"%s\": %u (at most %d)"), NM_WGKS_KEY_ADDRESS,
-		             config->addresses->len, NM_WGKS_MAX_ADDRESSES);
-		return FALSE;
-	}
+	if (config->addresses->len > NM_WGKS_MAX_ADDRESSES)
+		return too_many_addresses (config->addresses->len, error);
 	if (count_allowed_ips (config) > NM_WGKS_MAX_ALLOWED_IPS) {
 		g_set_error (error, WGKS_CONFIG_ERROR, WGKS_CONFIG_ERROR_INVALID,
 		             _("too many AllowedIPs prefixes: %u in all peers (at most %d)"), count_allowed_ips (config),
@@ -307,6 +312,26 @@ wgks_split_char (const char *text, char sep)
 	}
 	g_ptr_array_add (out, NULL);
 	return (GStrv) g_ptr_array_free (out, FALSE);
+}
+
+/* The number of items split_list() would return, without allocating. */
+static guint64
+count_items (const char *value)
+{
+	const char *p = value, *end = value + strlen (value), *next, *stop;
+	guint64 n = 0;
+
+	for (;;) {
+		next = memchr (p, ',', (gsize) (end - p));
+		stop = next ? next : end;
+		while (p < stop && g_ascii_isspace (*p))
+			p++;
+		if (p < stop)
+			n++;
+		if (!next)
+			return n;
+		p = next + 1;
+	}
 }
 
 /* Splits "a, b,c" into stripped, non-empty items. */
@@ -555,6 +580,11 @@ read_interface (NMSettingVpn *s_vpn, WgksConfig *config, GError **error)
 	guint64 n;
 
 	v = nm_setting_vpn_get_data_item (s_vpn, NM_WGKS_KEY_ADDRESS);
+	/* Counted before anything is parsed or allocated: a hostile list of
+	 * 100,000 is refused at once, also where each allocation is slow
+	 * (AddressSanitizer). */
+	if (v && (n = count_items (v)) > NM_WGKS_MAX_ADDRESSES)
+		return too_many_addresses ((guint) n, error);
 	if (v && !wgks_config_add_prefixes (config->addresses, v, NM_WGKS_KEY_ADDRESS, error))
 		return FALSE;
 	v = nm_setting_vpn_get_data_item (s_vpn, NM_WGKS_KEY_DNS);

@@ -231,6 +231,33 @@ test_address_100k (void)
 	g_assert_cmpint (g_get_monotonic_time () - t0, <, 10 * G_USEC_PER_SEC);
 }
 
+/* The count that refuses a long list before parsing it is the count of
+ * items the parser sees: empty and blank items do not count. */
+static void
+test_address_count (void)
+{
+	g_autoptr (NMSettingVpn) s = make_setting ();
+	g_autoptr (NMSettingVpn) s2 = make_setting ();
+	g_autoptr (GError) error = NULL;
+	g_autoptr (GError) error2 = NULL;
+	g_autoptr (WgksConfig) c = NULL;
+	g_autoptr (WgksConfig) c2 = NULL;
+	g_autoptr (GString) value = g_string_new (" ,, \t,");
+	guint i;
+
+	for (i = 0; i < 64; i++)
+		g_string_append_printf (value, " 10.0.%u.2/24 , ,", i);
+	nm_setting_vpn_add_data_item (s, "address", value->str);
+	c = wgks_config_from_setting (s, WGKS_SETTING_WITH_SECRETS, &error);
+	g_assert_no_error (error);
+	g_assert_cmpuint (c->addresses->len, ==, 64);
+	g_string_append (value, "not-an-address");
+	nm_setting_vpn_add_data_item (s2, "address", value->str);
+	c2 = wgks_config_from_setting (s2, WGKS_SETTING_WITH_SECRETS, &error2);
+	g_assert_null (c2);
+	g_assert_cmpstr (error2->message, ==, "too many tunnel addresses in \"address\": 65 (at most 64)");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -244,6 +271,7 @@ main (int argc, char **argv)
 	g_test_add_func ("/config/endpoint-addresses", test_endpoint_addresses);
 	g_test_add_func ("/config/split-char", test_split_char);
 	g_test_add_func ("/config/address-100k", test_address_100k);
+	g_test_add_func ("/config/address-count", test_address_count);
 	for (i = 0; i < G_N_ELEMENTS (bad_items); i++) {
 		g_autofree char *path = g_strdup_printf ("/config/bad/%u", i);
 
