@@ -31,7 +31,7 @@ ud_owner() { # NAME -> its unique name on the client's bus
 ud_svc_name() { # NetworkManager starts one service per connection, each on its own name
 	lab_client dbus-send --system --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
 		org.freedesktop.DBus.ListNames 2>/dev/null |
-		grep -o "$SVC_NAME[A-Za-z0-9_.]*" | head -1
+		grep -o "${SVC_NAME//./\\.}[A-Za-z0-9_.]*" | head -1
 }
 ud_ac_path() { lab_client nmcli -g GENERAL.DBUS-PATH connection show id wgks 2>/dev/null; }
 ud_log_lines() { wc -l <"$(e2e_service_log)"; }
@@ -73,13 +73,12 @@ ks_reset wgks
 # --- 2. the fault sequence, then the user's disconnect -------------------------------
 lab__spawn_client traffic sh -c "while :; do curl -s -o /dev/null --max-time 1 http://$LAB_WEB4/; sleep 0.2; done"
 
-# ud_fault N LABEL: a fault that NetworkManager or the kernel causes; the
-# table must not be lifted; then connect again
+# after a fault: wait until NetworkManager has let go of the VPN, connect again
 ud_reconnect() {
 	lab_wait_for 20 ud_not_activated
 	ks_up wgks && ud_tunnel_flows
 }
-ud_kept() { # N LABEL
+ud_kept() { # N LABEL: a fault that is not the user's never lifts the table
 	ok "loop $1: $2: the table stays" lab_wait_for 3 not ks__table_is absent
 }
 
