@@ -879,7 +879,8 @@ is_our_active_connection (NMWgksService *self, const char *path)
 		return strcmp (path, self->ac_path) == 0;
 	uuid = active_connection_uuid (self, path);
 	if (!uuid) {
-		wgks_log_warn ("NetworkManager did not say which connection %s is", path);
+		if (self->uuid)
+			wgks_log_warn ("NetworkManager did not say which connection %s is", path);
 		return FALSE;
 	}
 	if (!self->uuid || strcmp (uuid, self->uuid) != 0)
