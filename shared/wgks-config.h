@@ -107,6 +107,7 @@ WgksConfig   *wgks_config_from_connection (NMConnection *connection, WgksSetting
 
 /* Parsing helpers shared with the wg-quick reader */
 gboolean wgks_config_add_prefixes (GPtrArray *into, const char *value, const char *key, GError **error);
+GStrv    wgks_split_char          (const char *text, char sep);
 gboolean wgks_config_add_dns (WgksConfig *config, const char *value, gboolean servers, gboolean domains,
                               const char *key, GError **error);
 

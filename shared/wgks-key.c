@@ -9,15 +9,70 @@
 #include <sys/random.h>
 #include <nettle/curve25519.h>
 
-static const char b64_alphabet[] =
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+/* Keys are secrets: their text is decoded and encoded in constant time,
+ * with no table lookup indexed by a secret and no branch on a secret, so
+ * that neither the cache nor the timing tells anything about the key. A
+ * bad character is remembered, not returned on, and the whole text is
+ * always read. The arithmetic works on ints from 0 to 255, where
+ * (a - b) >> 8 is -1 (all bits set) when a < b and 0 otherwise. */
 
-static int
-b64_value (char c)
+static inline int
+ct_lt (int a, int b)
 {
-	const char *p = c ? strchr (b64_alphabet, c) : NULL;
+	return (a - b) >> 8;
+}
 
-	return p ? (int) (p - b64_alphabet) : -1;
+/* -1 when lo <= c <= hi, else 0 */
+static inline int
+ct_in (int c, int lo, int hi)
+{
+	return ~ct_lt (c, lo) & ~ct_lt (hi, c);
+}
+
+/* The value of a base64 character, or -1 */
+static inline int
+ct_b64_value (guint8 c)
+{
+	int v = -1;
+
+	v += ct_in (c, 'A', 'Z') & (c - 'A' + 1);
+	v += ct_in (c, 'a', 'z') & (c - 'a' + 27);
+	v += ct_in (c, '0', '9') & (c - '0' + 53);
+	v += ct_in (c, '+', '+') & 63;
+	v += ct_in (c, '/', '/') & 64;
+	return v;
+}
+
+/* The base64 character of a value from 0 to 63: 'A' + v, moved into the
+ * next range each time v passes the end of one. */
+static inline char
+ct_b64_char (int v)
+{
+	int c = 'A' + v;
+
+	c += ct_lt (25, v) & ('a' - 'A' - 26);
+	c += ct_lt (51, v) & ('0' - 'a' - 26);
+	c += ct_lt (61, v) & ('+' - '0' - 10);
+	c += ct_lt (62, v) & ('/' - '+' - 1);
+	return (char) c;
+}
+
+/* The value of a hex digit (either case), or -1 */
+static inline int
+ct_hex_value (guint8 c)
+{
+	int v = -1;
+
+	v += ct_in (c, '0', '9') & (c - '0' + 1);
+	v += ct_in (c, 'a', 'f') & (c - 'a' + 11);
+	v += ct_in (c, 'A', 'F') & (c - 'A' + 11);
+	return v;
+}
+
+static inline char
+ct_hex_char (int v)
+{
+	return (char) ('0' + v + (ct_lt (9, v) & ('a' - '0' - 10)));
 }
 
 /* Strict: exactly 44 characters, the canonical encoding of 32 bytes.
@@ -25,38 +80,45 @@ b64_value (char c)
 gboolean
 wgks_key_from_base64 (const char *text, WgksKey *out)
 {
-	guint32 acc = 0;
-	guint i, o = 0;
-	int v;
+	const guint8 *t = (const guint8 *) text;
+	guint32 acc;
+	int v, bad = 0;
+	guint i, j;
 
-	if (!text || strlen (text) != WGKS_KEY_B64_LEN || text[43] != '=')
+	if (!text || strlen (text) != WGKS_KEY_B64_LEN)
 		return FALSE;
-	for (i = 0; i < 43; i++) {
-		v = b64_value (text[i]);
-		if (v < 0) {
-			/* no half-decoded key left behind */
-			wgks_memzero (out, sizeof *out);
-			wgks_memzero (&acc, sizeof acc);
-			return FALSE;
+	/* 10 groups of 4 characters = 30 bytes */
+	for (i = 0; i < 10; i++) {
+		acc = 0;
+		for (j = 0; j < 4; j++) {
+			v = ct_b64_value (t[4 * i + j]);
+			bad |= v;
+			acc = (acc << 6) | (guint32) (v & 63);
 		}
-		acc = (acc << 6) | (guint32) v;
-		if (i % 4 == 3) {
-			out->bytes[o++] = (acc >> 16) & 0xff;
-			out->bytes[o++] = (acc >> 8) & 0xff;
-			out->bytes[o++] = acc & 0xff;
-			acc = 0;
-		}
+		out->bytes[3 * i] = (acc >> 16) & 0xff;
+		out->bytes[3 * i + 1] = (acc >> 8) & 0xff;
+		out->bytes[3 * i + 2] = acc & 0xff;
 	}
-	/* 3 characters left = 18 bits = 2 bytes + 2 padding bits that must be 0 */
-	if (acc & 0x3) {
-		wgks_memzero (out, sizeof *out);
-		wgks_memzero (&acc, sizeof acc);
-		return FALSE;
+	/* then 3 characters = 18 bits = 2 bytes + 2 padding bits that must be
+	 * 0, and '=' */
+	acc = 0;
+	for (j = 0; j < 3; j++) {
+		v = ct_b64_value (t[40 + j]);
+		bad |= v;
+		acc = (acc << 6) | (guint32) (v & 63);
 	}
-	out->bytes[o++] = (acc >> 10) & 0xff;
-	out->bytes[o++] = (acc >> 2) & 0xff;
+	bad |= -(int) (acc & 3);
+	bad |= ~ct_in (t[43], '=', '=');
+	out->bytes[30] = (acc >> 10) & 0xff;
+	out->bytes[31] = (acc >> 2) & 0xff;
 	wgks_memzero (&acc, sizeof acc);   /* a plain "acc = 0" is a dead store the compiler drops */
-	return o == WGKS_KEY_LEN;
+	wgks_memzero (&v, sizeof v);
+	if (bad < 0) {
+		/* no half-decoded key left behind */
+		wgks_memzero (out, sizeof *out);
+		return FALSE;
+	}
+	return TRUE;
 }
 
 void
@@ -67,15 +129,15 @@ wgks_key_to_base64 (const WgksKey *key, char out[WGKS_KEY_B64_LEN + 1])
 
 	for (i = 0; i + 3 <= WGKS_KEY_LEN; i += 3) {
 		acc = ((guint32) key->bytes[i] << 16) | ((guint32) key->bytes[i + 1] << 8) | key->bytes[i + 2];
-		out[o++] = b64_alphabet[(acc >> 18) & 63];
-		out[o++] = b64_alphabet[(acc >> 12) & 63];
-		out[o++] = b64_alphabet[(acc >> 6) & 63];
-		out[o++] = b64_alphabet[acc & 63];
+		out[o++] = ct_b64_char ((acc >> 18) & 63);
+		out[o++] = ct_b64_char ((acc >> 12) & 63);
+		out[o++] = ct_b64_char ((acc >> 6) & 63);
+		out[o++] = ct_b64_char (acc & 63);
 	}
 	acc = ((guint32) key->bytes[30] << 8) | key->bytes[31];
-	out[o++] = b64_alphabet[(acc >> 10) & 63];
-	out[o++] = b64_alphabet[(acc >> 4) & 63];
-	out[o++] = b64_alphabet[(acc << 2) & 63];
+	out[o++] = ct_b64_char ((acc >> 10) & 63);
+	out[o++] = ct_b64_char ((acc >> 4) & 63);
+	out[o++] = ct_b64_char ((acc << 2) & 63);
 	out[o++] = '=';
 	out[o] = '\0';
 	wgks_memzero (&acc, sizeof acc);
@@ -84,19 +146,23 @@ wgks_key_to_base64 (const WgksKey *key, char out[WGKS_KEY_B64_LEN + 1])
 gboolean
 wgks_key_from_hex (const char *text, WgksKey *out)
 {
+	const guint8 *t = (const guint8 *) text;
+	int hi, lo, bad = 0;
 	guint i;
-	int hi, lo;
 
 	if (!text || strlen (text) != WGKS_KEY_HEX_LEN)
 		return FALSE;
 	for (i = 0; i < WGKS_KEY_LEN; i++) {
-		hi = g_ascii_xdigit_value (text[2 * i]);
-		lo = g_ascii_xdigit_value (text[2 * i + 1]);
-		if (hi < 0 || lo < 0) {
-			wgks_memzero (out, sizeof *out);
-			return FALSE;
-		}
-		out->bytes[i] = (guint8) ((hi << 4) | lo);
+		hi = ct_hex_value (t[2 * i]);
+		lo = ct_hex_value (t[2 * i + 1]);
+		bad |= hi | lo;
+		out->bytes[i] = (guint8) (((hi & 15) << 4) | (lo & 15));
+	}
+	wgks_memzero (&hi, sizeof hi);
+	wgks_memzero (&lo, sizeof lo);
+	if (bad < 0) {
+		wgks_memzero (out, sizeof *out);
+		return FALSE;
 	}
 	return TRUE;
 }
@@ -104,12 +170,11 @@ wgks_key_from_hex (const char *text, WgksKey *out)
 void
 wgks_key_to_hex (const WgksKey *key, char out[WGKS_KEY_HEX_LEN + 1])
 {
-	static const char hex[] = "0123456789abcdef";
 	guint i;
 
 	for (i = 0; i < WGKS_KEY_LEN; i++) {
-		out[2 * i] = hex[key->bytes[i] >> 4];
-		out[2 * i + 1] = hex[key->bytes[i] & 0xf];
+		out[2 * i] = ct_hex_char (key->bytes[i] >> 4);
+		out[2 * i + 1] = ct_hex_char (key->bytes[i] & 0xf);
 	}
 	out[WGKS_KEY_HEX_LEN] = '\0';
 }

@@ -4,8 +4,11 @@
 #include "wgks-wgquick.h"
 
 #include <glib/gi18n-lib.h>
-#include <glib/gstdio.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "nm-wgks-service-defines.h"
 
@@ -334,10 +337,15 @@ wgks_wgquick_parse (const char *data, gsize len, const char *filename, GPtrArray
 	};
 	guint i;
 
+	/* Windows editors write a UTF-8 byte-order mark at the start. */
+	if (len >= 3 && memcmp (data, "\xEF\xBB\xBF", 3) == 0) {
+		data += 3;
+		len -= 3;
+	}
 	if (!check_text (data, len, filename, error))
 		return NULL;
 	copy = g_strndup (data, len);
-	lines = g_strsplit (copy, "\n", -1);
+	lines = wgks_split_char (copy, '\n');
 	wgks_memzero (copy, len);
 	for (i = 0; lines[i]; i++) {
 		gboolean ok;
@@ -375,25 +383,108 @@ wipe_rest:
 	return NULL;
 }
 
+static const char *
+file_kind (mode_t mode)
+{
+	if (S_ISDIR (mode))
+		return _("a directory");
+	if (S_ISFIFO (mode))
+		return _("a FIFO");
+	if (S_ISCHR (mode))
+		return _("a character device");
+	if (S_ISBLK (mode))
+		return _("a block device");
+	if (S_ISSOCK (mode))
+		return _("a socket");
+	return _("not a regular file");
+}
+
+static gboolean
+check_regular (const struct stat *st, const char *display, GError **error)
+{
+	if (!S_ISREG (st->st_mode)) {
+		g_set_error (error, WGKS_CONFIG_ERROR, WGKS_CONFIG_ERROR_NOT_TEXT,
+		             _("%s: not a regular file (%s)"), display, file_kind (st->st_mode));
+		return FALSE;
+	}
+	if (st->st_size > WGKS_WGQUICK_MAX_SIZE) {
+		g_set_error (error, WGKS_CONFIG_ERROR, WGKS_CONFIG_ERROR_NOT_TEXT,
+		             _("%s: file is too large (%lld bytes, at most %d)"),
+		             display, (long long) st->st_size, WGKS_WGQUICK_MAX_SIZE);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static gboolean
+set_errno_error (GError **error, int err, const char *what, const char *display)
+{
+	g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (err), "%s: %s: %s", display, what,
+	             g_strerror (err));
+	return FALSE;
+}
+
+/* Reads at most WGKS_WGQUICK_MAX_SIZE + 1 bytes into buf, so that a file
+ * that grew after fstat() is still caught as too large. */
+static gboolean
+read_bounded (int fd, char *buf, gsize *len, const char *display, GError **error)
+{
+	gsize got = 0;
+	ssize_t n;
+
+	while (got < WGKS_WGQUICK_MAX_SIZE + 1) {
+		n = read (fd, buf + got, WGKS_WGQUICK_MAX_SIZE + 1 - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return set_errno_error (error, errno, _("cannot read"), display);
+		if (n == 0)
+			break;
+		got += (gsize) n;
+	}
+	*len = got;
+	return TRUE;
+}
+
+/* Only a regular file is read. A FIFO, a device such as /dev/zero (also
+ * behind a symlink) or a directory is refused before anything blocks or
+ * reads without end: stat() refuses it without opening it (opening some
+ * devices has side effects), and fstat() on the opened descriptor closes
+ * the race with a file swapped in between. O_NONBLOCK keeps the open of a
+ * FIFO swapped in from blocking. */
 WgksConfig *
 wgks_wgquick_read_file (const char *path, GPtrArray *warnings, GError **error)
 {
 	g_autofree char *data = NULL;
 	g_autofree char *display = g_path_get_basename (path);
-	WgksConfig *config;
-	GStatBuf st;
+	WgksConfig *config = NULL;
+	struct stat st;
 	gsize len = 0;
+	int fd;
 
-	if (g_stat (path, &st) == 0 && st.st_size > WGKS_WGQUICK_MAX_SIZE) {
-		g_set_error (error, WGKS_CONFIG_ERROR, WGKS_CONFIG_ERROR_NOT_TEXT,
-		             _("%s: file is too large (%lld bytes, at most %d)"),
-		             display, (long long) st.st_size, WGKS_WGQUICK_MAX_SIZE);
+	if (stat (path, &st) < 0) {
+		set_errno_error (error, errno, _("cannot open"), display);
 		return NULL;
 	}
-	if (!g_file_get_contents (path, &data, &len, error))
+	if (!check_regular (&st, display, error))
 		return NULL;
-	config = wgks_wgquick_parse (data, len, display, warnings, error);
+	fd = open (path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0) {
+		set_errno_error (error, errno, _("cannot open"), display);
+		return NULL;
+	}
+	if (fstat (fd, &st) < 0) {
+		set_errno_error (error, errno, _("cannot open"), display);
+		goto out;
+	}
+	if (!check_regular (&st, display, error))
+		goto out;
+	data = g_malloc (WGKS_WGQUICK_MAX_SIZE + 1);
+	if (read_bounded (fd, data, &len, display, error))
+		config = wgks_wgquick_parse (data, len, display, warnings, error);
 	wgks_memzero (data, len);
+out:
+	close (fd);
 	return config;
 }
 

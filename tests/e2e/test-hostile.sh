@@ -49,12 +49,15 @@ hs_stop() {
 # empty ENDPOINT keeps the lab's), send it; output in $HS_OUT, exit status
 # in $HS_RC
 hs_call() {
-	local case=$1 endpoint=${2:-}
+	local case=$1 endpoint=${2:-} t0
 	shift $(($# >= 2 ? 2 : 1))
+	t0=$(ks_ms)
+	# never the previous case's result, whatever fails here
+	HS_OUT="(the generator failed)" HS_RC=
 	"$LAB_PYTHON" "$GEN" "$case" $endpoint >"$LAB_DIR/conn.gv" || return 1
 	HS_OUT=$(lab_client "$CALL" --dest "$BUS" "$@" connect "$LAB_DIR/conn.gv" 2>&1)
 	HS_RC=$?
-	e2e__log "$case${endpoint:+ ($endpoint)}: exit $HS_RC: ${HS_OUT:0:300}"
+	e2e__log "$case${endpoint:+ ($endpoint)}: exit $HS_RC after $(($(ks_ms) - t0)) ms: ${HS_OUT:0:300}"
 }
 
 hs_alive() { lab__pid_alive "$HS_PID" "$HS_ST"; }
@@ -79,7 +82,8 @@ rejected() {
 	local label="$1${3:+ ($3)}"
 	hs_call "$1" "${3:-}"
 	is "$label: Connect is refused" "$HS_RC" 3
-	ok "$label: the error says \"$2\"" grep -qF -- "$2" <<<"$HS_OUT"
+	ok "$label: the error says \"$2\"" grep -qF -- "$2" <<<"$HS_OUT" \
+		|| e2e__log "$label: got: ${HS_OUT:0:1000}"
 	nothing_half_done "$label" absent
 }
 

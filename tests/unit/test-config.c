@@ -193,6 +193,71 @@ test_bad_secret (void)
 	g_assert_cmpstr (error->message, ==, "unknown secret \"peer.7.preshared-key\" in vpn.secrets");
 }
 
+/* The same items as g_strsplit(), without its quadratic time under ASan. */
+static void
+test_split_char (void)
+{
+	static const char *inputs[] = { "", "a", "a,b", ",", "a,,b,", ",a", "10.0.0.1/32, 10.0.0.2/32", "\n" };
+	guint i;
+
+	for (i = 0; i < G_N_ELEMENTS (inputs); i++) {
+		g_auto (GStrv) want = g_strsplit (inputs[i], ",", -1);
+		g_auto (GStrv) got = wgks_split_char (inputs[i], ',');
+
+		g_assert_cmpstrv (got, want);
+	}
+}
+
+/* A hostile "address" of 100,000 prefixes (test-hostile's case) is
+ * refused with its count, in well under the 60 s a D-Bus caller waits;
+ * under AddressSanitizer g_strsplit() alone took 76 s. */
+static void
+test_address_100k (void)
+{
+	g_autoptr (NMSettingVpn) s = make_setting ();
+	g_autoptr (GError) error = NULL;
+	g_autoptr (WgksConfig) c = NULL;
+	g_autoptr (GString) value = g_string_new (NULL);
+	gint64 t0;
+	guint i;
+
+	for (i = 0; i < 100000; i++)
+		g_string_append_printf (value, "%s10.%u.%u.%u/32", i ? ", " : "", i >> 16, (i >> 8) & 255, i & 255);
+	nm_setting_vpn_add_data_item (s, "address", value->str);
+	t0 = g_get_monotonic_time ();
+	c = wgks_config_from_setting (s, WGKS_SETTING_WITH_SECRETS, &error);
+	g_assert_null (c);
+	g_assert_cmpstr (error->message, ==, "too many tunnel addresses in \"address\": 100000 (at most 64)");
+	g_assert_cmpint (g_get_monotonic_time () - t0, <, 10 * G_USEC_PER_SEC);
+}
+
+/* The count that refuses a long list before parsing it is the count of
+ * items the parser sees: empty and blank items do not count. */
+static void
+test_address_count (void)
+{
+	g_autoptr (NMSettingVpn) s = make_setting ();
+	g_autoptr (NMSettingVpn) s2 = make_setting ();
+	g_autoptr (GError) error = NULL;
+	g_autoptr (GError) error2 = NULL;
+	g_autoptr (WgksConfig) c = NULL;
+	g_autoptr (WgksConfig) c2 = NULL;
+	g_autoptr (GString) value = g_string_new (" ,, \t,");
+	guint i;
+
+	for (i = 0; i < 64; i++)
+		g_string_append_printf (value, " 10.0.%u.2/24 , ,", i);
+	nm_setting_vpn_add_data_item (s, "address", value->str);
+	c = wgks_config_from_setting (s, WGKS_SETTING_WITH_SECRETS, &error);
+	g_assert_no_error (error);
+	g_assert_cmpuint (c->addresses->len, ==, 64);
+	g_string_append (value, "not-an-address");
+	nm_setting_vpn_add_data_item (s2, "address", value->str);
+	c2 = wgks_config_from_setting (s2, WGKS_SETTING_WITH_SECRETS, &error2);
+	g_assert_null (c2);
+	g_assert_cmpstr (error2->message, ==, "too many tunnel addresses in \"address\": 65 (at most 64)");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -204,6 +269,9 @@ main (int argc, char **argv)
 	g_test_add_func ("/config/missing-secrets", test_missing_secrets);
 	g_test_add_func ("/config/bad-secret", test_bad_secret);
 	g_test_add_func ("/config/endpoint-addresses", test_endpoint_addresses);
+	g_test_add_func ("/config/split-char", test_split_char);
+	g_test_add_func ("/config/address-100k", test_address_100k);
+	g_test_add_func ("/config/address-count", test_address_count);
 	for (i = 0; i < G_N_ELEMENTS (bad_items); i++) {
 		g_autofree char *path = g_strdup_printf ("/config/bad/%u", i);
 

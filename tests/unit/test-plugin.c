@@ -6,6 +6,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "nm-wgks-service-defines.h"
 
@@ -236,6 +237,37 @@ test_import_errors (void)
 	g_assert_nonnull (error2);
 }
 
+/* What `nmcli connection import … file F` calls: a FIFO or a symlink to
+ * /dev/zero is refused at once with the file's name, never read. */
+static void
+test_import_not_regular (void)
+{
+	g_autofree char *dir = g_dir_make_tmp ("wgks-bad-XXXXXX", NULL);
+	g_autofree char *fifo = g_build_filename (dir, "fifo.conf", NULL);
+	g_autofree char *zero = g_build_filename (dir, "zero.conf", NULL);
+	const char *paths[] = { fifo, zero };
+	const char *expected[] = { "fifo.conf: not a regular file (a FIFO)",
+	                           "zero.conf: not a regular file (a character device)" };
+	guint i;
+
+	g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+	g_assert_cmpint (symlink ("/dev/zero", zero), ==, 0);
+	for (i = 0; i < G_N_ELEMENTS (paths); i++) {
+		g_autoptr (GError) error = NULL;
+		g_autoptr (NMConnection) c = NULL;
+		gint64 t0 = g_get_monotonic_time ();
+
+		c = nm_vpn_editor_plugin_import (plugin, paths[i], &error);
+		g_assert_null (c);
+		g_assert_nonnull (error);
+		g_assert_cmpstr (error->message, ==, expected[i]);
+		g_assert_cmpint (g_get_monotonic_time () - t0, <, G_USEC_PER_SEC);
+	}
+	g_unlink (zero);
+	g_unlink (fifo);
+	g_rmdir (dir);
+}
+
 static void
 test_suggested_filename (void)
 {
@@ -271,6 +303,7 @@ main (int argc, char **argv)
 	g_test_add_func ("/plugin/round-trip-office", test_round_trip_office);
 	g_test_add_func ("/plugin/export-without-secrets", test_export_without_secrets);
 	g_test_add_func ("/plugin/import-errors", test_import_errors);
+	g_test_add_func ("/plugin/import-not-regular", test_import_not_regular);
 	g_test_add_func ("/plugin/suggested-filename", test_suggested_filename);
 	return g_test_run ();
 }

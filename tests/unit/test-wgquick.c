@@ -3,7 +3,10 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <glib/gstdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "nm-wgks-service-defines.h"
 #include "wgks-wgquick.h"
@@ -258,6 +261,88 @@ test_file_errors (void)
 	g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT);
 }
 
+/* A file that is not a regular one is refused at once, never read: a FIFO
+ * would block the importer and /dev/zero would feed it without end. */
+static void
+assert_refused (const char *path, const char *expected)
+{
+	g_autoptr (GError) error = NULL;
+	g_autoptr (WgksConfig) c = NULL;
+	gint64 t0 = g_get_monotonic_time ();
+
+	c = wgks_wgquick_read_file (path, NULL, &error);
+	g_assert_null (c);
+	g_assert_error (error, WGKS_CONFIG_ERROR, WGKS_CONFIG_ERROR_NOT_TEXT);
+	g_assert_cmpstr (error->message, ==, expected);
+	g_assert_cmpint (g_get_monotonic_time () - t0, <, G_USEC_PER_SEC);
+}
+
+static void
+test_not_regular (void)
+{
+	g_autofree char *dir = g_dir_make_tmp ("wgks-wgquick-XXXXXX", NULL);
+	g_autofree char *fifo = g_build_filename (dir, "fifo.conf", NULL);
+	g_autofree char *zero = g_build_filename (dir, "zero.conf", NULL);
+	g_autofree char *urandom = g_build_filename (dir, "urandom.conf", NULL);
+	g_autofree char *sub = g_build_filename (dir, "dir.conf", NULL);
+	g_autofree char *good = g_build_filename (dir, "good.conf", NULL);
+	g_autofree char *seed = g_test_build_filename (G_TEST_DIST, "data", "seed.conf", NULL);
+	g_autoptr (GError) error = NULL;
+	g_autoptr (WgksConfig) c = NULL;
+
+	g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+	g_assert_cmpint (symlink ("/dev/zero", zero), ==, 0);
+	g_assert_cmpint (symlink ("/dev/urandom", urandom), ==, 0);
+	g_assert_cmpint (g_mkdir (sub, 0700), ==, 0);
+	assert_refused (fifo, "fifo.conf: not a regular file (a FIFO)");
+	assert_refused (zero, "zero.conf: not a regular file (a character device)");
+	assert_refused (urandom, "urandom.conf: not a regular file (a character device)");
+	assert_refused (sub, "dir.conf: not a regular file (a directory)");
+	assert_refused ("/dev/null", "null: not a regular file (a character device)");
+
+	/* a symlink to a regular file is still read */
+	g_assert_cmpint (symlink (seed, good), ==, 0);
+	c = wgks_wgquick_read_file (good, NULL, &error);
+	g_assert_no_error (error);
+	g_assert_nonnull (c);
+	g_assert_cmpuint (c->peers->len, ==, 1);
+
+	g_unlink (good);
+	g_rmdir (sub);
+	g_unlink (urandom);
+	g_unlink (zero);
+	g_unlink (fifo);
+	g_rmdir (dir);
+}
+
+/* Windows editors start a UTF-8 file with a byte-order mark. */
+static void
+test_bom (void)
+{
+	static const char text[] = "\xEF\xBB\xBF[Interface]\nPrivateKey = " SEED_PRIVATE "\n"
+	                           "Address = 10.0.0.2/24\n\n[Peer]\nPublicKey = " SEED_PEER "\n"
+	                           "AllowedIPs = 0.0.0.0/0\n";
+	static const char bom_only_in_middle[] = "[Interface]\n\xEF\xBB\xBFPrivateKey = " SEED_PRIVATE "\n";
+	g_autofree char *dir = g_dir_make_tmp ("wgks-wgquick-XXXXXX", NULL);
+	g_autofree char *path = g_build_filename (dir, "bom.conf", NULL);
+	g_autoptr (GError) error = NULL, error2 = NULL;
+	g_autoptr (WgksConfig) c = NULL, c2 = NULL;
+
+	g_assert_true (g_file_set_contents (path, text, -1, NULL));
+	c = wgks_wgquick_read_file (path, NULL, &error);
+	g_assert_no_error (error);
+	g_assert_nonnull (c);
+	g_assert_true (c->has_private_key);
+	g_assert_cmpuint (c->peers->len, ==, 1);
+	/* only at the very start: anywhere else it is part of a key */
+	c2 = wgks_wgquick_parse (bom_only_in_middle, sizeof bom_only_in_middle - 1, "mid.conf", NULL, &error2);
+	g_assert_null (c2);
+	g_assert_nonnull (error2);
+	g_assert_true (g_str_has_prefix (error2->message, "mid.conf:2: "));
+	g_unlink (path);
+	g_rmdir (dir);
+}
+
 /* Mutated copies of valid files: every outcome is a full config or a clean
  * error naming the file, never a crash or a half-filled result. */
 static void
@@ -354,6 +439,124 @@ test_keys (void)
 	g_assert_cmpstr (hex, ==, "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a");
 }
 
+/* The reference: GLib's base64 and a plain hex reading, each character
+ * judged on its own. */
+static gboolean
+ref_b64_char (int c)
+{
+	return g_ascii_isalnum (c) || c == '+' || c == '/';
+}
+
+/* Every byte value at every position of a valid key's text: accepted
+ * exactly when it is a base64 character there (the last character also
+ * needs its 2 padding bits 0, the 44th must be '='), and then decoded as
+ * GLib decodes it; when refused, nothing is left in the output. */
+static void
+test_key_base64_every_byte (void)
+{
+	static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	guint pos;
+	int c;
+
+	for (pos = 0; pos < WGKS_KEY_B64_LEN; pos++) {
+		for (c = 1; c < 256; c++) {
+			char text[] = SEED_PRIVATE;
+			gboolean want;
+			WgksKey k;
+
+			text[pos] = (char) c;
+			if (pos == 43)
+				want = c == '=';
+			else if (pos == 42)
+				want = ref_b64_char (c) && (strchr (alphabet, c) - alphabet) % 4 == 0;
+			else
+				want = ref_b64_char (c);
+			memset (&k, 0xaa, sizeof k);
+			if (!want) {
+				if (wgks_key_from_base64 (text, &k))
+					g_error ("byte 0x%02x at position %u was accepted", c, pos);
+				g_assert_true (wgks_key_is_zero (&k));
+			} else {
+				gsize len = 0;
+				g_autofree guint8 *ref = g_base64_decode (text, &len);
+				char back[WGKS_KEY_B64_LEN + 1];
+
+				if (!wgks_key_from_base64 (text, &k))
+					g_error ("byte 0x%02x ('%c') at position %u was refused", c, c, pos);
+				g_assert_cmpuint (len, ==, WGKS_KEY_LEN);
+				g_assert_cmpmem (k.bytes, WGKS_KEY_LEN, ref, len);
+				wgks_key_to_base64 (&k, back);
+				g_assert_cmpstr (back, ==, text);
+			}
+		}
+	}
+}
+
+static void
+test_key_hex_every_byte (void)
+{
+#define VALID_HEX "77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a"
+	guint pos;
+	int c;
+
+	for (pos = 0; pos < WGKS_KEY_HEX_LEN; pos++) {
+		for (c = 1; c < 256; c++) {
+			char text[] = VALID_HEX;
+			WgksKey k;
+
+			text[pos] = (char) c;
+			memset (&k, 0xaa, sizeof k);
+			if (!g_ascii_isxdigit (c)) {
+				if (wgks_key_from_hex (text, &k))
+					g_error ("byte 0x%02x at position %u was accepted", c, pos);
+				g_assert_true (wgks_key_is_zero (&k));
+			} else {
+				char back[WGKS_KEY_HEX_LEN + 1];
+				g_autofree char *lower = g_ascii_strdown (text, -1);
+				guint i;
+
+				if (!wgks_key_from_hex (text, &k))
+					g_error ("byte 0x%02x ('%c') at position %u was refused", c, c, pos);
+				for (i = 0; i < WGKS_KEY_LEN; i++)
+					g_assert_cmpint (k.bytes[i], ==,
+					                 g_ascii_xdigit_value (text[2 * i]) * 16
+					                     + g_ascii_xdigit_value (text[2 * i + 1]));
+				wgks_key_to_hex (&k, back);
+				g_assert_cmpstr (back, ==, lower);
+			}
+		}
+	}
+	g_assert_false (wgks_key_from_hex ("77076d0a", NULL));
+#undef VALID_HEX
+}
+
+/* Every byte value at every position of a key encodes as GLib and printf do. */
+static void
+test_key_encode_every_byte (void)
+{
+	guint pos;
+	int c;
+
+	for (pos = 0; pos < WGKS_KEY_LEN; pos++) {
+		for (c = 0; c < 256; c++) {
+			char b64[WGKS_KEY_B64_LEN + 1], hex[WGKS_KEY_HEX_LEN + 1], want_hex[3];
+			g_autofree char *ref = NULL;
+			WgksKey k;
+			guint i;
+
+			for (i = 0; i < WGKS_KEY_LEN; i++)
+				k.bytes[i] = (guint8) (i * 37 + 11);
+			k.bytes[pos] = (guint8) c;
+			ref = g_base64_encode (k.bytes, WGKS_KEY_LEN);
+			wgks_key_to_base64 (&k, b64);
+			g_assert_cmpstr (b64, ==, ref);
+			wgks_key_to_hex (&k, hex);
+			g_snprintf (want_hex, sizeof want_hex, "%02x", c);
+			g_assert_cmpmem (hex + 2 * pos, 2, want_hex, 2);
+		}
+	}
+}
+
 int
 main (int argc, char **argv)
 {
@@ -365,8 +568,13 @@ main (int argc, char **argv)
 	g_test_add_func ("/wgquick/write-round-trip", test_write_round_trip);
 	g_test_add_func ("/wgquick/not-text", test_not_text);
 	g_test_add_func ("/wgquick/file-errors", test_file_errors);
+	g_test_add_func ("/wgquick/not-regular", test_not_regular);
+	g_test_add_func ("/wgquick/bom", test_bom);
 	g_test_add_func ("/wgquick/mutations", test_mutations);
 	g_test_add_func ("/wgquick/keys", test_keys);
+	g_test_add_func ("/wgquick/keys/base64-every-byte", test_key_base64_every_byte);
+	g_test_add_func ("/wgquick/keys/hex-every-byte", test_key_hex_every_byte);
+	g_test_add_func ("/wgquick/keys/encode-every-byte", test_key_encode_every_byte);
 	for (i = 0; i < G_N_ELEMENTS (bad_inputs); i++) {
 		g_autofree char *path = g_strdup_printf ("/wgquick/bad/%s", bad_inputs[i].name);
 
