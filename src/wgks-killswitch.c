@@ -24,6 +24,7 @@ static struct {
 	GPtrArray     *tunnel_dns;       /* char* */
 	GPtrArray     *tunnel_addresses; /* char*, without prefix length */
 	GPtrArray     *protected;        /* WgksPrefix*, NULL = full tunnel */
+	GPtrArray     *resolvers;        /* char*: while the service resolves names, else NULL */
 	guint32        rule_table;       /* policy rules installed for this table, 0 = none */
 	char          *ifname;
 	char          *snapshot;         /* table as last written */
@@ -43,6 +44,8 @@ forget_connection (void)
 	g_clear_pointer (&ks.tunnel_addresses, g_ptr_array_unref);
 	g_clear_pointer (&ks.protected, g_ptr_array_unref);
 	g_clear_pointer (&ks.ifname, g_free);
+	g_clear_pointer (&ks.resolvers, g_ptr_array_unref);
+	ks.spec.resolvers = NULL;
 	ks.last_handshake = 0;
 }
 
@@ -102,29 +105,6 @@ remember_endpoints (const WgksStateChange *change)
 	}
 }
 
-/* The system resolvers, allowed only while endpoint names are resolved. */
-static GPtrArray *
-system_resolvers (void)
-{
-	GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
-	g_autofree char *text = NULL;
-	g_auto (GStrv) lines = NULL;
-	guint i;
-
-	if (!g_file_get_contents ("/etc/resolv.conf", &text, NULL, NULL))
-		return out;
-	lines = g_strsplit (text, "\n", -1);
-	for (i = 0; lines[i]; i++) {
-		g_auto (GStrv) f = g_strsplit_set (g_strstrip (lines[i]), " \t%", -1);
-		guint8 addr[16];
-		int family;
-
-		if (g_strv_length (f) >= 2 && strcmp (f[0], "nameserver") == 0 && wgks_ip_parse (f[1], &family, addr))
-			g_ptr_array_add (out, g_strdup (f[1]));
-	}
-	return out;
-}
-
 static void
 save_status (const char *state)
 {
@@ -155,7 +135,7 @@ save_status (const char *state)
 }
 
 static gboolean
-install (WgksFirewallState state, GPtrArray *resolvers, GError **error)
+install (WgksFirewallState state, GError **error)
 {
 	g_autofree char *path = wgks_snapshot_path ();
 	g_autoptr (GError) local = NULL;
@@ -167,7 +147,7 @@ install (WgksFirewallState state, GPtrArray *resolvers, GError **error)
 		.endpoints = ks.endpoints,
 		.tunnel_dns = ks.tunnel_dns,
 		.tunnel_addresses = ks.tunnel_addresses,
-		.resolvers = resolvers,
+		.resolvers = ks.resolvers,
 		.protected_prefixes = ks.protected,
 		.allow_lan = ks.allow_lan,
 		.dns_leak_protection = ks.dns_leak_protection,
@@ -183,7 +163,6 @@ install (WgksFirewallState state, GPtrArray *resolvers, GError **error)
 			wgks_log_err ("kill switch: even the blocking table failed: %s", local->message);
 		return FALSE;
 	}
-	ks.spec.resolvers = NULL;  /* borrowed, gone after this call */
 	if (state != WGKS_FIREWALL_OFF && !wgks_statefile_write (path, ks.snapshot, &local))
 		wgks_log_warn ("cannot record the table for the tamper check: %s", local->message);
 	wgks_log_info ("kill switch: %s", wgks_firewall_state_to_string (state));
@@ -240,6 +219,7 @@ disconnected (const WgksStateChange *change, GError **error)
 	gboolean ok = TRUE;
 
 	update_rules (NULL, FALSE);
+	g_clear_pointer (&ks.resolvers, g_ptr_array_unref);
 	if (ks.mode == WGKS_KILL_SWITCH_OFF) {
 		wgks_status_clear ();
 		forget_connection ();
@@ -247,7 +227,7 @@ disconnected (const WgksStateChange *change, GError **error)
 	}
 	if (!change->user_disconnect) {
 		/* Failure, a lost NetworkManager, a signal: when in doubt, block. */
-		ok = install (WGKS_FIREWALL_BLOCKED, NULL, error);
+		ok = install (WGKS_FIREWALL_BLOCKED, error);
 		save_status ("blocked");
 		return ok;
 	}
@@ -264,7 +244,7 @@ disconnected (const WgksStateChange *change, GError **error)
 		save_status ("blocked");
 		return ok;
 	}
-	ok = install (WGKS_FIREWALL_OFF, NULL, error);
+	ok = install (WGKS_FIREWALL_OFF, error);
 	wgks_status_clear ();
 	forget_connection ();
 	return ok;
@@ -307,16 +287,20 @@ wgks_killswitch_check_uplink (void)
 	 * it, so applications fail at once instead of timing out. */
 	wgks_log_info ("kill switch: endpoints %s", unroutable ? "unroutable, blocking the tunnel too"
 	                                                       : "routable again, tunnel open");
-	if (!install (unroutable ? WGKS_FIREWALL_BLOCKED : WGKS_FIREWALL_CONNECTED, NULL, &error))
+	if (!install (unroutable ? WGKS_FIREWALL_BLOCKED : WGKS_FIREWALL_CONNECTED, &error))
 		wgks_log_err ("kill switch: %s", error->message);
 	return TRUE;
 }
 
 gboolean
+wgks_killswitch_uplink_ok (void)
+{
+	return !ks.unroutable;
+}
+
+gboolean
 wgks_killswitch_update (const WgksStateChange *change, GError **error)
 {
-	g_autoptr (GPtrArray) resolvers = NULL;
-
 	if (change->new_state != WGKS_SERVICE_STATE_CONNECTED && change->new_state != WGKS_SERVICE_STATE_TUNNEL_LOST)
 		ks.tunnel_up = FALSE;
 	if (change->new_state == WGKS_SERVICE_STATE_DISCONNECTED)
@@ -334,10 +318,7 @@ wgks_killswitch_update (const WgksStateChange *change, GError **error)
 	}
 	switch (change->new_state) {
 	case WGKS_SERVICE_STATE_CONNECTING:
-		/* Names of endpoints are resolved before any endpoint is known. */
-		if (change->n_endpoints == 0)
-			resolvers = system_resolvers ();
-		if (!install (WGKS_FIREWALL_CONNECTING, resolvers, error))
+		if (!install (WGKS_FIREWALL_CONNECTING, error))
 			return FALSE;
 		break;
 	case WGKS_SERVICE_STATE_CONNECTED:
@@ -345,7 +326,7 @@ wgks_killswitch_update (const WgksStateChange *change, GError **error)
 		/* A stale tunnel still only carries encrypted traffic: keep it open. */
 		ks.tunnel_up = TRUE;
 		ks.unroutable = !endpoints_routable ();
-		if (!install (ks.unroutable ? WGKS_FIREWALL_BLOCKED : WGKS_FIREWALL_CONNECTED, NULL, error))
+		if (!install (ks.unroutable ? WGKS_FIREWALL_BLOCKED : WGKS_FIREWALL_CONNECTED, error))
 			return FALSE;
 		if (ks.mode == WGKS_KILL_SWITCH_LOCKDOWN)
 			save_lockdown (TRUE);
@@ -372,7 +353,7 @@ wgks_killswitch_check_tamper (void)
 		return FALSE;
 	wgks_log_warn ("kill switch: table %s was %s by another program; restoring it", WGKS_FIREWALL_TABLE,
 	               listing ? "changed" : "deleted");
-	if (!install (ks.spec.state, NULL, &error))
+	if (!install (ks.spec.state, &error))
 		wgks_log_err ("kill switch: cannot restore the table: %s", error->message);
 	return TRUE;
 }
@@ -385,4 +366,15 @@ wgks_killswitch_note_handshake (gint64 unix_time)
 	ks.last_handshake = unix_time;
 	if (ks.state)
 		save_status (ks.state);
+}
+
+gboolean
+wgks_killswitch_set_resolvers (GPtrArray *servers, GError **error)
+{
+	g_clear_pointer (&ks.resolvers, g_ptr_array_unref);
+	if (servers && servers->len)
+		ks.resolvers = g_ptr_array_ref (servers);
+	if (ks.mode == WGKS_KILL_SWITCH_OFF || !ks.snapshot || ks.spec.state == WGKS_FIREWALL_OFF)
+		return TRUE;
+	return install (ks.spec.state, error);
 }
