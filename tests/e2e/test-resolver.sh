@@ -31,7 +31,7 @@ for c in wghost wglit wgroam wgslow; do e2e_import "$LAB_DIR/$c.conf"; done
 SVC_LOG=$(e2e_service_log)
 rs_log_mark() { wc -c <"$SVC_LOG"; }
 rs_log_since() { tail -c +"$(($1 + 1))" "$SVC_LOG"; }
-rs_logged_since() { rs_log_since "$1" | grep -q -- "$2"; }
+rs_logged_since() { rs_log_since "$1" | grep -- "$2" >/dev/null; }
 
 # nft monitor in the client: every ruleset the service writes, as it writes it
 RS_MON_PID=
@@ -134,7 +134,7 @@ ok "window: ISP A's DHCP now names the slow resolver $SLOW_DNS" \
 	lab_isp_dnsmasq_restart ispa --except-interface=lo "--dhcp-option=option:dns-server,$SLOW_DNS"
 lab_ns ispa ip addr add "$SLOW_DNS/32" dev lo
 lab__spawn ispa-slowdns ip netns exec "$LAB_PREFIX-ispa" "$LAB_PYTHON" "$LAB_SRCDIR/slow-dns.py" \
-	--listen "$SLOW_DNS" --delay 3 --log "$LAB_DIR/log/slow-dns.log" \
+	--listen "$SLOW_DNS" --delay 4 --log "$LAB_DIR/log/slow-dns.log" \
 	--record "slow.lab.example=$LAB_WG_ENDPOINT4"
 RS_SLOW_PID=$(lab_pid ispa-slowdns)
 lab_ns ispa nft -f - <<-EOF
@@ -174,17 +174,39 @@ lab_ns ispa nft reset counters table inet wgks_marker >/dev/null
 
 e2e_up wgslow 40 >/dev/null 2>&1 &
 uppid=$!
-rs_window_open() { lab_client nft list set inet "$KS_TABLE" resolvers4 2>/dev/null | grep -q "elements = { $SLOW_DNS"; }
+# (grep without -q: under pipefail, nft killed by SIGPIPE would fail the pipe)
+rs_window_open() { lab_client nft list set inet "$KS_TABLE" resolvers4 2>/dev/null | grep "elements = { $SLOW_DNS" >/dev/null; }
 ok "window: the table lets the lookup to $SLOW_DNS through" lab_wait_for 10 rs_window_open
-ok "window: the slow resolver got the endpoint query" grep -q slow.lab.example "$LAB_DIR/log/slow-dns.log"
 rs_send "${UNPRIV[@]}"
 rs_send
 ok "window: the lookup was still open while the probes were sent" rs_window_open
+ok "window: the slow resolver got the endpoint query" grep -q slow.lab.example "$LAB_DIR/log/slow-dns.log"
 is "window: ISP A saw no marked datagram (unprivileged, and root without the mark)" "$(rs_marked)" 0
 wait "$uppid"
 ok "window: the slow host name connects" test "$?" = 0
 ok "window: traffic flows through the tunnel" rs_tunnel_flows
 ok "window: disconnect" e2e_down wgslow
+ks_wait_table absent 10
+
+# The service dies while the lookup is open: what stays is the marked
+# exception, and the kernel drops its servers after their timeout.
+lab_ns ispa nft reset counters table inet wgks_marker >/dev/null
+e2e_up wgslow 40 >/dev/null 2>&1 &
+uppid=$!
+ok "window, service killed: the lookup is open" lab_wait_for 10 rs_window_open
+svc=$(ks_service_pid)
+ok "window, service killed: SIGKILL the service (PID ${svc:-none})" kill -KILL "$svc"
+t0=$(ks_ms)
+wait "$uppid"
+is "window, service killed: the table stays (connecting)" "$(ks_table_state)" connecting
+rs_send "${UNPRIV[@]}"
+rs_send
+is "window, service killed: still no marked datagram reached ISP A" "$(rs_marked)" 0
+ok "window, service killed: the resolver leaves the table by itself within 25 s" lab_wait_for 25 not rs_window_open
+e2e__log "the resolver expired $(($(ks_ms) - t0)) ms after the kill"
+ok "window, service killed: no resolver element is left" \
+	not lab_client sh -c "nft list table inet $KS_TABLE | grep -q 'elements = { $SLOW_DNS'"
+ks_reset wgslow
 }
 
 # RS_PARTS: run only some parts (debugging)
