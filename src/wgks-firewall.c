@@ -356,16 +356,16 @@ wgks_firewall_run (const char *script, gboolean dry_run, char **output, GError *
 	return ok;
 }
 
-/* Counters change with every packet, and set elements count down to their
- * expiry: the rules are what matters. */
+/* Counters change with every packet, and the uplink's DNS servers expire
+ * by themselves (also after the service died): the rules are what matters. */
 char *
 wgks_firewall_normalize (const char *listing)
 {
 	g_autoptr (GRegex) re = g_regex_new ("packets [0-9]+ bytes [0-9]+", 0, 0, NULL);
-	g_autoptr (GRegex) expires = g_regex_new (" expires [0-9dhms]+", 0, 0, NULL);
+	g_autoptr (GRegex) expiring = g_regex_new ("\t*elements = \\{[^}]* timeout [^}]*\\}\n", 0, 0, NULL);
 	g_autofree char *counters = g_regex_replace_literal (re, listing, -1, 0, "packets 0 bytes 0", 0, NULL);
 
-	return g_regex_replace_literal (expires, counters, -1, 0, "", 0, NULL);
+	return g_regex_replace_literal (expiring, counters, -1, 0, "", 0, NULL);
 }
 
 gboolean

@@ -206,6 +206,9 @@ ok "window, service killed: the resolver leaves the table by itself within 25 s"
 e2e__log "the resolver expired $(($(ks_ms) - t0)) ms after the kill"
 ok "window, service killed: no resolver element is left" \
 	not lab_client sh -c "nft list table inet $KS_TABLE | grep -q 'elements = { $SLOW_DNS'"
+ks_wgks status >"$LAB_DIR/status.out" 2>&1
+sed 's/^/#   /' "$LAB_DIR/status.out"
+ok "window, service killed: wg-killswitch status calls the expired table intact" grep -q "intact" "$LAB_DIR/status.out"
 ks_reset wgslow
 }
 

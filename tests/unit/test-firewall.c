@@ -108,13 +108,20 @@ test_resolver_window (Fixture *f, gconstpointer data)
 		g_assert_true (wgks_firewall_apply (&f->spec, &snapshot, &error));
 		g_assert_no_error (error);
 		g_assert_nonnull (strstr (snapshot, "elements = { 198.51.100.1 timeout 20s expires "));
-		/* the countdown is no tampering */
+		/* neither the countdown nor the expiry is tampering */
 		{
 			g_autofree char *later = g_strdup (snapshot);
 			char *p = strstr (later, "expires ") + strlen ("expires ");
+			g_autofree char *expired = NULL;
 
 			*p = *p == '1' ? '9' : '1';
 			g_assert_true (wgks_firewall_listing_equal (snapshot, later));
+			g_assert_true (wgks_firewall_run ("delete element inet wireguard_killswitch resolvers4 { 198.51.100.1 }",
+			                                  FALSE, NULL, &error));
+			g_assert_no_error (error);
+			expired = wgks_firewall_list (&error);
+			g_assert_null (strstr (expired, "198.51.100.1"));
+			g_assert_true (wgks_firewall_listing_equal (snapshot, expired));
 		}
 		lines = g_strsplit (snapshot, "\n", -1);
 		for (j = 0; lines[j]; j++) {
