@@ -35,6 +35,7 @@
 #define MAX_STATS_FAILURES   3
 #define OWNER_WAIT_MS        3000  /* for a previous service that is still shutting down */
 #define MAX_IGNORED_LOGGED   10    /* a flood of fake signals must not flood the log */
+#define ROAM_SETTLE_MS       1000  /* after a new uplink, before its DNS servers are asked */
 
 /* Per-endpoint bookkeeping of the watch. */
 typedef struct {
@@ -60,6 +61,9 @@ struct _NMWgksService {
 	guint             lost_idle_id;
 	guint             tamper_id;
 	guint             route_watch_id;
+	guint             roam_id;         /* re-resolution after a new uplink */
+	guint             dns_lookups;     /* endpoint lookups running: the kill switch lets them out */
+	GPtrArray        *dns_servers;     /* the uplink's, for those lookups */
 	guint             handshake_timeout_s;
 	guint             stats_failures;
 	char             *connection_id;
@@ -188,6 +192,9 @@ teardown (NMWgksService *self)
 	clear_source (&self->lost_idle_id);
 	clear_source (&self->tamper_id);
 	clear_source (&self->route_watch_id);
+	clear_source (&self->roam_id);
+	self->dns_lookups = 0;
+	g_clear_pointer (&self->dns_servers, g_ptr_array_unref);
 	g_clear_pointer (&self->device, wgks_device_free);
 	if (had_something && self->state != WGKS_SERVICE_STATE_DISCONNECTED
 	    && !enter_state (self, WGKS_SERVICE_STATE_DISCONNECTED, &error))
@@ -273,11 +280,46 @@ handshake_timeout_seconds (void)
 	return WGKS_HANDSHAKE_TIMEOUT_DEFAULT;
 }
 
+/* While endpoint names are resolved, the kill switch lets the service's own
+ * marked queries reach the uplink's DNS servers; the last lookup to end
+ * closes that again. */
+static void
+dns_window_open (NMWgksService *self, WgksResolveVia *via)
+{
+	g_autoptr (GError) error = NULL;
+
+	if (self->dns_lookups++ == 0) {
+		g_clear_pointer (&self->dns_servers, g_ptr_array_unref);
+		self->dns_servers = wgks_uplink_dns_servers (self->config);
+		if (self->dns_servers->len == 0)
+			wgks_log_warn ("no DNS server of the uplink is known; endpoint names cannot be resolved");
+	}
+	/* Written again for every lookup: the servers expire in the table
+	 * WGKS_FIREWALL_RESOLVER_TIMEOUT_S after it was written. */
+	if (self->dns_servers->len && !wgks_killswitch_set_resolvers (self->dns_servers, &error))
+		wgks_log_warn ("kill switch: cannot let the endpoint lookups through: %s", error->message);
+	via->servers = self->dns_servers;
+	via->fwmark = wgks_config_effective_fwmark (self->config);
+}
+
+static void
+dns_window_close (NMWgksService *self)
+{
+	g_autoptr (GError) error = NULL;
+
+	if (self->dns_lookups == 0 || --self->dns_lookups > 0)
+		return;
+	if (!wgks_killswitch_set_resolvers (NULL, &error))
+		wgks_log_warn ("kill switch: %s", error->message);
+	g_clear_pointer (&self->dns_servers, g_ptr_array_unref);
+}
+
 /* ---------------------------------------------------------------------------
  * Watching handshakes after "connected"
  * ------------------------------------------------------------------------- */
 
 static void reresolve_endpoint (NMWgksService *self, guint i);
+static void check_uplink (NMWgksService *self);
 
 static gboolean
 peer_is_fresh (const WgksPeerStats *stats, gint64 now_s, gint64 max_age_s)
@@ -368,15 +410,38 @@ watch_poll (gpointer user_data)
 	set_watch_state (self, any_fresh ? WGKS_SERVICE_STATE_CONNECTED : WGKS_SERVICE_STATE_TUNNEL_LOST);
 	for (i = 0; i < stats->len; i++)
 		wgks_killswitch_note_handshake (g_array_index (stats, WgksPeerStats, i).last_handshake_sec);
-	wgks_killswitch_check_uplink ();
+	check_uplink (self);
 	wgks_killswitch_check_tamper ();
 	return G_SOURCE_CONTINUE;
+}
+
+/* A new uplink (roaming) may see the endpoints' names resolve elsewhere:
+ * ask its DNS servers once NetworkManager has its configuration. */
+static gboolean
+roam_reresolve (gpointer user_data)
+{
+	NMWgksService *self = user_data;
+	guint i;
+
+	self->roam_id = 0;
+	for (i = 0; self->endpoints && i < self->endpoints->len; i++)
+		if (!self->watch[i].resolving)
+			reresolve_endpoint (self, i);
+	return G_SOURCE_REMOVE;
+}
+
+static void
+check_uplink (NMWgksService *self)
+{
+	if (wgks_killswitch_check_uplink () && wgks_killswitch_uplink_ok () && !self->roam_id
+	    && wgks_resolve_config_needs_dns (self->config))
+		self->roam_id = g_timeout_add (ROAM_SETTLE_MS, roam_reresolve, self);
 }
 
 static gboolean
 routes_changed (gpointer user_data)
 {
-	wgks_killswitch_check_uplink ();
+	check_uplink (user_data);
 	return G_SOURCE_CONTINUE;
 }
 
@@ -417,6 +482,7 @@ reresolved_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 
 	if (step_is_stale (step))
 		return;
+	dns_window_close (self);
 	self->watch[step->endpoint].resolving = FALSE;
 	ep = endpoint_at (self, step->endpoint);
 	if (!wgks_resolve_one_finish (result, &addr, &error)) {
@@ -457,19 +523,19 @@ reresolve_endpoint (NMWgksService *self, guint i)
 {
 	WgksEndpoint *ep = endpoint_at (self, i);
 	const WgksPeer *peer = endpoint_peer (self, i);
+	WgksResolveVia via;
 	Step *step;
-	int family;
-	guint8 addr[16];
 
 	/* Literal addresses never change. */
-	if (wgks_ip_parse (ep->host, &family, addr))
+	if (!wgks_resolve_needs_dns (ep->host))
 		return;
 	self->watch[i].resolving = TRUE;
 	self->watch[i].last_resolve = g_get_monotonic_time ();
 	wgks_log_info ("re-resolving endpoint %s of peer %u", ep->host, ep->peer_index);
 	step = step_new (self);
 	step->endpoint = i;
-	wgks_resolve_one_async (ep->host, peer->endpoint_port, self->cancellable, reresolved_cb, step);
+	dns_window_open (self, &via);
+	wgks_resolve_one_async (ep->host, peer->endpoint_port, &via, self->cancellable, reresolved_cb, step);
 }
 
 /* ---------------------------------------------------------------------------
@@ -666,6 +732,7 @@ endpoints_resolved_cb (GObject *source, GAsyncResult *result, gpointer user_data
 		g_clear_pointer (&endpoints, g_array_unref);
 		return;
 	}
+	dns_window_close (self);
 	if (!endpoints) {
 		fail (self, NM_VPN_PLUGIN_FAILURE_CONNECT_FAILED, "%s", error->message);
 		return;
@@ -758,6 +825,7 @@ static gboolean
 start_connect (NMWgksService *self, NMConnection *connection, GError **error)
 {
 	g_autoptr (GError) local = NULL;
+	WgksResolveVia via = { 0 };
 	WgksConfig *config;
 
 	teardown (self);
@@ -789,7 +857,10 @@ start_connect (NMWgksService *self, NMConnection *connection, GError **error)
 	/* From the first table on: a flush while connecting must not wait for
 	 * the handshake to be undone. */
 	start_tamper_watch (self);
-	wgks_resolve_endpoints_async (self->config, self->cancellable, endpoints_resolved_cb, step_new (self));
+	/* Only names need DNS: with IP literals alone, no query and no hole. */
+	if (wgks_resolve_config_needs_dns (self->config))
+		dns_window_open (self, &via);
+	wgks_resolve_endpoints_async (self->config, &via, self->cancellable, endpoints_resolved_cb, step_new (self));
 	return TRUE;
 }
 

@@ -56,6 +56,24 @@ append_set (GString *out, const char *name, const char *type, gboolean interval,
 	g_string_append (out, "\t}\n");
 }
 
+/* The uplink's DNS servers expire in the kernel itself: if the service dies
+ * while it resolves a name, its (marked-only) exception ends anyway. */
+static void
+append_resolver_set (GString *out, const char *name, const char *type, GPtrArray *elements)
+{
+	guint i;
+
+	g_string_append_printf (out, "\tset %s {\n\t\ttype %s\n\t\tflags timeout\n", name, type);
+	if (elements->len) {
+		g_string_append (out, "\t\telements = { ");
+		for (i = 0; i < elements->len; i++)
+			g_string_append_printf (out, "%s%s timeout %us", i ? ", " : "", (const char *) elements->pdata[i],
+			                        WGKS_FIREWALL_RESOLVER_TIMEOUT_S);
+		g_string_append (out, " }\n");
+	}
+	g_string_append (out, "\t}\n");
+}
+
 static void
 split_addresses (GPtrArray *addresses, GPtrArray *v4, GPtrArray *v6)
 {
@@ -130,8 +148,7 @@ render_sets (GString *out, const WgksFirewallSpec *spec)
 	split_endpoints (spec->endpoints, ep4, ep6);
 	split_addresses (spec->tunnel_dns, dns4, dns6);
 	split_addresses (spec->tunnel_addresses, own4, own6);
-	if (spec->state == WGKS_FIREWALL_CONNECTING)
-		split_addresses (spec->resolvers, res4, res6);
+	split_addresses (spec->resolvers, res4, res6);
 	split_prefixes (spec->protected_prefixes, prot4, prot6);
 	split_addresses (spec->uplink_subnets4, up4, NULL);
 
@@ -141,8 +158,8 @@ render_sets (GString *out, const WgksFirewallSpec *spec)
 	append_set (out, "tunnel_dns6", "ipv6_addr", FALSE, dns6);
 	append_set (out, "tunnel_addr4", "ipv4_addr", FALSE, own4);
 	append_set (out, "tunnel_addr6", "ipv6_addr", FALSE, own6);
-	append_set (out, "resolvers4", "ipv4_addr", FALSE, res4);
-	append_set (out, "resolvers6", "ipv6_addr", FALSE, res6);
+	append_resolver_set (out, "resolvers4", "ipv4_addr", res4);
+	append_resolver_set (out, "resolvers6", "ipv6_addr", res6);
 	append_set (out, "lan4", "ipv4_addr", TRUE, spec->allow_lan ? l4 : NULL);
 	append_set (out, "lan6", "ipv6_addr", TRUE, spec->allow_lan ? l6 : NULL);
 	append_set (out, "uplink_nets4", "ipv4_addr", TRUE, up4);
@@ -172,6 +189,26 @@ render_split_bypass (GString *out, const WgksFirewallSpec *spec, gboolean output
 		return;
 	g_string_append_printf (out, "\t\tip %s != @protected4 meta nfproto ipv4 accept\n", dir);
 	g_string_append_printf (out, "\t\tip6 %s != @protected6 meta nfproto ipv6 accept\n", dir);
+}
+
+/* While the service resolves endpoint names: its own queries, from sockets
+ * with the tunnel's mark (only a privileged process can set one), to the
+ * uplink's DNS servers, and their answers. Ahead of the DNS guard, and
+ * absent whenever no name is being resolved. */
+static void
+render_resolvers (GString *out, const WgksFirewallSpec *spec, gboolean output)
+{
+	if (!spec->resolvers || spec->resolvers->len == 0)
+		return;
+	if (output) {
+		g_string_append_printf (out, "\t\tmeta mark 0x%x ip daddr @resolvers4 meta l4proto { tcp, udp } th dport 53 accept\n",
+		                        spec->fwmark);
+		g_string_append_printf (out, "\t\tmeta mark 0x%x ip6 daddr @resolvers6 meta l4proto { tcp, udp } th dport 53 accept\n",
+		                        spec->fwmark);
+	} else {
+		g_string_append (out, "\t\tip saddr @resolvers4 meta l4proto { tcp, udp } th sport 53 accept\n");
+		g_string_append (out, "\t\tip6 saddr @resolvers6 meta l4proto { tcp, udp } th sport 53 accept\n");
+	}
 }
 
 static void
@@ -249,8 +286,7 @@ render_output (GString *out, const WgksFirewallSpec *spec)
 	                        spec->fwmark);
 	render_tunnel_out (out, spec);
 	render_link_out (out);
-	g_string_append (out, "\t\tip daddr @resolvers4 meta l4proto { tcp, udp } th dport 53 accept\n");
-	g_string_append (out, "\t\tip6 daddr @resolvers6 meta l4proto { tcp, udp } th dport 53 accept\n");
+	render_resolvers (out, spec, TRUE);
 	/* A full tunnel owns DNS: not even a LAN resolver may answer outside it.
 	 * A split tunnel leaves other names to the uplink's resolver. */
 	if (!spec->protected_prefixes)
@@ -281,8 +317,7 @@ render_input (GString *out, const WgksFirewallSpec *spec)
 		g_string_append_printf (out, "\t\tiif %u accept\n", spec->tunnel_ifindex);
 	render_link_in (out);
 	g_string_append (out, "\t\tip saddr @lan4 accept\n\t\tip6 saddr @lan6 accept\n");
-	g_string_append (out, "\t\tip saddr @resolvers4 meta l4proto { tcp, udp } th sport 53 accept\n");
-	g_string_append (out, "\t\tip6 saddr @resolvers6 meta l4proto { tcp, udp } th sport 53 accept\n");
+	render_resolvers (out, spec, FALSE);
 	render_split_bypass (out, spec, FALSE);
 	g_string_append (out, "\t\tcounter name blocked_in\n\t\tdrop\n\t}\n");
 }
@@ -387,13 +422,16 @@ wgks_firewall_run (const char *script, gboolean dry_run, char **output, GError *
 	return ok;
 }
 
-/* Counters change with every packet: the rules are what matters. */
+/* Counters change with every packet, and the uplink's DNS servers expire
+ * by themselves (also after the service died): the rules are what matters. */
 char *
 wgks_firewall_normalize (const char *listing)
 {
 	g_autoptr (GRegex) re = g_regex_new ("packets [0-9]+ bytes [0-9]+", 0, 0, NULL);
+	g_autoptr (GRegex) expiring = g_regex_new ("\t*elements = \\{[^}]* timeout [^}]*\\}\n", 0, 0, NULL);
+	g_autofree char *counters = g_regex_replace_literal (re, listing, -1, 0, "packets 0 bytes 0", 0, NULL);
 
-	return g_regex_replace_literal (re, listing, -1, 0, "packets 0 bytes 0", 0, NULL);
+	return g_regex_replace_literal (expiring, counters, -1, 0, "", 0, NULL);
 }
 
 gboolean

@@ -16,6 +16,10 @@
  * (the same default wg-quick uses). */
 #define WGKS_FIREWALL_DEFAULT_FWMARK 0xca6cu
 
+/* How long the uplink's DNS servers stay in the table after it was written:
+ * longer than one endpoint lookup may take (WGKS_RESOLVE_TIMEOUT_S). */
+#define WGKS_FIREWALL_RESOLVER_TIMEOUT_S 20u
+
 #define WGKS_FIREWALL_ERROR (wgks_firewall_error_quark ())
 GQuark wgks_firewall_error_quark (void);
 
@@ -27,9 +31,9 @@ typedef enum {
 
 typedef enum {
 	WGKS_FIREWALL_OFF,        /* no table */
-	WGKS_FIREWALL_CONNECTING, /* only DHCP/ND, the endpoints (marked) and name resolution */
+	WGKS_FIREWALL_CONNECTING, /* only DHCP/ND and the endpoints (marked) */
 	WGKS_FIREWALL_CONNECTED,  /* the same plus the tunnel interface */
-	WGKS_FIREWALL_BLOCKED,    /* tunnel gone, kill switch on: as connecting, without resolvers */
+	WGKS_FIREWALL_BLOCKED,    /* tunnel gone, kill switch on: as connecting */
 } WgksFirewallState;
 
 typedef struct {
@@ -47,7 +51,8 @@ typedef struct {
 	GPtrArray  *tunnel_dns;          /* char*: DNS servers reached through the tunnel */
 	GPtrArray  *tunnel_addresses;    /* char*: the tunnel's own addresses, never the source of
 	                                  * encrypted packets on the uplink; may be NULL */
-	GPtrArray  *resolvers;           /* char*: system resolvers, CONNECTING only, may be NULL */
+	GPtrArray  *resolvers;           /* char*: the uplink's DNS servers, while the service resolves
+	                                  * endpoint names (its marked queries only); may be NULL */
 	GPtrArray  *protected_prefixes;  /* WgksPrefix*: split tunnel; NULL = everything */
 	GPtrArray  *uplink_subnets4;     /* char*: IPv4 prefixes on the uplinks (unicast DHCP); may be NULL */
 	gboolean    forwarding;          /* the system forwards: replies from the tunnel to forwarded

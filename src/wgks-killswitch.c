@@ -25,6 +25,7 @@ static struct {
 	GPtrArray     *tunnel_dns;       /* char* */
 	GPtrArray     *tunnel_addresses; /* char*, without prefix length */
 	GPtrArray     *protected;        /* WgksPrefix*, NULL = full tunnel */
+	GPtrArray     *resolvers;        /* char*: while the service resolves names, else NULL */
 	guint32        rule_table;       /* policy rules installed for this table, 0 = none */
 	char          *ifname;
 	guint          ifindex;          /* the tunnel as the service created it, 0 = not yet */
@@ -48,6 +49,8 @@ forget_connection (void)
 	g_clear_pointer (&ks.protected, g_ptr_array_unref);
 	g_clear_pointer (&ks.ifname, g_free);
 	ks.ifindex = 0;
+	g_clear_pointer (&ks.resolvers, g_ptr_array_unref);
+	ks.spec.resolvers = NULL;
 	ks.last_handshake = 0;
 }
 
@@ -105,29 +108,6 @@ remember_endpoints (const WgksStateChange *change)
 		}
 		g_array_append_val (ks.endpoints, ep);
 	}
-}
-
-/* The system resolvers, allowed only while endpoint names are resolved. */
-static GPtrArray *
-system_resolvers (void)
-{
-	GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
-	g_autofree char *text = NULL;
-	g_auto (GStrv) lines = NULL;
-	guint i;
-
-	if (!g_file_get_contents ("/etc/resolv.conf", &text, NULL, NULL))
-		return out;
-	lines = g_strsplit (text, "\n", -1);
-	for (i = 0; lines[i]; i++) {
-		g_auto (GStrv) f = g_strsplit_set (g_strstrip (lines[i]), " \t%", -1);
-		guint8 addr[16];
-		int family;
-
-		if (g_strv_length (f) >= 2 && strcmp (f[0], "nameserver") == 0 && wgks_ip_parse (f[1], &family, addr))
-			g_ptr_array_add (out, g_strdup (f[1]));
-	}
-	return out;
 }
 
 static void
@@ -250,7 +230,7 @@ environment_changed (void)
 }
 
 static gboolean
-install (WgksFirewallState state, GPtrArray *resolvers, GError **error)
+install (WgksFirewallState state, GError **error)
 {
 	g_autofree char *path = wgks_snapshot_path ();
 	g_autoptr (GError) local = NULL;
@@ -268,7 +248,7 @@ install (WgksFirewallState state, GPtrArray *resolvers, GError **error)
 		.endpoints = ks.endpoints,
 		.tunnel_dns = ks.tunnel_dns,
 		.tunnel_addresses = ks.tunnel_addresses,
-		.resolvers = resolvers,
+		.resolvers = ks.resolvers,
 		.protected_prefixes = ks.protected,
 		.allow_lan = ks.allow_lan,
 		.dns_leak_protection = ks.dns_leak_protection,
@@ -289,7 +269,6 @@ install (WgksFirewallState state, GPtrArray *resolvers, GError **error)
 			wgks_log_err ("kill switch: even the blocking table failed: %s", local->message);
 		return FALSE;
 	}
-	ks.spec.resolvers = NULL;  /* borrowed, gone after this call */
 	if (state != WGKS_FIREWALL_OFF && !wgks_statefile_write (path, ks.snapshot, &local))
 		wgks_log_warn ("cannot record the table for the tamper check: %s", local->message);
 	wgks_log_info ("kill switch: %s", wgks_firewall_state_to_string (state));
@@ -346,6 +325,7 @@ disconnected (const WgksStateChange *change, GError **error)
 	gboolean ok = TRUE;
 
 	update_rules (NULL, FALSE);
+	g_clear_pointer (&ks.resolvers, g_ptr_array_unref);
 	if (ks.mode == WGKS_KILL_SWITCH_OFF) {
 		wgks_status_clear ();
 		forget_connection ();
@@ -353,7 +333,7 @@ disconnected (const WgksStateChange *change, GError **error)
 	}
 	if (!change->user_disconnect) {
 		/* Failure, a lost NetworkManager, a signal: when in doubt, block. */
-		ok = install (WGKS_FIREWALL_BLOCKED, NULL, error);
+		ok = install (WGKS_FIREWALL_BLOCKED, error);
 		save_status_why ("blocked", WGKS_REASON_FAILED);
 		return ok;
 	}
@@ -371,7 +351,7 @@ disconnected (const WgksStateChange *change, GError **error)
 		save_status_why ("blocked", WGKS_REASON_LOCKDOWN);
 		return ok;
 	}
-	ok = install (WGKS_FIREWALL_OFF, NULL, error);
+	ok = install (WGKS_FIREWALL_OFF, error);
 	wgks_status_clear ();
 	forget_connection ();
 	return ok;
@@ -412,7 +392,7 @@ wgks_killswitch_check_uplink (void)
 		 * changed: the same state, written again. */
 		if (!ks.snapshot || !environment_changed ())
 			return FALSE;
-		if (!install (ks.spec.state, NULL, &error))
+		if (!install (ks.spec.state, &error))
 			wgks_log_err ("kill switch: %s", error->message);
 		return TRUE;
 	}
@@ -421,16 +401,20 @@ wgks_killswitch_check_uplink (void)
 	 * it, so applications fail at once instead of timing out. */
 	wgks_log_info ("kill switch: endpoints %s", unroutable ? "unroutable, blocking the tunnel too"
 	                                                       : "routable again, tunnel open");
-	if (!install (unroutable ? WGKS_FIREWALL_BLOCKED : WGKS_FIREWALL_CONNECTED, NULL, &error))
+	if (!install (unroutable ? WGKS_FIREWALL_BLOCKED : WGKS_FIREWALL_CONNECTED, &error))
 		wgks_log_err ("kill switch: %s", error->message);
 	return TRUE;
 }
 
 gboolean
+wgks_killswitch_uplink_ok (void)
+{
+	return !ks.unroutable;
+}
+
+gboolean
 wgks_killswitch_update (const WgksStateChange *change, GError **error)
 {
-	g_autoptr (GPtrArray) resolvers = NULL;
-
 	if (change->new_state != WGKS_SERVICE_STATE_CONNECTED && change->new_state != WGKS_SERVICE_STATE_TUNNEL_LOST)
 		ks.tunnel_up = FALSE;
 	if (change->new_state == WGKS_SERVICE_STATE_DISCONNECTED)
@@ -451,10 +435,7 @@ wgks_killswitch_update (const WgksStateChange *change, GError **error)
 	case WGKS_SERVICE_STATE_CONNECTING:
 		/* (Re)connecting creates the tunnel anew. */
 		ks.ifindex = 0;
-		/* Names of endpoints are resolved before any endpoint is known. */
-		if (change->n_endpoints == 0)
-			resolvers = system_resolvers ();
-		if (!install (WGKS_FIREWALL_CONNECTING, resolvers, error))
+		if (!install (WGKS_FIREWALL_CONNECTING, error))
 			return FALSE;
 		break;
 	case WGKS_SERVICE_STATE_CONNECTED:
@@ -462,7 +443,7 @@ wgks_killswitch_update (const WgksStateChange *change, GError **error)
 		/* A stale tunnel still only carries encrypted traffic: keep it open. */
 		ks.tunnel_up = TRUE;
 		ks.unroutable = !endpoints_routable ();
-		if (!install (ks.unroutable ? WGKS_FIREWALL_BLOCKED : WGKS_FIREWALL_CONNECTED, NULL, error))
+		if (!install (ks.unroutable ? WGKS_FIREWALL_BLOCKED : WGKS_FIREWALL_CONNECTED, error))
 			return FALSE;
 		if (ks.mode == WGKS_KILL_SWITCH_LOCKDOWN)
 			save_lockdown (TRUE);
@@ -489,7 +470,7 @@ wgks_killswitch_check_tamper (void)
 		return FALSE;
 	wgks_log_warn ("kill switch: table %s was %s by another program; restoring it", WGKS_FIREWALL_TABLE,
 	               listing ? "changed" : "deleted");
-	if (!install (ks.spec.state, NULL, &error))
+	if (!install (ks.spec.state, &error))
 		wgks_log_err ("kill switch: cannot restore the table: %s", error->message);
 	return TRUE;
 }
@@ -502,4 +483,15 @@ wgks_killswitch_note_handshake (gint64 unix_time)
 	ks.last_handshake = unix_time;
 	if (ks.state)
 		save_status (ks.state);
+}
+
+gboolean
+wgks_killswitch_set_resolvers (GPtrArray *servers, GError **error)
+{
+	g_clear_pointer (&ks.resolvers, g_ptr_array_unref);
+	if (servers && servers->len)
+		ks.resolvers = g_ptr_array_ref (servers);
+	if (ks.mode == WGKS_KILL_SWITCH_OFF || !ks.snapshot || ks.spec.state == WGKS_FIREWALL_OFF)
+		return TRUE;
+	return install (ks.spec.state, error);
 }

@@ -16,6 +16,12 @@ gboolean wgks_killswitch_check_tamper (void);
 /* Routes or links changed: block the tunnel too while no endpoint is
  * routable outside it, open it again when one is. TRUE when it changed. */
 gboolean wgks_killswitch_check_uplink (void);
+gboolean wgks_killswitch_uplink_ok    (void);
+
+/* The service resolves endpoint names (servers: the uplink's DNS servers)
+ * or is done (NULL): the table lets its marked queries to those servers
+ * through, or no longer. */
+gboolean wgks_killswitch_set_resolvers (GPtrArray *servers, GError **error);
 
 /* The handshake watch saw a handshake at this time (for `wg-killswitch status`). */
 void     wgks_killswitch_note_handshake (gint64 unix_time);

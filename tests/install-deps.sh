@@ -6,6 +6,7 @@ packages=(
 	# build
 	build-essential autoconf automake libtool pkg-config autopoint gettext
 	libglib2.0-dev libglib2.0-dev-bin libnm-dev libnftables-dev libmnl-dev nettle-dev libjson-glib-dev
+	libc-ares-dev
 	libgtk-4-dev libgtk-4-bin libnma-gtk4-dev libgtk-3-dev libnma-dev
 	# network lab: a real NetworkManager, WireGuard in user space, DHCP/DNS, probes
 	network-manager wireguard-go dnsmasq-base nftables iproute2 udev dbus

@@ -568,6 +568,16 @@ lab_nm_restart() {
 	lab_nm_stop && lab_nm_start && lab_nm_wait "${1:-eth0}"
 }
 
+# lab_nm_dns default|dnsmasq|systemd-resolved: NetworkManager's DNS mode
+# ([main] dns=), written into the client's conf.d; NetworkManager restarts
+# and eth0 comes back. With dnsmasq, NetworkManager runs its own dnsmasq in
+# the client and resolv.conf says 127.0.0.1.
+lab_nm_dns() {
+	case $1 in default | dnsmasq | systemd-resolved) ;; *) lab__log "lab_nm_dns: unknown mode $1"; return 1 ;; esac
+	lab_client sh -c "printf '[main]\ndns=%s\n' '$1' >/etc/NetworkManager/conf.d/90-lab-dns.conf" &&
+		lab_nm_restart eth0
+}
+
 # lab_isp_dnsmasq_restart ispa|ispb [EXTRA DNSMASQ OPTIONS...]
 lab_isp_dnsmasq_restart() {
 	local isp=$1 pid

@@ -44,7 +44,6 @@ fixture_setup (Fixture *f, gconstpointer data)
 		.fwmark = WGKS_FIREWALL_DEFAULT_FWMARK,
 		.endpoints = f->endpoints,
 		.tunnel_dns = f->dns,
-		.resolvers = f->resolvers,
 		.dns_leak_protection = TRUE,
 	};
 	wgks_firewall_remove (NULL);
@@ -81,7 +80,61 @@ test_render_states (Fixture *f, gconstpointer data)
 		                                         "delete table inet wireguard_killswitch\n"));
 		g_assert_true ((strstr (script, "oif 4242 accept") != NULL) == (states[i] == WGKS_FIREWALL_CONNECTED));
 		g_assert_null (strstr (script, "oifname \"wgks"));
-		g_assert_true ((strstr (script, "198.51.100.1") != NULL) == (states[i] == WGKS_FIREWALL_CONNECTING));
+		/* no name being resolved: no DNS hole of any kind */
+		g_assert_null (strstr (script, "198.51.100.1"));
+		g_assert_null (strstr (script, "dport 53 accept"));
+	}
+}
+
+/* While names are resolved: only the marked queries to the uplink's DNS
+ * servers pass, in any state, and never an unmarked one. */
+static void
+test_resolver_window (Fixture *f, gconstpointer data)
+{
+	static const WgksFirewallState states[] = {
+		WGKS_FIREWALL_CONNECTING, WGKS_FIREWALL_CONNECTED, WGKS_FIREWALL_BLOCKED,
+	};
+	guint i;
+
+	f->spec.resolvers = f->resolvers;
+	for (i = 0; i < G_N_ELEMENTS (states); i++) {
+		g_autoptr (GError) error = NULL;
+		g_autofree char *snapshot = NULL;
+		g_auto (GStrv) lines = NULL;
+		guint j, holes = 0;
+		const char *guard;
+
+		f->spec.state = states[i];
+		g_assert_true (wgks_firewall_apply (&f->spec, &snapshot, &error));
+		g_assert_no_error (error);
+		g_assert_nonnull (strstr (snapshot, "elements = { 198.51.100.1 timeout 20s expires "));
+		/* neither the countdown nor the expiry is tampering */
+		{
+			g_autofree char *later = g_strdup (snapshot);
+			char *p = strstr (later, "expires ") + strlen ("expires ");
+			g_autofree char *expired = NULL;
+
+			*p = *p == '1' ? '9' : '1';
+			g_assert_true (wgks_firewall_listing_equal (snapshot, later));
+			g_assert_true (wgks_firewall_run ("delete element inet wireguard_killswitch resolvers4 { 198.51.100.1 }",
+			                                  FALSE, NULL, &error));
+			g_assert_no_error (error);
+			expired = wgks_firewall_list (&error);
+			g_assert_null (strstr (expired, "198.51.100.1"));
+			g_assert_true (wgks_firewall_listing_equal (snapshot, expired));
+		}
+		lines = g_strsplit (snapshot, "\n", -1);
+		for (j = 0; lines[j]; j++) {
+			if (!strstr (lines[j], "dport 53 accept"))
+				continue;
+			g_assert_nonnull (strstr (lines[j], "meta mark 0x0000ca6c"));
+			holes++;
+		}
+		g_assert_cmpuint (holes, ==, 2);
+		/* ahead of the DNS guard, which rejects everything else */
+		guard = strstr (strstr (snapshot, "chain output"), "\t\tjump dns_guard\n");
+		g_assert_nonnull (guard);
+		g_assert_true (strstr (snapshot, "meta mark 0x0000ca6c ip daddr @resolvers4") < guard);
 	}
 }
 
@@ -263,6 +316,7 @@ main (int argc, char **argv)
 	}
 #define ADD(name, fn) g_test_add (name, Fixture, NULL, fixture_setup, fn, fixture_teardown)
 	ADD ("/firewall/render-states", test_render_states);
+	ADD ("/firewall/resolver-window", test_resolver_window);
 	ADD ("/firewall/apply-and-verify", test_apply_and_verify);
 	ADD ("/firewall/tamper-detected", test_tamper_detected);
 	ADD ("/firewall/remove-leaves-others", test_remove_leaves_others);
