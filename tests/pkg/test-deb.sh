@@ -107,17 +107,21 @@ usr/share/doc/$core/copyright
 usr/share/lintian/overrides/$core
 usr/share/locale/de/LC_MESSAGES/NetworkManager-wireguard-killswitch.mo
 usr/share/locale/fr/LC_MESSAGES/NetworkManager-wireguard-killswitch.mo
-usr/share/man/man8/wg-killswitch.8.gz"
-expect_gnome="usr/lib/$triplet/NetworkManager/libnm-gtk4-vpn-plugin-wireguard-killswitch-editor.so
+usr/share/man/man8/wg-killswitch.8.gz
+usr/share/polkit-1/actions/org.freedesktop.NetworkManager.wireguard-killswitch.policy"
+expect_gnome="etc/xdg/autostart/org.freedesktop.NetworkManager.WireguardKillswitch.Notify.desktop
+usr/lib/NetworkManager/wg-killswitch-notify
+usr/share/applications/org.freedesktop.NetworkManager.WireguardKillswitch.Notify.desktop
+usr/lib/$triplet/NetworkManager/libnm-gtk4-vpn-plugin-wireguard-killswitch-editor.so
 usr/lib/$triplet/NetworkManager/libnm-vpn-plugin-wireguard-killswitch-editor.so
 usr/lib/NetworkManager/nm-wireguard-killswitch-auth-dialog
 usr/share/doc/$gnome/changelog.gz
 usr/share/doc/$gnome/copyright
 usr/share/metainfo/org.freedesktop.NetworkManager.wireguard-killswitch.metainfo.xml"
-tap_is "$core holds exactly the service, core plugin, wg-killswitch, unit, policy, .name, translations" \
+tap_is "$core holds exactly the service, core plugin, wg-killswitch, unit, D-Bus and polkit policies, .name, translations" \
 	"$(cat "$tmp/core.list")" "$(sort <<<"$expect_core")" ||
 	diff <(sort <<<"$expect_core") "$tmp/core.list" | diag
-tap_is "$gnome holds exactly the two editors, the auth dialog and the metainfo" \
+tap_is "$gnome holds exactly the two editors, the auth dialog, the notifier with its autostart and desktop files, and the metainfo" \
 	"$(cat "$tmp/gnome.list")" "$(sort <<<"$expect_gnome")" ||
 	diff <(sort <<<"$expect_gnome") "$tmp/gnome.list" | diag
 
