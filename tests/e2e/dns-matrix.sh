@@ -138,6 +138,22 @@ dm_rdnss() {
 }
 dm__eth0_has_dns() { dm_dns_config | grep -qi "\"$1\""; }
 
+# dm_verify TUNNEL: wg-killswitch verify's DNS lines (one each, PASS or FAIL)
+dm_verify() {
+	local out=$LAB_DIR/verify-$1.out l
+	lab_client wg-killswitch verify --target "$LAB_WEB4:80" --dns "$(dm_isp_addr 4):53" >"$out" 2>&1
+	sed 's/^/#   /' "$out"
+	for l in dns-mode dns-link dns-tunnel dns-uplink; do
+		ok "$1: verify: $l PASS" grep -qE "^PASS  $l " "$out"
+	done
+	# a split tunnel's other traffic leaves through the uplink: only the DNS lines count there
+	if [ "$1" = full ]; then
+		ok "$1: verify: no FAIL line" bash -c "! grep -q '^FAIL' '$out'"
+	else
+		ok "$1: verify: no FAIL among the DNS lines" bash -c "! grep -q '^FAIL  dns-' '$out'"
+	fi
+}
+
 [ "${DNS_MATRIX_LIB:-0}" = 1 ] && return 0
 
 # ---------------------------------------------------------------- the matrix
@@ -179,6 +195,7 @@ for tun in full split; do
 	[ "$DM_MODE" = default ] && is "$tun: resolv.conf lists the tunnel DNS first" "$(dm_resolv_first)" "$LAB_TUN_DNS4"
 	e2e__log "$tun: DNS configuration: $(dm_dns_config)"
 	dm_cell "$tun" connected
+	dm_verify "$tun"
 
 	ok "$tun: the ISP's RA pushes a new RDNSS server while connected" dm_rdnss "2001:db8:a::5$rdnss"
 	[ "$DM_MODE" = default ] && is "$tun: after the RA, resolv.conf still lists the tunnel DNS first" \
@@ -205,5 +222,24 @@ for tun in full split; do
 	dm_cell "$tun" disconnected
 	ok "$tun: roam back to ISP A" lab_roam_to ispa
 done
+
+# --- dns-over-tls where the resolver cannot do it --------------------------------
+# nmcli sets only vpn.data: the profile's connection.dns-over-tls stays unset,
+# and neither dns=default nor dns=dnsmasq can encrypt. Both are said.
+ok "dns-over-tls=yes through nmcli" lab_client nmcli connection modify dmfull +vpn.data dns-over-tls=yes
+ok "dot: connect" e2e_up dmfull
+ok "dot: the service warns that the profile's connection.dns-over-tls differs" \
+	grep -q "dns-over-tls=yes, but the profile's connection.dns-over-tls differs" "$(e2e_service_log)"
+ok "dot: the service warns that dns=$DM_MODE cannot do DNS over TLS" \
+	grep -q "DNS mode \"$DM_MODE\" cannot do DNS over TLS" "$(e2e_service_log)"
+lab_client wg-killswitch status >"$LAB_DIR/status.out" 2>&1
+sed 's/^/#   /' "$LAB_DIR/status.out"
+ok "dot: wg-killswitch status says it is not active" grep -q "^DNS over TLS: *NOT ACTIVE" "$LAB_DIR/status.out"
+ok "dot: wg-killswitch status names the DNS mode" grep -q "^DNS mode: *NetworkManager dns=$DM_MODE" "$LAB_DIR/status.out"
+lab_client wg-killswitch verify --target "$LAB_WEB4:80" --dns "$LAB_ISPA_GW4:53" >"$LAB_DIR/verify-dot.out" 2>&1
+is "dot: verify exits 1" "$?" 1
+sed 's/^/#   /' "$LAB_DIR/verify-dot.out"
+ok "dot: verify FAILs the dns-tls line" grep -q "^FAIL  dns-tls " "$LAB_DIR/verify-dot.out"
+ok "dot: disconnect" e2e_down dmfull
 
 e2e_finish
