@@ -119,6 +119,7 @@ if ! declare -F dm_mode_setup >/dev/null; then
 fi
 
 # The resolver the system uses: resolv.conf's first server
+# shellcheck disable=SC2016 # awk's $2
 dm_resolv_first() { lab_client awk '/^nameserver/ {print $2; exit}' /etc/resolv.conf; }
 dm__resolv_first_is() { [ "$(dm_resolv_first)" = "$1" ]; }
 
@@ -181,7 +182,10 @@ split=$LAB_DIR/dmsplit.conf
 # the upstream servers of NetworkManager's dnsmasq).
 e2e_write_config "$full" "0.0.0.0/0, ::/0" "$LAB_WG_ENDPOINT4:$LAB_WG_PORT"
 e2e_write_config "$split" "10.66.0.0/24, fd00:66::/64" "$LAB_WG_ENDPOINT4:$LAB_WG_PORT"
-e2e_import "$full" && e2e_import "$split" || { echo "Bail out! import failed"; exit 1; }
+if ! e2e_import "$full" || ! e2e_import "$split"; then
+	echo "Bail out! import failed"
+	exit 1
+fi
 
 # before any VPN: the ISP answers (the meter works)
 dm_cell none disconnected
