@@ -99,6 +99,10 @@ print_dns_status (const WgksStatus *status)
 
 	if (!client)
 		return;
+	if (!nm_client_get_nm_running (client)) {
+		g_print (_("DNS mode:        NetworkManager is not running\n"));
+		return;
+	}
 	g_print (_("DNS mode:        NetworkManager dns=%s, rc-manager=%s\n"), nm_client_get_dns_mode (client),
 	         nm_client_get_dns_rc_manager (client));
 	dot = active_dns_over_tls (client, status ? status->connection : NULL);
@@ -413,14 +417,15 @@ verify_dns (const WgksStatus *status, gboolean split, guint *passed, guint *fail
 	g_autofree char *target = NULL;
 	guint i;
 
-	if (!client) {
+	if (!client || !nm_client_get_nm_running (client)) {
 		report (FALSE, passed, failed, "dns-mode", _("NetworkManager cannot be asked"));
 		return;
 	}
 	mode = nm_client_get_dns_mode (client);
 	rc = nm_client_get_dns_rc_manager (client);
 	detail = g_strdup_printf ("NetworkManager dns=%s rc-manager=%s", mode, rc);
-	report (g_strcmp0 (mode, "none") != 0 && g_strcmp0 (rc, "unmanaged") != 0, passed, failed, "dns-mode", detail);
+	report (mode && rc && strcmp (mode, "none") != 0 && strcmp (rc, "unmanaged") != 0, passed, failed, "dns-mode",
+	        detail);
 	problem = wgks_dns_over_tls_problem (active_dns_over_tls (client, status->connection), mode);
 	if (problem)
 		report (FALSE, passed, failed, "dns-tls", problem);
