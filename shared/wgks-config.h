@@ -110,8 +110,8 @@ NMConnection *wgks_config_to_connection (const WgksConfig *config, const char *i
  * protection owns DNS (dns-priority -50, routing domain "~."); a split tunnel
  * is never-default and leaves DNS to the uplink. */
 /* It also sets connection.dns-over-tls from the dns-over-tls key: the VPN
- * service cannot change the profile, and NetworkManager applies that setting
- * to the VPN's own DNS (only systemd-resolved can do DNS over TLS). */
+ * service cannot change the profile, and that is NetworkManager's only
+ * per-connection DNS-over-TLS setting (only systemd-resolved acts on it). */
 void          wgks_config_apply_ip_settings (const WgksConfig *config, NMConnection *connection);
 WgksConfig   *wgks_config_from_connection (NMConnection *connection, WgksSettingFlags flags, GError **error);
 
