@@ -1,7 +1,8 @@
 #!/bin/bash
 # DNS matrix: NetworkManager DNS MODE x {full, split} x {connected, after an
-# RA with new RDNSS servers while connected, after roaming to the other ISP,
-# after disconnect}. Usage: dns-matrix.sh MODE (default | dnsmasq); the test
+# RA with new RDNSS servers while connected, after a DHCP renewal with a new
+# DNS server while connected, after roaming to the other ISP, after
+# disconnect}. Usage: dns-matrix.sh MODE (default | dnsmasq); the test
 # scripts test-dns-matrix-<mode>.sh call it. Another lab (the VM lab with
 # systemd-resolved) can reuse the cells: source this file with
 # DNS_MATRIX_LIB=1 and define dm_mode_setup / dm_expect_split_other.
@@ -137,6 +138,20 @@ dm_rdnss() {
 	lab_isp_dnsmasq_restart "$isp" "--dhcp-option=option6:dns-server,[$a6]" "--ra-param=lan,high,4" || return 1
 	lab_wait_for 20 dm__eth0_has_dns "$a6"
 }
+# dm_dhcp ADDR4 ADDR6: a DHCPv4 renewal pushes a new DNS server while the VPN
+# is up. NetworkManager renews only after T1 (minutes); a reapply with a
+# changed ipv4.dhcp-timeout restarts its DHCP client now, as a renewal would
+# (the RA keeps advertising ADDR6 as RDNSS).
+dm_dhcp() {
+	local a4=$1 a6=$2 isp=ispa
+	DM_DHCP_TIMEOUT=$((${DM_DHCP_TIMEOUT:-45} + 1))
+	ip -n "$LAB_PREFIX-$isp" addr add "$a4/25" dev lan 2>/dev/null
+	lab_isp_dnsmasq_restart "$isp" "--dhcp-option=option:dns-server,$a4" \
+		"--dhcp-option=option6:dns-server,[$a6]" "--ra-param=lan,high,4" || return 1
+	lab_client nmcli connection modify lab-ispa ipv4.dhcp-timeout "$DM_DHCP_TIMEOUT" || return 1
+	lab_client nmcli device reapply eth0 >/dev/null || return 1
+	lab_wait_for 20 dm__eth0_has_dns "$a4"
+}
 dm__eth0_has_dns() { dm_dns_config | grep -qi "\"$1\""; }
 
 # dm_verify TUNNEL: wg-killswitch verify's DNS lines (one each, PASS or FAIL)
@@ -209,6 +224,17 @@ for tun in full split; do
 	if [ "$tun" = full ]; then
 		is "$tun/rdnss: an application asking the new RDNSS server directly reaches nothing" \
 			"$(dm_isp_count "app-$DM_MODE-$tun-rdnss-new\\.lab\\.example")" 0
+	fi
+
+	ok "$tun: a DHCP renewal pushes a new DNS server while connected" dm_dhcp "198.51.100.5$rdnss" "2001:db8:a::5$rdnss"
+	ok "$tun: the VPN is still activated after the renewal" test "$(e2e_vpn_state "dm$tun")" = activated
+	[ "$DM_MODE" = default ] && is "$tun: after the renewal, resolv.conf still lists the tunnel DNS first" \
+		"$(dm_resolv_first)" "$LAB_TUN_DNS4"
+	lab_client dig +time=1 +tries=1 "@198.51.100.5$rdnss" "app-$DM_MODE-$tun-dhcp-new.lab.example" >/dev/null 2>&1
+	dm_cell "$tun" dhcp
+	if [ "$tun" = full ]; then
+		is "$tun/dhcp: an application asking the new DHCP DNS server directly reaches nothing" \
+			"$(dm_isp_count "app-$DM_MODE-$tun-dhcp-new\\.lab\\.example")" 0
 	fi
 
 	ok "$tun: roam to ISP B" lab_roam_to ispb
