@@ -6,6 +6,7 @@
 
 #include "nm-wgks-service-defines.h"
 #include "wgks-config.h"
+#include "wgks-dns-mode.h"
 #include "wgks-ip.h"
 
 #define PRIV "ADRYooXVk2jOPr3GhpKrWrRskyEMYw1S+rf9KhfAWsE="
@@ -122,6 +123,27 @@ test_dns_over_tls (void)
 		g_assert_cmpint (nm_setting_connection_get_dns_over_tls (nm_connection_get_setting_connection (conn)), ==,
 		                 NM_SETTING_CONNECTION_DNS_OVER_TLS_NO);
 	}
+}
+
+/* What the editor, the service and wg-killswitch say when the DNS mode cannot encrypt. */
+static void
+test_dns_over_tls_problem (void)
+{
+	g_autofree char *in_default = wgks_dns_over_tls_problem (WGKS_DNS_OVER_TLS_YES, "default");
+	g_autofree char *in_dnsmasq = wgks_dns_over_tls_problem (WGKS_DNS_OVER_TLS_OPPORTUNISTIC, "dnsmasq");
+	g_autofree char *unknown = wgks_dns_over_tls_problem (WGKS_DNS_OVER_TLS_YES, NULL);
+	g_autofree char *resolved = wgks_dns_over_tls_problem (WGKS_DNS_OVER_TLS_YES, "systemd-resolved");
+	g_autofree char *off = wgks_dns_over_tls_problem (WGKS_DNS_OVER_TLS_NO, "default");
+
+	g_assert_nonnull (strstr (in_default, "dns-over-tls=yes is not applied: NetworkManager's DNS mode \"default\""));
+	g_assert_nonnull (strstr (in_dnsmasq, "dns-over-tls=opportunistic is not applied"));
+	g_assert_nonnull (strstr (in_dnsmasq, "\"dnsmasq\""));
+	g_assert_nonnull (strstr (unknown, "unknown"));
+	g_assert_null (resolved);
+	g_assert_null (off);
+	g_assert_true (wgks_dns_mode_does_tls ("systemd-resolved"));
+	g_assert_false (wgks_dns_mode_does_tls ("dnsmasq"));
+	g_assert_false (wgks_dns_mode_does_tls (NULL));
 }
 
 static void
@@ -256,6 +278,7 @@ main (int argc, char **argv)
 	g_test_add_func ("/config/round-trip", test_round_trip);
 	g_test_add_func ("/config/missing-secrets", test_missing_secrets);
 	g_test_add_func ("/config/dns-over-tls", test_dns_over_tls);
+	g_test_add_func ("/config/dns-over-tls-problem", test_dns_over_tls_problem);
 	g_test_add_func ("/config/bad-secret", test_bad_secret);
 	g_test_add_func ("/config/endpoint-addresses", test_endpoint_addresses);
 	for (i = 0; i < G_N_ELEMENTS (bad_items); i++) {
