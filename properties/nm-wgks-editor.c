@@ -12,6 +12,7 @@
 #include "nm-wgks-editor-plugin.h"
 #include "nm-wgks-gtk-compat.h"
 #include "nm-wgks-service-defines.h"
+#include "wgks-dns-mode.h"
 #include "wgks-wgquick.h"
 
 #define WGKS_EDITOR_ACTIONS "wgks-editor"
@@ -42,6 +43,9 @@ struct _NMWgksEditor {
 	GtkWidget *kill_switch_lockdown;
 	GtkWidget *allow_lan;
 	GtkWidget *dns_leak;
+	GtkWidget *dns_over_tls_no;
+	GtkWidget *dns_over_tls_opportunistic;
+	GtkWidget *dns_over_tls_yes;
 };
 
 static void nm_wgks_editor_interface_init (NMVpnEditorInterface *iface);
@@ -139,6 +143,12 @@ read_protection (NMWgksEditor *self, WgksConfig *config)
 		config->kill_switch = WGKS_KILL_SWITCH_ON;
 	config->allow_lan = wgks_toggle_get_active (self->allow_lan);
 	config->dns_leak_protection = wgks_toggle_get_active (self->dns_leak);
+	if (wgks_toggle_get_active (self->dns_over_tls_yes))
+		config->dns_over_tls = WGKS_DNS_OVER_TLS_YES;
+	else if (wgks_toggle_get_active (self->dns_over_tls_opportunistic))
+		config->dns_over_tls = WGKS_DNS_OVER_TLS_OPPORTUNISTIC;
+	else
+		config->dns_over_tls = WGKS_DNS_OVER_TLS_NO;
 }
 
 /* What wgks_config_validate() would refuse, said about the fields concerned. */
@@ -401,6 +411,7 @@ static void
 load_protection (NMWgksEditor *self, NMSettingVpn *s_vpn)
 {
 	WgksKillSwitch mode = WGKS_KILL_SWITCH_ON;
+	WgksDnsOverTls dot = WGKS_DNS_OVER_TLS_NO;
 	const char *allow_lan = s_vpn ? nm_setting_vpn_get_data_item (s_vpn, NM_WGKS_KEY_ALLOW_LAN) : NULL;
 	const char *dns_leak = s_vpn ? nm_setting_vpn_get_data_item (s_vpn, NM_WGKS_KEY_DNS_LEAK_PROTECTION) : NULL;
 
@@ -411,6 +422,26 @@ load_protection (NMWgksEditor *self, NMSettingVpn *s_vpn)
 	                        : self->kill_switch_on, TRUE);
 	wgks_toggle_set_active (self->allow_lan, g_strcmp0 (allow_lan, "yes") == 0);
 	wgks_toggle_set_active (self->dns_leak, g_strcmp0 (dns_leak, "no") != 0);
+	if (s_vpn)
+		wgks_dns_over_tls_from_string (nm_setting_vpn_get_data_item (s_vpn, NM_WGKS_KEY_DNS_OVER_TLS), &dot);
+	wgks_toggle_set_active (dot == WGKS_DNS_OVER_TLS_YES ? self->dns_over_tls_yes
+	                        : dot == WGKS_DNS_OVER_TLS_OPPORTUNISTIC ? self->dns_over_tls_opportunistic
+	                        : self->dns_over_tls_no, TRUE);
+}
+
+/* The hint names the DNS mode of this machine when it cannot encrypt. */
+static void
+describe_dns_over_tls (NMWgksEditor *self)
+{
+	g_autofree char *mode = wgks_nm_dns_mode (NULL);
+	g_autofree char *text = NULL;
+
+	if (!mode || wgks_dns_mode_does_tls (mode))
+		return;
+	text = g_strdup_printf (_("Encrypts the queries to the VPN’s DNS servers (TCP port 853). This computer’s "
+	                          "NetworkManager uses the DNS mode “%s”, which cannot do this: only systemd-resolved "
+	                          "can. With this setting the queries stay unencrypted, inside the tunnel."), mode);
+	gtk_label_set_text (GTK_LABEL (get_widget (self, "dns_over_tls_hint")), text);
 }
 
 static gboolean
@@ -447,6 +478,9 @@ get_widgets (NMWgksEditor *self)
 	self->kill_switch_lockdown = get_widget (self, "kill_switch_lockdown_radio");
 	self->allow_lan = get_widget (self, "allow_lan_check");
 	self->dns_leak = get_widget (self, "dns_leak_check");
+	self->dns_over_tls_no = get_widget (self, "dns_over_tls_no_radio");
+	self->dns_over_tls_opportunistic = get_widget (self, "dns_over_tls_opportunistic_radio");
+	self->dns_over_tls_yes = get_widget (self, "dns_over_tls_yes_radio");
 }
 
 static void
@@ -462,6 +496,7 @@ describe_options (NMWgksEditor *self)
 		{ "allow_lan_check", "allow_lan_hint" },
 		{ "dns_leak_check", "dns_leak_hint" },
 		{ "import_button", "import_hint" },
+		{ "dns_over_tls_yes_radio", "dns_over_tls_hint" },
 	};
 	guint i;
 
@@ -484,7 +519,8 @@ connect_signals (NMWgksEditor *self)
 {
 	GtkWidget *entries[] = { self->address, self->listen_port, self->mtu, self->dns, self->dns_search };
 	GtkWidget *toggles[] = { self->kill_switch_off, self->kill_switch_on, self->kill_switch_lockdown,
-	                         self->allow_lan, self->dns_leak };
+	                         self->allow_lan, self->dns_leak, self->dns_over_tls_no,
+	                         self->dns_over_tls_opportunistic, self->dns_over_tls_yes };
 	guint i;
 
 	for (i = 0; i < G_N_ELEMENTS (entries); i++)
@@ -510,6 +546,7 @@ load (NMWgksEditor *self, NMConnection *connection, GError **error)
 	self->widget = g_object_ref_sink (wgks_editor_scrollable (get_widget (self, "wgks_editor")));
 	get_widgets (self);
 	describe_options (self);
+	describe_dns_over_tls (self);
 	if (s_vpn)
 		self->original = NM_SETTING_VPN (nm_setting_duplicate (NM_SETTING (s_vpn)));
 	load_interface (self, s_vpn, TRUE);

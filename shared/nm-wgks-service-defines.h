@@ -21,6 +21,13 @@
 #define NM_WGKS_KEY_ALLOW_LAN           "allow-lan"
 #define NM_WGKS_KEY_DNS_LEAK_PROTECTION "dns-leak-protection"
 
+/* DNS over TLS to the tunnel's DNS servers, applied by the resolver
+ * (NetworkManager's connection.dns-over-tls of the VPN profile) */
+#define NM_WGKS_KEY_DNS_OVER_TLS        "dns-over-tls"
+#define NM_WGKS_DNS_OVER_TLS_NO         "no"
+#define NM_WGKS_DNS_OVER_TLS_OPPORTUNISTIC "opportunistic"
+#define NM_WGKS_DNS_OVER_TLS_YES        "yes"
+
 #define NM_WGKS_KILL_SWITCH_OFF         "off"
 #define NM_WGKS_KILL_SWITCH_ON          "on"
 #define NM_WGKS_KILL_SWITCH_LOCKDOWN    "lockdown"

@@ -70,6 +70,34 @@ wgks_peer_key (guint index, const char *suffix)
 }
 
 gboolean
+wgks_dns_over_tls_from_string (const char *text, WgksDnsOverTls *out)
+{
+	if (g_strcmp0 (text, NM_WGKS_DNS_OVER_TLS_NO) == 0)
+		*out = WGKS_DNS_OVER_TLS_NO;
+	else if (g_strcmp0 (text, NM_WGKS_DNS_OVER_TLS_OPPORTUNISTIC) == 0)
+		*out = WGKS_DNS_OVER_TLS_OPPORTUNISTIC;
+	else if (g_strcmp0 (text, NM_WGKS_DNS_OVER_TLS_YES) == 0)
+		*out = WGKS_DNS_OVER_TLS_YES;
+	else
+		return FALSE;
+	return TRUE;
+}
+
+const char *
+wgks_dns_over_tls_to_string (WgksDnsOverTls mode)
+{
+	switch (mode) {
+	case WGKS_DNS_OVER_TLS_OPPORTUNISTIC:
+		return NM_WGKS_DNS_OVER_TLS_OPPORTUNISTIC;
+	case WGKS_DNS_OVER_TLS_YES:
+		return NM_WGKS_DNS_OVER_TLS_YES;
+	case WGKS_DNS_OVER_TLS_NO:
+	default:
+		return NM_WGKS_DNS_OVER_TLS_NO;
+	}
+}
+
+gboolean
 wgks_kill_switch_from_string (const char *text, WgksKillSwitch *out)
 {
 	if (g_strcmp0 (text, NM_WGKS_KILL_SWITCH_OFF) == 0)
@@ -465,7 +493,7 @@ check_data_key (const char *key, guint *peer_index, GError **error)
 		NM_WGKS_KEY_ADDRESS, NM_WGKS_KEY_DNS, NM_WGKS_KEY_DNS_SEARCH, NM_WGKS_KEY_MTU,
 		NM_WGKS_KEY_LISTEN_PORT, NM_WGKS_KEY_FWMARK, NM_WGKS_KEY_TABLE,
 		NM_WGKS_KEY_KILL_SWITCH, NM_WGKS_KEY_ALLOW_LAN, NM_WGKS_KEY_DNS_LEAK_PROTECTION,
-		NM_WGKS_SECRET_PRIVATE_KEY "-flags", NULL,
+		NM_WGKS_KEY_DNS_OVER_TLS, NM_WGKS_SECRET_PRIVATE_KEY "-flags", NULL,
 	};
 	static const char *const peer_keys[] = {
 		NM_WGKS_PEER_PUBLIC_KEY, NM_WGKS_PEER_ENDPOINT, NM_WGKS_PEER_ALLOWED_IPS,
@@ -622,6 +650,10 @@ read_interface (NMSettingVpn *s_vpn, WgksConfig *config, GError **error)
 	v = nm_setting_vpn_get_data_item (s_vpn, NM_WGKS_KEY_KILL_SWITCH);
 	if (v && !wgks_kill_switch_from_string (v, &config->kill_switch))
 		return set_invalid (error, NM_WGKS_KEY_KILL_SWITCH, v, _("must be \"off\", \"on\" or \"lockdown\""));
+	v = nm_setting_vpn_get_data_item (s_vpn, NM_WGKS_KEY_DNS_OVER_TLS);
+	if (v && !wgks_dns_over_tls_from_string (v, &config->dns_over_tls))
+		return set_invalid (error, NM_WGKS_KEY_DNS_OVER_TLS, v,
+		                    _("must be \"no\", \"opportunistic\" or \"yes\""));
 	if (!parse_bool (NM_WGKS_KEY_ALLOW_LAN,
 	                 nm_setting_vpn_get_data_item (s_vpn, NM_WGKS_KEY_ALLOW_LAN), &config->allow_lan, error))
 		return FALSE;
@@ -806,6 +838,9 @@ wgks_config_to_setting (const WgksConfig *config, NMSettingVpn *s_vpn)
 	nm_setting_vpn_add_data_item (s_vpn, NM_WGKS_KEY_ALLOW_LAN, config->allow_lan ? "yes" : "no");
 	nm_setting_vpn_add_data_item (s_vpn, NM_WGKS_KEY_DNS_LEAK_PROTECTION,
 	                              config->dns_leak_protection ? "yes" : "no");
+	if (config->dns_over_tls != WGKS_DNS_OVER_TLS_NO)
+		nm_setting_vpn_add_data_item (s_vpn, NM_WGKS_KEY_DNS_OVER_TLS,
+		                              wgks_dns_over_tls_to_string (config->dns_over_tls));
 	if (config->has_private_key)
 		add_secret (s_vpn, NM_WGKS_SECRET_PRIVATE_KEY, &config->private_key);
 	for (i = 0; i < config->peers->len; i++)
@@ -863,6 +898,32 @@ apply_ip_setting (NMSettingIPConfig *s_ip, const WgksConfig *config, int family,
 	}
 }
 
+/* Only what the key set is undone: a "no" leaves the user's own choice. */
+static void
+apply_dns_over_tls (const WgksConfig *config, NMConnection *connection)
+{
+	NMSettingConnection *s_con = nm_connection_get_setting_connection (connection);
+	int want;
+
+	if (!s_con)
+		return;
+	switch (config->dns_over_tls) {
+	case WGKS_DNS_OVER_TLS_YES:
+		want = NM_SETTING_CONNECTION_DNS_OVER_TLS_YES;
+		break;
+	case WGKS_DNS_OVER_TLS_OPPORTUNISTIC:
+		want = NM_SETTING_CONNECTION_DNS_OVER_TLS_OPPORTUNISTIC;
+		break;
+	case WGKS_DNS_OVER_TLS_NO:
+	default:
+		if (nm_setting_connection_get_dns_over_tls (s_con) <= NM_SETTING_CONNECTION_DNS_OVER_TLS_NO)
+			return;
+		want = NM_SETTING_CONNECTION_DNS_OVER_TLS_DEFAULT;
+		break;
+	}
+	g_object_set (s_con, NM_SETTING_CONNECTION_DNS_OVER_TLS, want, NULL);
+}
+
 void
 wgks_config_apply_ip_settings (const WgksConfig *config, NMConnection *connection)
 {
@@ -879,6 +940,7 @@ wgks_config_apply_ip_settings (const WgksConfig *config, NMConnection *connectio
 		table = WGKS_DEFAULT_ROUTE_TABLE;
 	apply_ip_setting (ensure_ip_setting (connection, AF_INET), config, AF_INET, table);
 	apply_ip_setting (ensure_ip_setting (connection, AF_INET6), config, AF_INET6, table);
+	apply_dns_over_tls (config, connection);
 }
 
 NMConnection *

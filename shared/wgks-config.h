@@ -27,6 +27,12 @@ typedef enum {
 } WgksKillSwitch;
 
 typedef enum {
+	WGKS_DNS_OVER_TLS_NO,
+	WGKS_DNS_OVER_TLS_OPPORTUNISTIC,   /* TLS when the server offers it, else plain */
+	WGKS_DNS_OVER_TLS_YES,             /* TLS or no answer */
+} WgksDnsOverTls;
+
+typedef enum {
 	WGKS_TABLE_AUTO,   /* routes from AllowedIPs */
 	WGKS_TABLE_OFF,    /* no routes at all (wg-quick "Table = off") */
 } WgksTableMode;
@@ -55,6 +61,7 @@ typedef struct {
 	WgksKillSwitch kill_switch;
 	gboolean       allow_lan;
 	gboolean       dns_leak_protection;
+	WgksDnsOverTls dns_over_tls;
 	GPtrArray     *peers;           /* WgksPeer* */
 } WgksConfig;
 
@@ -102,6 +109,9 @@ NMConnection *wgks_config_to_connection (const WgksConfig *config, const char *i
  * WGKS_DEFAULT_ROUTE_TABLE unless another table is set, and with DNS leak
  * protection owns DNS (dns-priority -50, routing domain "~."); a split tunnel
  * is never-default and leaves DNS to the uplink. */
+/* It also sets connection.dns-over-tls from the dns-over-tls key: the VPN
+ * service cannot change the profile, and that is NetworkManager's only
+ * per-connection DNS-over-TLS setting (only systemd-resolved acts on it). */
 void          wgks_config_apply_ip_settings (const WgksConfig *config, NMConnection *connection);
 WgksConfig   *wgks_config_from_connection (NMConnection *connection, WgksSettingFlags flags, GError **error);
 
@@ -115,5 +125,7 @@ gboolean wgks_config_add_dns (WgksConfig *config, const char *value, gboolean se
 char *wgks_peer_key (guint index, const char *suffix);
 gboolean wgks_kill_switch_from_string (const char *text, WgksKillSwitch *out);
 const char *wgks_kill_switch_to_string (WgksKillSwitch mode);
+gboolean wgks_dns_over_tls_from_string (const char *text, WgksDnsOverTls *out);
+const char *wgks_dns_over_tls_to_string (WgksDnsOverTls mode);
 
 #endif

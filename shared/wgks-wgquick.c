@@ -266,6 +266,9 @@ parse_settings_comment (Parser *p, const char *text, GError **error)
 			p->config->dns_leak_protection = strcmp (value, "yes") == 0;
 			continue;
 		}
+		if (strcmp (key, NM_WGKS_KEY_DNS_OVER_TLS) == 0
+		    && wgks_dns_over_tls_from_string (value, &p->config->dns_over_tls))
+			continue;
 		return fail (p, error, WGKS_CONFIG_ERROR_INVALID,
 		             _("unknown setting \"%s\" in the wireguard-killswitch comment"), items[i]);
 	}
@@ -563,6 +566,11 @@ wgks_wgquick_write (const WgksConfig *config)
 	                        NM_WGKS_KEY_KILL_SWITCH, wgks_kill_switch_to_string (config->kill_switch),
 	                        NM_WGKS_KEY_ALLOW_LAN, config->allow_lan ? "yes" : "no",
 	                        NM_WGKS_KEY_DNS_LEAK_PROTECTION, config->dns_leak_protection ? "yes" : "no");
+	if (config->dns_over_tls != WGKS_DNS_OVER_TLS_NO) {
+		g_string_truncate (out, out->len - 1);
+		g_string_append_printf (out, " %s=%s\n", NM_WGKS_KEY_DNS_OVER_TLS,
+		                        wgks_dns_over_tls_to_string (config->dns_over_tls));
+	}
 	g_string_append (out, "[Interface]\n");
 	if (config->has_private_key)
 		append_key (out, "PrivateKey", &config->private_key);

@@ -16,6 +16,7 @@
 #include "wgks-config.h"
 #include "wgks-device-settings.h"
 #include "wgks-device.h"
+#include "wgks-dns-mode.h"
 #include "wgks-ifname.h"
 #include "wgks-ip-config.h"
 #include "wgks-log.h"
@@ -821,6 +822,38 @@ parse_connection (NMConnection *connection, GError **error)
 	return g_steal_pointer (&config);
 }
 
+/* The service cannot change the profile: NetworkManager applies the
+ * profile's connection.dns-over-tls to the VPN's DNS, and only the resolver
+ * of its DNS mode can encrypt. Say so when the key asks for more. */
+static void
+warn_dns_over_tls (const WgksConfig *config, NMConnection *connection)
+{
+	NMSettingConnection *s_con = nm_connection_get_setting_connection (connection);
+	g_autoptr (GError) local = NULL;
+	g_autofree char *mode = NULL;
+	g_autofree char *problem = NULL;
+	int want;
+
+	if (config->dns_over_tls == WGKS_DNS_OVER_TLS_NO)
+		return;
+	want = config->dns_over_tls == WGKS_DNS_OVER_TLS_YES ? NM_SETTING_CONNECTION_DNS_OVER_TLS_YES
+	                                                     : NM_SETTING_CONNECTION_DNS_OVER_TLS_OPPORTUNISTIC;
+	if (!s_con || nm_setting_connection_get_dns_over_tls (s_con) != want)
+		wgks_log_warn ("dns-over-tls=%s, but the profile's connection.dns-over-tls differs and NetworkManager "
+		               "applies only that: nmcli connection modify \"%s\" connection.dns-over-tls %s",
+		               wgks_dns_over_tls_to_string (config->dns_over_tls), nm_connection_get_id (connection),
+		               wgks_dns_over_tls_to_string (config->dns_over_tls));
+	mode = wgks_nm_dns_mode (&local);
+	if (!mode)
+		wgks_log_debug ("NetworkManager's DNS mode: %s", local->message);
+	problem = wgks_dns_over_tls_problem (config->dns_over_tls, mode);
+	if (problem)
+		wgks_log_warn ("%s", problem);
+	else
+		wgks_log_notice ("dns-over-tls=%s: NetworkManager's DNS mode \"%s\" encrypts DNS to the tunnel's servers",
+		                 wgks_dns_over_tls_to_string (config->dns_over_tls), mode);
+}
+
 static gboolean
 start_connect (NMWgksService *self, NMConnection *connection, GError **error)
 {
@@ -848,6 +881,7 @@ start_connect (NMWgksService *self, NMConnection *connection, GError **error)
 	wgks_log_notice ("connecting \"%s\" on %s: %u peer(s), kill switch %s",
 	                 nm_connection_get_id (connection), self->ifname, config->peers->len,
 	                 wgks_kill_switch_to_string (config->kill_switch));
+	warn_dns_over_tls (config, connection);
 	if (!enter_state (self, WGKS_SERVICE_STATE_CONNECTING, &local)) {
 		g_set_error (error, NM_VPN_PLUGIN_ERROR, NM_VPN_PLUGIN_ERROR_LAUNCH_FAILED,
 		             "%s", local->message);

@@ -16,7 +16,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <NetworkManager.h>
+
+#include "nm-wgks-service-defines.h"
 #include "wgks-cli.h"
+#include "wgks-dns-mode.h"
 #include "wgks-firewall.h"
 #include "wgks-guard.h"
 #include "wgks-statefile.h"
@@ -55,6 +59,62 @@ table_state (const char *listing)
 	memcpy (buf, p, n);
 	buf[n] = '\0';
 	return buf;
+}
+
+static NMClient *
+nm_client_or_complain (void)
+{
+	g_autoptr (GError) error = NULL;
+	NMClient *client = nm_client_new (NULL, &error);
+
+	if (!client)
+		g_printerr (_("wg-killswitch: cannot ask NetworkManager: %s\n"), error->message);
+	return client;
+}
+
+/* The dns-over-tls key of the active connection NAME, "no" when unset. */
+static WgksDnsOverTls
+active_dns_over_tls (NMClient *client, const char *name)
+{
+	const GPtrArray *active = nm_client_get_active_connections (client);
+	WgksDnsOverTls dot = WGKS_DNS_OVER_TLS_NO;
+	guint i;
+
+	for (i = 0; name && active && i < active->len; i++) {
+		NMActiveConnection *ac = active->pdata[i];
+		NMRemoteConnection *rc = nm_active_connection_get_connection (ac);
+		NMSettingVpn *s_vpn = rc ? nm_connection_get_setting_vpn (NM_CONNECTION (rc)) : NULL;
+
+		if (s_vpn && g_strcmp0 (nm_active_connection_get_id (ac), name) == 0
+		    && g_strcmp0 (nm_setting_vpn_get_service_type (s_vpn), NM_WGKS_SERVICE_TYPE) == 0)
+			wgks_dns_over_tls_from_string (nm_setting_vpn_get_data_item (s_vpn, NM_WGKS_KEY_DNS_OVER_TLS), &dot);
+	}
+	return dot;
+}
+
+static void
+print_dns_status (const WgksStatus *status)
+{
+	g_autoptr (NMClient) client = nm_client_or_complain ();
+	g_autofree char *problem = NULL;
+	WgksDnsOverTls dot;
+
+	if (!client)
+		return;
+	if (!nm_client_get_nm_running (client)) {
+		g_print (_("DNS mode:        NetworkManager is not running\n"));
+		return;
+	}
+	g_print (_("DNS mode:        NetworkManager dns=%s, rc-manager=%s\n"), nm_client_get_dns_mode (client),
+	         nm_client_get_dns_rc_manager (client));
+	dot = active_dns_over_tls (client, status ? status->connection : NULL);
+	problem = wgks_dns_over_tls_problem (dot, nm_client_get_dns_mode (client));
+	if (problem)
+		g_print (_("DNS over TLS:    NOT ACTIVE: %s\n"), problem);
+	else if (dot != WGKS_DNS_OVER_TLS_NO)
+		g_print (_("DNS over TLS:    %s (systemd-resolved)\n"), wgks_dns_over_tls_to_string (dot));
+	else
+		g_print (_("DNS over TLS:    no\n"));
 }
 
 static int
@@ -99,6 +159,7 @@ cmd_status (void)
 	}
 	g_print (_("lockdown:        %s\n"), !lockdown ? _("state file unreadable (boot will block)")
 	                                     : lockdown->enabled ? _("on") : _("off"));
+	print_dns_status (status);
 	return EXIT_OK;
 }
 
@@ -331,6 +392,116 @@ probe_leaks (const char *ifname, const char *target, gboolean dns)
 	return leaked;
 }
 
+static void
+report (gboolean pass, guint *passed, guint *failed, const char *what, const char *detail)
+{
+	g_print ("%s  %-10s %s\n", pass ? "PASS" : "FAIL", what, detail);
+	pass ? (*passed)++ : (*failed)++;
+}
+
+static char *
+dns_target (const char *server)
+{
+	return strchr (server, ':') ? g_strdup_printf ("[%s]:53", server) : g_strdup_printf ("%s:53", server);
+}
+
+/* A server the probe can address without a scope: not link-local. */
+static const char *
+first_routable (const char *const *servers)
+{
+	for (; servers && *servers; servers++)
+		if (!g_str_has_prefix (*servers, "fe80:"))
+			return *servers;
+	return NULL;
+}
+
+static void
+verify_dns_routing (NMDnsEntry *tunnel, gboolean split, const char *ifname, guint *passed, guint *failed)
+{
+	const char *const *domains = tunnel ? nm_dns_entry_get_domains (tunnel) : NULL;
+	g_autofree char *list = domains ? g_strjoinv (", ", (char **) domains) : g_strdup ("");
+	g_autofree char *detail = NULL;
+
+	if (!tunnel || !first_routable (nm_dns_entry_get_nameservers (tunnel))) {
+		detail = g_strdup_printf (_("%s holds no DNS server in NetworkManager's DNS configuration"), ifname);
+		report (FALSE, passed, failed, "dns-link", detail);
+	} else if (!split) {
+		/* NetworkManager shows "~." as a negative priority: no other link answers. */
+		detail = g_strdup_printf (_("%s holds ~. (every name; dns-priority %d)"), ifname,
+		                          nm_dns_entry_get_priority (tunnel));
+		if (nm_dns_entry_get_priority (tunnel) >= 0) {
+			g_free (detail);
+			detail = g_strdup_printf (_("%s does not hold ~.: dns-priority %d lets other links' resolvers "
+			                            "answer too"), ifname, nm_dns_entry_get_priority (tunnel));
+		}
+		report (nm_dns_entry_get_priority (tunnel) < 0, passed, failed, "dns-link", detail);
+	} else {
+		detail = g_strdup_printf (_("%s holds the profile's domains: %s"), ifname, *list ? list : _("none"));
+		report (*list != '\0', passed, failed, "dns-link", detail);
+	}
+}
+
+/* NetworkManager's DNS mode, the tunnel link's share of DNS, a query the
+ * tunnel's DNS must answer, a query to each uplink's DNS that must not be. */
+static void
+verify_dns (const WgksStatus *status, gboolean split, guint *passed, guint *failed)
+{
+	g_autoptr (NMClient) client = nm_client_or_complain ();
+	const char *mode, *rc, *server;
+	const GPtrArray *entries;
+	NMDnsEntry *tunnel = NULL;
+	g_autofree char *detail = NULL;
+	g_autofree char *problem = NULL;
+	g_autofree char *target = NULL;
+	guint i;
+
+	if (!client || !nm_client_get_nm_running (client)) {
+		report (FALSE, passed, failed, "dns-mode", _("NetworkManager cannot be asked"));
+		return;
+	}
+	mode = nm_client_get_dns_mode (client);
+	rc = nm_client_get_dns_rc_manager (client);
+	detail = g_strdup_printf ("NetworkManager dns=%s rc-manager=%s", mode, rc);
+	report (mode && rc && strcmp (mode, "none") != 0 && strcmp (rc, "unmanaged") != 0, passed, failed, "dns-mode",
+	        detail);
+	problem = wgks_dns_over_tls_problem (active_dns_over_tls (client, status->connection), mode);
+	if (problem)
+		report (FALSE, passed, failed, "dns-tls", problem);
+
+	entries = nm_client_get_dns_configuration (client);
+	for (i = 0; entries && i < entries->len; i++)
+		if (g_strcmp0 (nm_dns_entry_get_interface (entries->pdata[i]), status->ifname) == 0)
+			tunnel = entries->pdata[i];
+	verify_dns_routing (tunnel, split, status->ifname, passed, failed);
+
+	server = tunnel ? first_routable (nm_dns_entry_get_nameservers (tunnel)) : NULL;
+	if (server) {
+		target = dns_target (server);
+		g_clear_pointer (&detail, g_free);
+		detail = g_strdup_printf (_("the tunnel's DNS %s answers"), target);
+		report (probe_leaks (NULL, target, TRUE), passed, failed, "dns-tunnel", detail);
+	}
+	for (i = 0; entries && i < entries->len; i++) {
+		NMDnsEntry *e = entries->pdata[i];
+		const char *iface = nm_dns_entry_get_interface (e);
+		gboolean answered;
+
+		server = first_routable (nm_dns_entry_get_nameservers (e));
+		if (e == tunnel || nm_dns_entry_get_vpn (e) || !iface || !server)
+			continue;
+		g_clear_pointer (&target, g_free);
+		g_clear_pointer (&detail, g_free);
+		target = dns_target (server);
+		answered = probe_leaks (iface, target, TRUE);
+		if (split && answered)
+			detail = g_strdup_printf (_("%s's DNS %s answers (split tunnel: other names go there)"), iface, target);
+		else
+			detail = g_strdup_printf (answered ? _("%s's DNS %s answers") : _("%s's DNS %s is refused"),
+			                          iface, target);
+		report (!answered || split, passed, failed, "dns-uplink", detail);
+	}
+}
+
 static int
 cmd_verify (char **targets, char **dns_servers)
 {
@@ -362,6 +533,11 @@ cmd_verify (char **targets, char **dns_servers)
 	}
 	if (ifs)
 		if_freenameindex (ifs);
+	if (status && g_strcmp0 (status->state, "connected") == 0 && status->ifname) {
+		g_autofree char *listing = wgks_firewall_list (NULL);
+
+		verify_dns (status, listing && strstr (listing, "protected4"), &passed, &failed);
+	}
 	g_print (_("%u probes blocked, %u leaked\n"), passed, failed);
 	return failed ? EXIT_LEAK : EXIT_OK;
 }

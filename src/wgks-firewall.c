@@ -224,6 +224,27 @@ render_dns_guard (GString *out, const WgksFirewallSpec *spec)
 	                      "jump dns_reject\n");
 }
 
+/* Names that leave beside DNS, outside the tunnel (the tunnel's own
+ * packets were accepted before): LLMNR asks everyone on the link; mDNS only
+ * to its groups and only with allow-lan (printers: the firewall cannot read
+ * the name, resolvers send only .local there); DNS over TLS and over QUIC
+ * only to the tunnel's DNS servers, in a split tunnel too. */
+static void
+render_dns_side_channels (GString *out, const WgksFirewallSpec *spec)
+{
+	if (!spec->dns_leak_protection)
+		return;
+	g_string_append (out, "\t\tmeta l4proto { tcp, udp } th dport 5355 jump dns_reject\n");
+	if (spec->allow_lan) {
+		g_string_append (out, "\t\tudp dport 5353 ip daddr != 224.0.0.251 jump dns_reject\n");
+		g_string_append (out, "\t\tudp dport 5353 ip6 daddr != ff02::fb jump dns_reject\n");
+	} else {
+		g_string_append (out, "\t\tudp dport 5353 jump dns_reject\n");
+	}
+	g_string_append (out, "\t\tmeta l4proto { tcp, udp } th dport 853 ip daddr != @tunnel_dns4 jump dns_reject\n");
+	g_string_append (out, "\t\tmeta l4proto { tcp, udp } th dport 853 ip6 daddr != @tunnel_dns6 jump dns_reject\n");
+}
+
 /* DHCP and neighbour discovery, as narrow as the protocols allow. Port 68
  * proves nothing (a raw socket, CAP_NET_BIND_SERVICE or a lowered
  * ip_unprivileged_port_start get it), so DHCPv4 may only go to the link:
@@ -285,6 +306,7 @@ render_output (GString *out, const WgksFirewallSpec *spec)
 	g_string_append_printf (out, "\t\tmeta mark 0x%x ip6 saddr != @tunnel_addr6 ip6 daddr . udp dport @endpoints6 accept\n",
 	                        spec->fwmark);
 	render_tunnel_out (out, spec);
+	render_dns_side_channels (out, spec);
 	render_link_out (out);
 	render_resolvers (out, spec, TRUE);
 	/* A full tunnel owns DNS: not even a LAN resolver may answer outside it.
@@ -344,6 +366,7 @@ render_forward (GString *out, const WgksFirewallSpec *spec)
 	/* Containers' and VMs' DNS is guarded like the host's, before the LAN. */
 	if (!spec->protected_prefixes)
 		g_string_append (out, "\t\tjump dns_guard\n");
+	render_dns_side_channels (out, spec);
 	g_string_append (out, "\t\tip daddr @lan4 ip saddr @lan4 accept\n\t\tip6 daddr @lan6 ip6 saddr @lan6 accept\n");
 	render_split_bypass (out, spec, TRUE);
 	g_string_append (out, "\t\tcounter name blocked_fwd\n\t\tdrop\n\t}\n");

@@ -303,6 +303,7 @@ fill_all (Fixture *f)
 	set_active (f, "kill_switch_lockdown_radio", 0, TRUE);
 	set_active (f, "allow_lan_check", 0, TRUE);
 	set_active (f, "dns_leak_check", 0, FALSE);
+	set_active (f, "dns_over_tls_yes_radio", 0, TRUE);
 }
 
 static void
@@ -317,6 +318,7 @@ test_fill_everything (Fixture *f, gconstpointer data)
 		"kill-switch", "lockdown",
 		"allow-lan", "yes",
 		"dns-leak-protection", "no",
+		"dns-over-tls", "yes",
 		"private-key-flags", "1",
 		"peer.0.public-key", PEER0_KEY,
 		"peer.0.endpoint", "vpn.example.com:51820",
@@ -347,6 +349,9 @@ test_fill_everything (Fixture *f, gconstpointer data)
 	assert_exactly (d, expected_data);
 	assert_exactly (s, expected_secrets);
 	g_assert_true (nm_connection_verify (out, NULL));
+	/* what NetworkManager applies to the VPN's DNS */
+	g_assert_cmpint (nm_setting_connection_get_dns_over_tls (nm_connection_get_setting_connection (out)), ==,
+	                 NM_SETTING_CONNECTION_DNS_OVER_TLS_YES);
 }
 
 typedef struct {
@@ -898,6 +903,7 @@ test_labels (Fixture *f, gconstpointer data)
 		"kill_switch_off_radio", "kill_switch_on_radio", "kill_switch_lockdown_radio",
 		"allow_lan_check", "dns_leak_check", "peer_full_tunnel_radio", "peer_split_tunnel_radio",
 		"import_button",
+		"dns_over_tls_no_radio", "dns_over_tls_opportunistic_radio", "dns_over_tls_yes_radio",
 	};
 	guint i;
 

@@ -371,7 +371,7 @@ lab__install_plugin() {
 lab__prepare_client_dir() {
 	local d=$LAB_DIR/client f
 	mkdir -p "$d/etc-upper/systemd/network" "$d/etc-work" "$d/nm/system-connections" \
-		"$d/nm/conf.d" "$d/nm/VPN" "$d/udev-rules"
+		"$d/nm/conf.d" "$d/nm/VPN" "$d/nm/dnsmasq.d" "$d/udev-rules"
 	# resolv.conf stays empty until NetworkManager writes it (never the host's)
 	echo "# lab client: written by NetworkManager" >"$d/etc-upper/resolv.conf"
 	echo wgks-lab-client >"$d/etc-upper/hostname"

@@ -6,6 +6,7 @@
 
 #include "nm-wgks-service-defines.h"
 #include "wgks-config.h"
+#include "wgks-dns-mode.h"
 #include "wgks-ip.h"
 
 #define PRIV "ADRYooXVk2jOPr3GhpKrWrRskyEMYw1S+rf9KhfAWsE="
@@ -45,6 +46,7 @@ test_defaults (void)
 	g_assert_cmpint (c->kill_switch, ==, WGKS_KILL_SWITCH_ON);
 	g_assert_false (c->allow_lan);
 	g_assert_true (c->dns_leak_protection);
+	g_assert_cmpint (c->dns_over_tls, ==, WGKS_DNS_OVER_TLS_NO);
 	g_assert_cmpuint (c->peers->len, ==, 2);
 	g_assert_true (((WgksPeer *) c->peers->pdata[1])->has_preshared_key);
 	g_assert_cmpuint (c->dns_domains->len, ==, 2);
@@ -61,6 +63,7 @@ test_round_trip (void)
 	nm_setting_vpn_add_data_item (s, "kill-switch", "lockdown");
 	nm_setting_vpn_add_data_item (s, "allow-lan", "yes");
 	nm_setting_vpn_add_data_item (s, "dns-leak-protection", "no");
+	nm_setting_vpn_add_data_item (s, "dns-over-tls", "opportunistic");
 	nm_setting_vpn_add_data_item (s, "mtu", "1400");
 	nm_setting_vpn_add_data_item (s, "listen-port", "51000");
 	nm_setting_vpn_add_data_item (s, "fwmark", "51820");
@@ -71,6 +74,76 @@ test_round_trip (void)
 	g_object_set (s2, NM_SETTING_VPN_SERVICE_TYPE, NM_WGKS_SERVICE_TYPE, NULL);
 	wgks_config_to_setting (c, s2);
 	g_assert_true (nm_setting_compare (NM_SETTING (s), NM_SETTING (s2), NM_SETTING_COMPARE_FLAG_EXACT));
+}
+
+/* The key maps to the profile's connection.dns-over-tls, which NetworkManager
+ * applies to the VPN's DNS; "no" undoes only what the key set. */
+static void
+test_dns_over_tls (void)
+{
+	static const struct {
+		const char *value;
+		WgksDnsOverTls mode;
+		int nm;
+	} cases[] = {
+		{ "no", WGKS_DNS_OVER_TLS_NO, NM_SETTING_CONNECTION_DNS_OVER_TLS_DEFAULT },
+		{ "opportunistic", WGKS_DNS_OVER_TLS_OPPORTUNISTIC, NM_SETTING_CONNECTION_DNS_OVER_TLS_OPPORTUNISTIC },
+		{ "yes", WGKS_DNS_OVER_TLS_YES, NM_SETTING_CONNECTION_DNS_OVER_TLS_YES },
+	};
+	guint i;
+
+	for (i = 0; i < G_N_ELEMENTS (cases); i++) {
+		g_autoptr (NMSettingVpn) s = make_setting ();
+		g_autoptr (NMSettingVpn) s2 = NM_SETTING_VPN (nm_setting_vpn_new ());
+		g_autoptr (GError) error = NULL;
+		g_autoptr (WgksConfig) c = NULL;
+		g_autoptr (NMConnection) conn = NULL;
+
+		nm_setting_vpn_add_data_item (s, "dns-over-tls", cases[i].value);
+		c = wgks_config_from_setting (s, WGKS_SETTING_WITH_SECRETS, &error);
+		g_assert_no_error (error);
+		g_assert_cmpint (c->dns_over_tls, ==, cases[i].mode);
+		g_assert_cmpstr (wgks_dns_over_tls_to_string (c->dns_over_tls), ==, cases[i].value);
+		wgks_config_to_setting (c, s2);
+		/* "no" is the default and not written */
+		g_assert_cmpstr (nm_setting_vpn_get_data_item (s2, "dns-over-tls"), ==,
+		                 cases[i].mode == WGKS_DNS_OVER_TLS_NO ? NULL : cases[i].value);
+		conn = wgks_config_to_connection (c, "dot", &error);
+		g_assert_no_error (error);
+		g_assert_cmpint (nm_setting_connection_get_dns_over_tls (nm_connection_get_setting_connection (conn)), ==,
+		                 cases[i].nm);
+		/* back to "no": the value the key had set goes, a user's "no" stays */
+		c->dns_over_tls = WGKS_DNS_OVER_TLS_NO;
+		wgks_config_apply_ip_settings (c, conn);
+		g_assert_cmpint (nm_setting_connection_get_dns_over_tls (nm_connection_get_setting_connection (conn)), ==,
+		                 NM_SETTING_CONNECTION_DNS_OVER_TLS_DEFAULT);
+		g_object_set (nm_connection_get_setting_connection (conn), NM_SETTING_CONNECTION_DNS_OVER_TLS,
+		              NM_SETTING_CONNECTION_DNS_OVER_TLS_NO, NULL);
+		wgks_config_apply_ip_settings (c, conn);
+		g_assert_cmpint (nm_setting_connection_get_dns_over_tls (nm_connection_get_setting_connection (conn)), ==,
+		                 NM_SETTING_CONNECTION_DNS_OVER_TLS_NO);
+	}
+}
+
+/* What the editor, the service and wg-killswitch say when the DNS mode cannot encrypt. */
+static void
+test_dns_over_tls_problem (void)
+{
+	g_autofree char *in_default = wgks_dns_over_tls_problem (WGKS_DNS_OVER_TLS_YES, "default");
+	g_autofree char *in_dnsmasq = wgks_dns_over_tls_problem (WGKS_DNS_OVER_TLS_OPPORTUNISTIC, "dnsmasq");
+	g_autofree char *unknown = wgks_dns_over_tls_problem (WGKS_DNS_OVER_TLS_YES, NULL);
+	g_autofree char *resolved = wgks_dns_over_tls_problem (WGKS_DNS_OVER_TLS_YES, "systemd-resolved");
+	g_autofree char *off = wgks_dns_over_tls_problem (WGKS_DNS_OVER_TLS_NO, "default");
+
+	g_assert_nonnull (strstr (in_default, "dns-over-tls=yes is not applied: NetworkManager's DNS mode \"default\""));
+	g_assert_nonnull (strstr (in_dnsmasq, "dns-over-tls=opportunistic is not applied"));
+	g_assert_nonnull (strstr (in_dnsmasq, "\"dnsmasq\""));
+	g_assert_nonnull (strstr (unknown, "unknown"));
+	g_assert_null (resolved);
+	g_assert_null (off);
+	g_assert_true (wgks_dns_mode_does_tls ("systemd-resolved"));
+	g_assert_false (wgks_dns_mode_does_tls ("dnsmasq"));
+	g_assert_false (wgks_dns_mode_does_tls (NULL));
 }
 
 static void
@@ -107,6 +180,8 @@ static const BadItem bad_items[] = {
 	{ "kill-switch", "maybe", "invalid value \"maybe\" for key \"kill-switch\": must be \"off\", \"on\" or \"lockdown\"" },
 	{ "allow-lan", "true", "invalid value \"true\" for key \"allow-lan\": must be \"yes\" or \"no\"" },
 	{ "dns-leak-protection", "1", "for key \"dns-leak-protection\": must be \"yes\" or \"no\"" },
+	{ "dns-over-tls", "strict", "invalid value \"strict\" for key \"dns-over-tls\": must be \"no\", \"opportunistic\" or \"yes\"" },
+	{ "dns-over-tls", "", "for key \"dns-over-tls\"" },
 	{ "address", "10.0.0.1/40", "invalid value \"10.0.0.1/40\" for key \"address\": prefix length must be 0 to 32" },
 	{ "dns", "corp.example", "invalid value \"corp.example\" for key \"dns\": not an IPv4 or IPv6 address" },
 	{ "dns-search", "10.0.0.1", "invalid value \"10.0.0.1\" for key \"dns-search\": a DNS domain, not an address" },
@@ -267,6 +342,8 @@ main (int argc, char **argv)
 	g_test_add_func ("/config/defaults", test_defaults);
 	g_test_add_func ("/config/round-trip", test_round_trip);
 	g_test_add_func ("/config/missing-secrets", test_missing_secrets);
+	g_test_add_func ("/config/dns-over-tls", test_dns_over_tls);
+	g_test_add_func ("/config/dns-over-tls-problem", test_dns_over_tls_problem);
 	g_test_add_func ("/config/bad-secret", test_bad_secret);
 	g_test_add_func ("/config/endpoint-addresses", test_endpoint_addresses);
 	g_test_add_func ("/config/split-char", test_split_char);

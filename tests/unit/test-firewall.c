@@ -229,7 +229,13 @@ test_render_narrow (Fixture *f, gconstpointer data)
 		/* CVE-2019-14899 */
 		"iif != 4242 ip daddr @tunnel_addr4 drop",
 		/* forward: DNS guard before the LAN, nothing new from the tunnel */
-		"\t\toif 4242 accept\n\t\tiif 4242 counter name blocked_fwd drop\n\t\tjump dns_guard\n"
+		"\t\toif 4242 accept\n\t\tiif 4242 counter name blocked_fwd drop\n\t\tjump dns_guard\n",
+		/* side channels, also forwarded: LLMNR, mDNS beside its groups, DoT/DoQ */
+		"\t\tmeta l4proto { tcp, udp } th dport 5355 jump dns_reject\n"
+		"\t\tudp dport 5353 ip daddr != 224.0.0.251 jump dns_reject\n"
+		"\t\tudp dport 5353 ip6 daddr != ff02::fb jump dns_reject\n"
+		"\t\tmeta l4proto { tcp, udp } th dport 853 ip daddr != @tunnel_dns4 jump dns_reject\n"
+		"\t\tmeta l4proto { tcp, udp } th dport 853 ip6 daddr != @tunnel_dns6 jump dns_reject\n"
 		"\t\tip daddr @lan4 ip saddr @lan4 accept",
 		NULL,
 	};
@@ -267,6 +273,28 @@ test_render_narrow (Fixture *f, gconstpointer data)
 	script = wgks_firewall_render (&f->spec);
 	g_assert_nonnull (strstr (script, "\t\tip daddr @tunnel_addr4 drop\n"));
 	g_assert_null (strstr (script, "4242"));
+}
+
+/* The side channels: mDNS only with allow-lan, nothing without leak protection. */
+static void
+test_render_side_channels (Fixture *f, gconstpointer data)
+{
+	g_autofree char *closed = NULL;
+	g_autofree char *off = NULL;
+	g_autoptr (GError) error = NULL;
+
+	f->spec.state = WGKS_FIREWALL_CONNECTED;
+	closed = wgks_firewall_render (&f->spec);
+	g_assert_nonnull (strstr (closed, "\t\tudp dport 5353 jump dns_reject\n"));
+	g_assert_null (strstr (closed, "224.0.0.251"));
+	g_assert_nonnull (strstr (closed, "th dport 5355 jump dns_reject"));
+	g_assert_true (wgks_firewall_run (closed, TRUE, NULL, &error));
+	g_assert_no_error (error);
+	f->spec.dns_leak_protection = FALSE;
+	off = wgks_firewall_render (&f->spec);
+	g_assert_null (strstr (off, "5355"));
+	g_assert_null (strstr (off, "5353"));
+	g_assert_null (strstr (off, "853"));
 }
 
 static void
@@ -322,6 +350,7 @@ main (int argc, char **argv)
 	ADD ("/firewall/remove-leaves-others", test_remove_leaves_others);
 	ADD ("/firewall/foreign-table-replaced", test_foreign_table_replaced);
 	ADD ("/firewall/render-narrow", test_render_narrow);
+	ADD ("/firewall/render-side-channels", test_render_side_channels);
 	ADD ("/firewall/no-ifindex", test_no_ifindex);
 	ADD ("/firewall/many-prefixes", test_many_prefixes);
 	return g_test_run ();

@@ -141,12 +141,16 @@ test_write_round_trip (void)
 	c->kill_switch = WGKS_KILL_SWITCH_LOCKDOWN;
 	c->allow_lan = TRUE;
 	c->dns_leak_protection = FALSE;
+	c->dns_over_tls = WGKS_DNS_OVER_TLS_YES;
 	text = wgks_wgquick_write (c);
+	g_assert_nonnull (strstr (text, "# wireguard-killswitch: kill-switch=lockdown allow-lan=yes "
+	                                "dns-leak-protection=no dns-over-tls=yes\n[Interface]\n"));
 	again = wgks_wgquick_parse (text, strlen (text), "export.conf", NULL, &error);
 	g_assert_no_error (error);
 	g_assert_cmpint (again->kill_switch, ==, WGKS_KILL_SWITCH_LOCKDOWN);
 	g_assert_true (again->allow_lan);
 	g_assert_false (again->dns_leak_protection);
+	g_assert_cmpint (again->dns_over_tls, ==, WGKS_DNS_OVER_TLS_YES);
 	text2 = wgks_wgquick_write (again);
 	g_assert_cmpstr (text, ==, text2);
 }
@@ -207,6 +211,8 @@ static const BadInput bad_inputs[] = {
 	{ "duplicate-peer", IFACE PEER PEER, "bad.conf: peers 0 and 1 have the same public key" },
 	{ "no-equals", IFACE "Address 10.0.0.3/24\n" PEER, "bad.conf:4: expected \"Key = Value\" or a [Section]" },
 	{ "outside-section", "Address = 10.0.0.2/24\n" IFACE PEER, "bad.conf:1: key \"Address\" outside of a section" },
+	{ "settings-comment-dot", "# wireguard-killswitch: dns-over-tls=strict\n" IFACE PEER,
+	  "unknown setting \"dns-over-tls=strict\"" },
 	{ "settings-comment", "# wireguard-killswitch: kill-switch=maybe\n" IFACE PEER,
 	  "bad.conf:1: unknown setting \"kill-switch=maybe\"" },
 };
