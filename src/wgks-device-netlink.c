@@ -7,7 +7,7 @@
 #include <linux/genetlink.h>
 #include <linux/wireguard.h>
 
-#include "wgks-device.h"
+#include "wgks-device-private.h"
 #include "wgks-log.h"
 #include "wgks-rtnl.h"
 #include "wgks-wg-genl.h"

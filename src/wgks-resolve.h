@@ -5,6 +5,7 @@
 #define WGKS_RESOLVE_H
 
 #include "wgks-config.h"
+#include "wgks-sockaddr.h"
 #include "wgks-state.h"
 
 /* Resolves host:port; literal addresses need no DNS. The first address
@@ -18,8 +19,5 @@ gboolean wgks_resolve_one_finish (GAsyncResult *result, WgksSockaddr *out, GErro
 void     wgks_resolve_endpoints_async  (const WgksConfig *config, GCancellable *cancellable,
                                         GAsyncReadyCallback callback, gpointer user_data);
 GArray  *wgks_resolve_endpoints_finish (GAsyncResult *result, GError **error);
-
-char    *wgks_sockaddr_to_string (const WgksSockaddr *addr);
-gboolean wgks_sockaddr_equal     (const WgksSockaddr *a, const WgksSockaddr *b);
 
 #endif
