@@ -17,6 +17,7 @@
 #include "wgks-device-settings.h"
 #include "wgks-device.h"
 #include "wgks-uapi.h"
+#include "test-utils.h"
 
 #define PUB_HEX  "e84b5a6d2717c1003a13b431570353dbaca9146cf150c5f8575680feba52027a"
 #define PRIV_B64 "yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk="
@@ -26,16 +27,6 @@ static void
 key_from_b64 (const char *b64, WgksKey *key)
 {
 	g_assert_true (wgks_key_from_base64 (b64, key));
-}
-
-static WgksPrefix *
-prefix (const char *text)
-{
-	WgksPrefix p;
-	const char *why;
-
-	g_assert_true (wgks_prefix_parse (text, &p, &why));
-	return wgks_prefix_dup (&p);
 }
 
 static void
@@ -68,8 +59,8 @@ test_build_set_full (void)
 	GString *req;
 	g_autofree char *expected = NULL;
 
-	g_ptr_array_add (ips, prefix ("0.0.0.0/0"));
-	g_ptr_array_add (ips, prefix ("fd00::/64"));
+	g_ptr_array_add (ips, wgks_test_prefix ("0.0.0.0/0"));
+	g_ptr_array_add (ips, wgks_test_prefix ("fd00::/64"));
 	key_from_b64 (PRIV_B64, &s.private_key);
 	s.has_private_key = TRUE;
 	s.set_listen_port = TRUE;
@@ -334,7 +325,7 @@ configure (WgksDevice *device, const char *priv_b64, const char *peer_priv_b64, 
 	config->listen_port = port;
 	key_from_b64 (peer_priv_b64, &peer_priv);
 	wgks_key_public_from_private (&peer_priv, &peer->public_key);
-	g_ptr_array_add (peer->allowed_ips, prefix (port < peer_port ? "10.99.0.2/32" : "10.99.0.1/32"));
+	g_ptr_array_add (peer->allowed_ips, wgks_test_prefix (port < peer_port ? "10.99.0.2/32" : "10.99.0.1/32"));
 	peer->endpoint_host = g_strdup ("127.0.0.1");
 	peer->endpoint_port = peer_port;
 	g_ptr_array_add (config->peers, g_steal_pointer (&peer));
@@ -412,7 +403,7 @@ enter_private_namespaces (void)
 int
 main (int argc, char **argv)
 {
-	g_test_init (&argc, &argv, NULL);
+	wgks_test_init (&argc, &argv);
 	g_test_add_func ("/uapi/build-set/full", test_build_set_full);
 	g_test_add_func ("/uapi/build-set/empty", test_build_set_empty);
 	g_test_add_func ("/uapi/parse/get", test_parse_get);
