@@ -17,7 +17,7 @@
  * G_TEST_BUILDDIR when a test is run by hand, so that
  * g_test_build_filename() finds tests/data and the built files without them. */
 static inline void
-wgks_test_init (int *argc, char ***argv)
+wgks_test_set_dirs (void)
 {
 #ifdef WGKS_TEST_SRCDIR
 	g_setenv ("G_TEST_SRCDIR", WGKS_TEST_SRCDIR, FALSE);
@@ -25,6 +25,14 @@ wgks_test_init (int *argc, char ***argv)
 #ifdef WGKS_TEST_BUILDDIR
 	g_setenv ("G_TEST_BUILDDIR", WGKS_TEST_BUILDDIR, FALSE);
 #endif
+}
+
+/* g_test_init() after wgks_test_set_dirs(); GTK tests call that before
+ * gtk_test_init() themselves. */
+static inline void
+wgks_test_init (int *argc, char ***argv)
+{
+	wgks_test_set_dirs ();
 	g_test_init (argc, argv, NULL);
 }
 

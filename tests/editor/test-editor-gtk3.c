@@ -225,6 +225,7 @@ main (int argc, char **argv)
 	guint i;
 	int ret;
 
+	wgks_test_set_dirs ();
 	gtk_test_init (&argc, &argv, NULL);
 	name_file = g_test_build_filename (G_TEST_BUILT, "nm-wireguard-killswitch-service.name", NULL);
 	info = nm_vpn_plugin_info_new_from_file (name_file, &error);

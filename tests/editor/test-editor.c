@@ -904,6 +904,7 @@ main (int argc, char **argv)
 	guint i;
 	int ret;
 
+	wgks_test_set_dirs ();
 	gtk_test_init (&argc, &argv, NULL);
 	plugin = wgks_test_load_plugin (&error);
 	g_assert_no_error (error);
