@@ -59,6 +59,23 @@ tap_is "the editor core includes no GTK" "$(gtk_includes "${core[@]}")" ""
 check_folder "properties/ includes only properties/ and shared/" "properties shared" properties/*.[ch]
 check_folder "auth-dialog/ includes only auth-dialog/ and shared/" "auth-dialog shared" auth-dialog/*.[ch]
 
+# A private header (wgks-device-private.h) is for the files of its module
+# (src/wgks-device*.c) only.
+private_users() {
+	local h stem f
+	for h in src/*-private.h shared/*-private.h properties/*-private.h; do
+		stem=$(basename "$h" -private.h)
+		while read -r f; do
+			case $(basename "$f") in
+			"$stem".c | "$stem"-*.c) ;;
+			*) echo "$f: $(basename "$h")" ;;
+			esac
+		done < <(grep -rl --include='*.[ch]' "#include \"$(basename "$h")\"" src shared properties auth-dialog tests)
+	done
+}
+tap_is "private headers are included only by their module" "$(private_users)" ""
+tap_ok "src/wgks-device-private.h exists" test -f src/wgks-device-private.h
+
 # The tests' own, so the check cannot pass by reading nothing.
 tap_ok "the check sees a foreign include" \
 	test "$(printf '#include "wgks-firewall.h"\n' > "${TMPDIR:-/tmp}/wgks-graph-$$.c" &&
