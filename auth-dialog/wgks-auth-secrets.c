@@ -127,10 +127,15 @@ GPtrArray *
 wgks_auth_secrets_collect (GHashTable *data, GHashTable *secrets, const char *const *hints, gboolean reprompt,
                            char **out_prompt)
 {
-	GPtrArray *requests = g_ptr_array_new_with_free_func ((GDestroyNotify) wgks_auth_secret_free);
+	GPtrArray *requests;
 	g_autoptr (GPtrArray) names = NULL;
 	guint i;
 
+	g_return_val_if_fail (data != NULL, NULL);
+	g_return_val_if_fail (secrets != NULL, NULL);
+	g_return_val_if_fail (out_prompt != NULL, NULL);
+
+	requests = g_ptr_array_new_with_free_func ((GDestroyNotify) wgks_auth_secret_free);
 	*out_prompt = NULL;
 	names = hints && hints[0] ? secrets_of_hints (hints, out_prompt) : secrets_of_data (data);
 	for (i = 0; i < names->len; i++) {
@@ -154,6 +159,7 @@ wgks_auth_secrets_need_asking (GPtrArray *requests)
 {
 	guint i;
 
+	g_return_val_if_fail (requests != NULL, FALSE);
 	for (i = 0; i < requests->len; i++)
 		if (((WgksAuthSecret *) requests->pdata[i])->should_ask)
 			return TRUE;

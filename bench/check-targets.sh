@@ -1,5 +1,5 @@
 #!/bin/bash
-# Compares benchmark results with the targets of issue 7 and prints one
+# Compares benchmark results with the targets in lib/report.py and prints one
 # "PASS|MISS|n/a  target: value (target limit)" line per target.
 # Always exits 0 unless the results cannot be read: a missed target is a
 # finding, not a broken build.

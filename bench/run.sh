@@ -1,5 +1,5 @@
 #!/bin/bash
-# Benchmarks of the plugin against the alternatives (issue 7): leak window
+# Benchmarks of the plugin against the alternatives: leak window
 # during failures, connect time, recovery after roaming, kill-switch apply
 # time, data-path cost, footprint. Builds, installs into a private DESTDIR,
 # brings the network lab (tests/lab) up, runs every measurement several

@@ -36,10 +36,16 @@ G_DEFINE_TYPE_EXTENDED (NMWgksEditorPlugin, nm_wgks_editor_plugin, G_TYPE_OBJECT
 static NMConnection *
 import_from_file (NMVpnEditorPlugin *plugin, const char *path, GError **error)
 {
-	g_autoptr (GPtrArray) warnings = g_ptr_array_new_with_free_func (g_free);
-	NMConnection *connection = wgks_wgquick_import (path, warnings, error);
+	g_autoptr (GPtrArray) warnings = NULL;
+	NMConnection *connection;
 	guint i;
 
+	g_return_val_if_fail (NM_IS_WGKS_EDITOR_PLUGIN (plugin), NULL);
+	g_return_val_if_fail (path != NULL, NULL);
+	g_return_val_if_fail (!error || !*error, NULL);
+
+	warnings = g_ptr_array_new_with_free_func (g_free);
+	connection = wgks_wgquick_import (path, warnings, error);
 	for (i = 0; connection && i < warnings->len; i++)
 		g_printerr (_("Warning: %s\n"), (const char *) warnings->pdata[i]);
 	return connection;
@@ -63,6 +69,11 @@ export_to_file (NMVpnEditorPlugin *plugin, const char *path, NMConnection *conne
 	g_autofree char *text = NULL;
 	gboolean ok;
 
+	g_return_val_if_fail (NM_IS_WGKS_EDITOR_PLUGIN (plugin), FALSE);
+	g_return_val_if_fail (path != NULL, FALSE);
+	g_return_val_if_fail (NM_IS_CONNECTION (connection), FALSE);
+	g_return_val_if_fail (!error || !*error, FALSE);
+
 	config = wgks_config_from_connection (connection, WGKS_SETTING_WITH_SECRETS, NULL);
 	if (!config)
 		config = wgks_config_from_connection (connection, WGKS_SETTING_NO_SECRETS, error);
@@ -77,10 +88,16 @@ export_to_file (NMVpnEditorPlugin *plugin, const char *path, NMConnection *conne
 static char *
 get_suggested_filename (NMVpnEditorPlugin *plugin, NMConnection *connection)
 {
-	NMSettingConnection *s_con = nm_connection_get_setting_connection (connection);
-	const char *id = s_con ? nm_setting_connection_get_id (s_con) : NULL;
-	g_autofree char *safe = g_strdup (id && *id ? id : "wg0");
+	NMSettingConnection *s_con;
+	const char *id;
+	g_autofree char *safe = NULL;
 
+	g_return_val_if_fail (NM_IS_WGKS_EDITOR_PLUGIN (plugin), NULL);
+	g_return_val_if_fail (NM_IS_CONNECTION (connection), NULL);
+
+	s_con = nm_connection_get_setting_connection (connection);
+	id = s_con ? nm_setting_connection_get_id (s_con) : NULL;
+	safe = g_strdup (id && *id ? id : "wg0");
 	g_strcanon (safe, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_=+.-", '_');
 	return g_strdup_printf ("%.15s.conf", safe);
 }
@@ -88,6 +105,8 @@ get_suggested_filename (NMVpnEditorPlugin *plugin, NMConnection *connection)
 static NMVpnEditorPluginCapability
 get_capabilities (NMVpnEditorPlugin *plugin)
 {
+	g_return_val_if_fail (NM_IS_WGKS_EDITOR_PLUGIN (plugin), NM_VPN_EDITOR_PLUGIN_CAPABILITY_NONE);
+
 	return NM_VPN_EDITOR_PLUGIN_CAPABILITY_IMPORT | NM_VPN_EDITOR_PLUGIN_CAPABILITY_EXPORT
 	       | NM_VPN_EDITOR_PLUGIN_CAPABILITY_IPV6;
 }
@@ -112,28 +131,54 @@ editor_library_path (void)
 	return g_build_filename (dir, editor_library_name (), NULL);
 }
 
-static NMVpnEditor *
-get_editor (NMVpnEditorPlugin *plugin, NMConnection *connection, GError **error)
-{
-	g_autofree char *path = editor_library_path ();
+/* The editor library, loaded once per process. Its GTypes cannot be
+ * unregistered, so it is never closed; and a second dlopen by path after a
+ * package upgrade replaced the file would map a second copy that registers
+ * the same GTypes again. */
+static struct {
+	void               *handle;
 	NMWgksEditorFactory factory;
-	void *lib;
+} editor_library;
 
-	lib = dlopen (path, RTLD_LAZY | RTLD_LOCAL);
-	if (!lib) {
+static NMWgksEditorFactory
+load_editor_factory (GError **error)
+{
+	g_autofree char *path = NULL;
+	NMWgksEditorFactory factory;
+	void *handle;
+
+	if (editor_library.factory)
+		return editor_library.factory;
+	path = editor_library_path ();
+	handle = dlopen (path, RTLD_LAZY | RTLD_LOCAL);
+	if (!handle) {
 		g_set_error (error, NM_VPN_PLUGIN_ERROR, NM_VPN_PLUGIN_ERROR_FAILED,
 		             _("Cannot load the WireGuard editor %s: %s"), path, dlerror ());
 		return NULL;
 	}
-	factory = (NMWgksEditorFactory) dlsym (lib, NM_WGKS_EDITOR_FACTORY_SYMBOL);
+	factory = (NMWgksEditorFactory) dlsym (handle, NM_WGKS_EDITOR_FACTORY_SYMBOL);
 	if (!factory) {
 		g_set_error (error, NM_VPN_PLUGIN_ERROR, NM_VPN_PLUGIN_ERROR_FAILED,
 		             _("%s does not export %s"), path, NM_WGKS_EDITOR_FACTORY_SYMBOL);
-		dlclose (lib);
+		dlclose (handle);
 		return NULL;
 	}
-	/* The library stays loaded: GTypes it registered cannot be unregistered. */
-	return factory (plugin, connection, error);
+	editor_library.handle = handle;
+	editor_library.factory = factory;
+	return factory;
+}
+
+static NMVpnEditor *
+get_editor (NMVpnEditorPlugin *plugin, NMConnection *connection, GError **error)
+{
+	NMWgksEditorFactory factory;
+
+	g_return_val_if_fail (NM_IS_WGKS_EDITOR_PLUGIN (plugin), NULL);
+	g_return_val_if_fail (NM_IS_CONNECTION (connection), NULL);
+	g_return_val_if_fail (!error || !*error, NULL);
+
+	factory = load_editor_factory (error);
+	return factory ? factory (plugin, connection, error) : NULL;
 }
 
 static void
@@ -185,6 +230,8 @@ nm_wgks_editor_plugin_class_init (NMWgksEditorPluginClass *klass)
 NMVpnEditorPlugin *
 nm_vpn_editor_plugin_factory (GError **error)
 {
+	g_return_val_if_fail (!error || !*error, NULL);
+
 	bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
 	bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
 	return g_object_new (NM_TYPE_WGKS_EDITOR_PLUGIN, NULL);

@@ -680,6 +680,8 @@ add_actions (NMWgksEditor *self)
 static GObject *
 get_widget_iface (NMVpnEditor *editor)
 {
+	g_return_val_if_fail (NM_IS_WGKS_EDITOR (editor), NULL);
+
 	return G_OBJECT (NM_WGKS_EDITOR (editor)->widget);
 }
 
@@ -742,11 +744,17 @@ set_route_tables (NMConnection *connection, guint32 table)
 static gboolean
 update_connection (NMVpnEditor *editor, NMConnection *connection, GError **error)
 {
-	NMWgksEditor *self = NM_WGKS_EDITOR (editor);
+	NMWgksEditor *self;
 	g_autoptr (GError) local = NULL;
-	g_autoptr (WgksConfig) config = build_config (self, &local);
+	g_autoptr (WgksConfig) config = NULL;
 	NMSettingVpn *s_vpn;
 
+	g_return_val_if_fail (NM_IS_WGKS_EDITOR (editor), FALSE);
+	g_return_val_if_fail (NM_IS_CONNECTION (connection), FALSE);
+	g_return_val_if_fail (!error || !*error, FALSE);
+
+	self = NM_WGKS_EDITOR (editor);
+	config = build_config (self, &local);
 	show_validation (self, local);
 	if (!config) {
 		g_set_error_literal (error, NM_CONNECTION_ERROR, NM_CONNECTION_ERROR_INVALID_PROPERTY,
@@ -819,8 +827,13 @@ nm_wgks_editor_class_init (NMWgksEditorClass *klass)
 NMVpnEditor *
 nm_wgks_editor_new (NMVpnEditorPlugin *plugin, NMConnection *connection, GError **error)
 {
-	g_autoptr (NMWgksEditor) self = g_object_new (NM_TYPE_WGKS_EDITOR, NULL);
+	g_autoptr (NMWgksEditor) self = NULL;
 
+	g_return_val_if_fail (NM_IS_VPN_EDITOR_PLUGIN (plugin), NULL);
+	g_return_val_if_fail (NM_IS_CONNECTION (connection), NULL);
+	g_return_val_if_fail (!error || !*error, NULL);
+
+	self = g_object_new (NM_TYPE_WGKS_EDITOR, NULL);
 	if (!load (self, connection, error))
 		return NULL;
 	return NM_VPN_EDITOR (g_steal_pointer (&self));

@@ -3,11 +3,10 @@
  * family "wireguard" for its configuration. */
 #include "config.h"
 
-#include <errno.h>
 #include <linux/genetlink.h>
 #include <linux/wireguard.h>
 
-#include "wgks-device.h"
+#include "wgks-device-private.h"
 #include "wgks-log.h"
 #include "wgks-rtnl.h"
 #include "wgks-wg-genl.h"
@@ -23,6 +22,20 @@ family_cb (const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+/* ERROR, or WGKS_DEVICE_ERROR_NOT_SUPPORTED if it is CODE of G_IO_ERROR: the
+ * kernel lacks WireGuard, and wgks-device.c falls back to wireguard-go. */
+static GError *
+not_supported_if (GError *error, GIOErrorEnum code)
+{
+	GError *replaced;
+
+	if (!g_error_matches (error, G_IO_ERROR, code))
+		return error;
+	replaced = g_error_new_literal (WGKS_DEVICE_ERROR, WGKS_DEVICE_ERROR_NOT_SUPPORTED, error->message);
+	g_error_free (error);
+	return replaced;
+}
+
 static gboolean
 resolve_family (NetlinkPriv *priv, GError **error)
 {
@@ -34,9 +47,8 @@ resolve_family (NetlinkPriv *priv, GError **error)
 		return TRUE;
 	if (!wgks_nl_transact (NETLINK_GENERIC, nlh, family_cb, &priv->family_id,
 	                       "looking up the generic netlink family \"" WG_GENL_NAME "\"", &local)) {
-		if (errno == ENOENT)
-			local->code = WGKS_DEVICE_ERROR_NOT_SUPPORTED;
-		g_propagate_error (error, local);
+		/* no such family: the kernel has no WireGuard */
+		g_propagate_error (error, not_supported_if (local, G_IO_ERROR_NOT_FOUND));
 		return FALSE;
 	}
 	if (!priv->family_id) {
@@ -56,7 +68,8 @@ netlink_create_async (WgksDevice *device, GCancellable *cancellable,
 	gboolean existed;
 
 	if (!wgks_rtnl_link_add (device->ifname, "wireguard", &error)) {
-		g_task_return_error (task, error);
+		/* no link kind "wireguard" */
+		g_task_return_error (task, not_supported_if (error, G_IO_ERROR_NOT_SUPPORTED));
 		return;
 	}
 	device->created = TRUE;

@@ -15,7 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "wgks-device.h"
+#include "wgks-device-private.h"
 #include "wgks-log.h"
 #include "wgks-rtnl.h"
 #include "wgks-uapi.h"

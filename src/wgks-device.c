@@ -3,7 +3,7 @@
  * operations common to both. */
 #include "config.h"
 
-#include "wgks-device.h"
+#include "wgks-device-private.h"
 
 #include <string.h>
 

@@ -5,10 +5,10 @@
 #define WGKS_DEVICE_H
 
 #include <gio/gio.h>
-#include <netinet/in.h>
 
 #include "wgks-ip.h"
 #include "wgks-key.h"
+#include "wgks-sockaddr.h"
 
 #define WGKS_DEVICE_ERROR (wgks_device_error_quark ())
 GQuark wgks_device_error_quark (void);
@@ -20,13 +20,6 @@ typedef enum {
 	WGKS_DEVICE_ERROR_EXITED,        /* wireguard-go exited */
 	WGKS_DEVICE_ERROR_PROTOCOL,      /* malformed answer from the backend */
 } WgksDeviceError;
-
-/* struct sockaddr_in or sockaddr_in6, as WireGuard takes it */
-typedef union {
-	struct sockaddr     sa;
-	struct sockaddr_in  in4;
-	struct sockaddr_in6 in6;
-} WgksSockaddr;
 
 /* One peer of a "set" request; mirrors WG_CMD_SET_DEVICE and UAPI "set=1". */
 typedef struct {
@@ -64,32 +57,8 @@ typedef struct {
 
 typedef struct _WgksDevice WgksDevice;
 
-/* Backend vtable; the two implementations are in wgks-device-netlink.c and
- * wgks-device-uapi.c. */
-typedef struct {
-	const char *name;
-	/* Creates the interface; completes when it can be configured. */
-	void     (*create_async) (WgksDevice *device, GCancellable *cancellable,
-	                          GAsyncReadyCallback callback, gpointer user_data);
-	gboolean (*create_finish) (WgksDevice *device, GAsyncResult *result, GError **error);
-	gboolean (*set) (WgksDevice *device, const WgksDeviceSettings *settings, GError **error);
-	GArray  *(*get_peers) (WgksDevice *device, GError **error);  /* WgksPeerStats */
-	/* Removes what create made: the link, the child process. Idempotent. */
-	void     (*destroy) (WgksDevice *device);
-	void     (*free_priv) (gpointer priv);
-} WgksDeviceOps;
-
 /* Called once if the device goes away on its own (wireguard-go exited). */
 typedef void (*WgksDeviceLostFunc) (WgksDevice *device, const char *why, gpointer user_data);
-
-struct _WgksDevice {
-	char                *ifname;
-	const WgksDeviceOps *ops;
-	gpointer             priv;
-	WgksDeviceLostFunc   lost_func;
-	gpointer             lost_data;
-	gboolean             created;
-};
 
 /* Choose the backend: kernel first, wireguard-go if the kernel lacks
  * WireGuard or WGKS_FORCE_USERSPACE=1. */
@@ -111,12 +80,6 @@ void        wgks_device_settings_clear (WgksDeviceSettings *settings);
 /* public key -> WgksPeerStats* into stats (valid while stats lives): the
  * polls look up every endpoint's peer, and a profile may have 10,000. */
 GHashTable          *wgks_peer_stats_index (GArray *stats);
-
-/* Backend constructors (internal to the device files). */
-void wgks_device_netlink_init (WgksDevice *device);
-void wgks_device_uapi_init (WgksDevice *device);
-void wgks_device_lost (WgksDevice *device, const char *why);
-void wgks_device_uapi_remove_stale_socket (const char *ifname);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (WgksDevice, wgks_device_free)
 

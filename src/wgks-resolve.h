@@ -8,6 +8,7 @@
 #define WGKS_RESOLVE_H
 
 #include "wgks-config.h"
+#include "wgks-sockaddr.h"
 #include "wgks-state.h"
 
 /* Where lookups go: these servers (addresses, port 53), from sockets with
@@ -46,8 +47,5 @@ GPtrArray *wgks_uplink_dns_servers (const WgksConfig *config);
 
 /* Pure: the nameserver lines of a resolv.conf text, filtered as above. */
 void       wgks_uplink_dns_parse_resolv_conf (const char *text, const WgksConfig *config, GPtrArray *out);
-
-char    *wgks_sockaddr_to_string (const WgksSockaddr *addr);
-gboolean wgks_sockaddr_equal     (const WgksSockaddr *a, const WgksSockaddr *b);
 
 #endif

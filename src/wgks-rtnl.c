@@ -4,6 +4,7 @@
 #include "wgks-rtnl.h"
 
 #include <errno.h>
+#include <gio/gio.h>
 #include <arpa/inet.h>
 #include <linux/if_addr.h>
 #include <linux/if_link.h>
@@ -15,7 +16,15 @@
 #include <string.h>
 #include <time.h>
 
-#include "wgks-device.h"
+#include "wgks-key.h"
+
+/* GLib before 2.74 maps ENODEV to G_IO_ERROR_FAILED; for the callers a
+ * missing link is "not found", as a missing rule (ENOENT) is. */
+static GIOErrorEnum
+nl_error_code (int err)
+{
+	return err == ENODEV ? G_IO_ERROR_NOT_FOUND : g_io_error_from_errno (err);
+}
 
 /* Enough for dumps (libmnl >= 1.0.5 calls this MNL_SOCKET_DUMP_SIZE). */
 #define WGKS_NL_RECV_SIZE 32768
@@ -33,11 +42,10 @@ wgks_nl_transact (int bus, struct nlmsghdr *request, mnl_cb_t cb, gpointer cb_da
 	nl = mnl_socket_open (bus);
 	if (!nl || mnl_socket_bind (nl, 0, MNL_SOCKET_AUTOPID) < 0) {
 		saved = errno;
-		g_set_error (error, WGKS_DEVICE_ERROR, WGKS_DEVICE_ERROR_FAILED,
+		g_set_error (error, G_IO_ERROR, nl_error_code (saved),
 		             "%s: cannot open a netlink socket: %s", what, g_strerror (saved));
 		if (nl)
 			mnl_socket_close (nl);
-		errno = saved;
 		return FALSE;
 	}
 	portid = mnl_socket_get_portid (nl);
@@ -57,10 +65,7 @@ wgks_nl_transact (int bus, struct nlmsghdr *request, mnl_cb_t cb, gpointer cb_da
 	wgks_memzero (buf, WGKS_NL_RECV_SIZE);
 	mnl_socket_close (nl);
 	if (ret == MNL_CB_ERROR) {
-		g_set_error (error, WGKS_DEVICE_ERROR,
-		             saved == EOPNOTSUPP ? WGKS_DEVICE_ERROR_NOT_SUPPORTED : WGKS_DEVICE_ERROR_FAILED,
-		             "%s: %s", what, g_strerror (saved));
-		errno = saved;
+		g_set_error (error, G_IO_ERROR, nl_error_code (saved), "%s: %s", what, g_strerror (saved));
 		return FALSE;
 	}
 	return TRUE;
@@ -105,7 +110,7 @@ wgks_rtnl_link_del (const char *ifname, gboolean *existed, GError **error)
 	*existed = TRUE;
 	if (wgks_nl_transact (NETLINK_ROUTE, nlh, NULL, NULL, what, &local))
 		return TRUE;
-	if (errno == ENODEV) {
+	if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_NOT_FOUND)) {
 		*existed = FALSE;
 		g_error_free (local);
 		return TRUE;

@@ -8,12 +8,13 @@
 #include <libmnl/libmnl.h>
 
 /* Sends one request on a fresh socket of BUS and runs CB over the answers
- * until the ACK / DONE. On a netlink error, returns FALSE with errno set
- * and *error describing WHAT. */
+ * until the ACK / DONE. On a netlink error, returns FALSE and *error in
+ * G_IO_ERROR (g_io_error_from_errno of the kernel's answer; ENODEV is
+ * G_IO_ERROR_NOT_FOUND) describing WHAT. */
 gboolean wgks_nl_transact (int bus, struct nlmsghdr *request, mnl_cb_t cb, gpointer cb_data,
                            const char *what, GError **error);
 
-/* Kernel without the link kind: WGKS_DEVICE_ERROR_NOT_SUPPORTED. */
+/* Kernel without the link kind: G_IO_ERROR_NOT_SUPPORTED. */
 gboolean wgks_rtnl_link_add (const char *ifname, const char *kind, GError **error);
 /* *existed = FALSE and TRUE returned when there is no such link. */
 gboolean wgks_rtnl_link_del (const char *ifname, gboolean *existed, GError **error);

@@ -3,7 +3,7 @@
 
 #include "wgks-rules.h"
 
-#include <errno.h>
+#include <gio/gio.h>
 #include <linux/fib_rules.h>
 #include <linux/rtnetlink.h>
 #include <string.h>
@@ -59,14 +59,17 @@ static gboolean
 rule_add (const RuleSpec *r, GError **error)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
+	GError *local = NULL;
 
 	if (wgks_nl_transact (NETLINK_ROUTE, rule_build (buf, r, RTM_NEWRULE, NLM_F_CREATE | NLM_F_EXCL),
-	                      NULL, NULL, "add routing rule", error))
+	                      NULL, NULL, "add routing rule", &local))
 		return TRUE;
-	if (errno != EEXIST)
-		return FALSE;
-	g_clear_error (error);
-	return TRUE;
+	if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_EXISTS)) {
+		g_error_free (local);
+		return TRUE;
+	}
+	g_propagate_error (error, local);
+	return FALSE;
 }
 
 /* One RTM_DELRULE removes one matching rule; duplicates may exist. */
@@ -77,12 +80,16 @@ rule_remove_all (const RuleSpec *r, GError **error)
 	guint i;
 
 	for (i = 0; i < 16; i++) {
+		GError *local = NULL;
+
 		if (!wgks_nl_transact (NETLINK_ROUTE, rule_build (buf, r, RTM_DELRULE, 0), NULL, NULL,
-		                       "delete routing rule", error)) {
-			if (errno != ENOENT)
-				return FALSE;
-			g_clear_error (error);
-			return TRUE;
+		                       "delete routing rule", &local)) {
+			if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_NOT_FOUND)) {
+				g_error_free (local);
+				return TRUE;
+			}
+			g_propagate_error (error, local);
+			return FALSE;
 		}
 	}
 	return TRUE;

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Hostile and broken input from every side (issue 8): connections sent over
+# Hostile and broken input from every side: connections sent over
 # D-Bus straight to the VPN service (missing keys, wrong types, huge values,
 # keys and values with newlines, duplicate peers, 10,000 and 10,001 peers),
 # endpoints that do not resolve or resolve to loopback or to the tunnel's

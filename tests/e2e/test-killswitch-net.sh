@@ -1,5 +1,5 @@
 #!/bin/bash
-# Kill switch, part 3 (issue 5): the network under the client changes:
+# Kill switch, part 3: the network under the client changes:
 # uplink loss, roaming ISP A -> ISP B, DHCP option 121 routes
 # ("TunnelVision"), ISP IPv6 router advertisements with an IPv4-only
 # tunnel, DHCP while blocked, allow-lan=yes.

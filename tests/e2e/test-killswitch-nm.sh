@@ -1,5 +1,5 @@
 #!/bin/bash
-# Kill switch, part 2 (issue 5): NetworkManager stopped and restarted; an
+# Kill switch, part 2: NetworkManager stopped and restarted; an
 # endpoint unreachable during connect (our handshake timeout, and
 # NetworkManager's own shorter connect timeout); the profile deleted while
 # active; lockdown across disconnect and the lab's "reboot" (also with a

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Kill switch, part 1 (issue 5): the seed's testing section step by step;
+# Kill switch, part 1: the seed's testing section step by step;
 # the tunnel link downed, wireguard-go and the service SIGKILLed, a query
 # sent straight to the ISP resolver; user disconnect; verify; kill-switch=off.
 # Every scenario runs under a steady probe (~1,000 packets/s of TCP, UDP,

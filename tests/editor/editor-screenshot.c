@@ -94,7 +94,7 @@ main (int argc, char **argv)
 	if (g_str_equal (argv[1], "invalid"))
 		make_invalid (widget);
 	if (g_str_equal (argv[1], "import")) {
-		g_autofree char *path = g_build_filename (g_getenv ("G_TEST_SRCDIR"), "data", "seed.conf", NULL);
+		g_autofree char *path = wgks_test_data_file ("seed.conf");
 
 		gtk_widget_activate_action (widget, "wgks-editor.import-file", "s", path);
 	}

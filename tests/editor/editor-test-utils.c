@@ -5,15 +5,22 @@
 
 #include "nm-wgks-service-defines.h"
 
-/* Like g_test_build_filename(), also in the screenshot tool, which is no GLib test. */
+/* Like g_test_build_filename(), also in the screenshot tool, which is no GLib
+ * test; without the variable, the tree the test was built from. */
 static char *
 test_file (const char *env, const char *first, const char *second)
 {
 	const char *dir = g_getenv (env);
 
 	if (!dir)
-		g_error ("%s is not set", env);
+		dir = g_str_equal (env, "G_TEST_SRCDIR") ? WGKS_TEST_SRCDIR : WGKS_TEST_BUILDDIR;
 	return g_build_filename (dir, first, second, NULL);
+}
+
+char *
+wgks_test_data_file (const char *name)
+{
+	return test_file ("G_TEST_SRCDIR", "data", name);
 }
 
 NMVpnEditorPlugin *

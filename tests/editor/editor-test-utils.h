@@ -7,6 +7,8 @@
 #include <NetworkManager.h>
 #include <gtk/gtk.h>
 
+/* tests/data/NAME in the source tree */
+char              *wgks_test_data_file (const char *name);
 NMVpnEditorPlugin *wgks_test_load_plugin (GError **error);
 NMConnection      *wgks_test_new_connection (void);
 NMConnection      *wgks_test_import (NMVpnEditorPlugin *plugin, const char *data_file, GError **error);

@@ -10,6 +10,8 @@
 #include <nma-ui-utils.h>
 #include <string.h>
 
+#include "test-utils.h"
+
 static NMVpnEditorPlugin *plugin;
 
 typedef struct {
@@ -139,25 +141,6 @@ static const ImportCase import_cases[] = {
 	{ "split-table-off.conf", 1, hook_save_warnings },
 };
 
-static void
-assert_same_ip (NMConnection *a, NMConnection *b)
-{
-	NMSettingIPConfig *sa[] = { nm_connection_get_setting_ip4_config (a), nm_connection_get_setting_ip6_config (a) };
-	NMSettingIPConfig *sb[] = { nm_connection_get_setting_ip4_config (b), nm_connection_get_setting_ip6_config (b) };
-	guint i;
-
-	for (i = 0; i < G_N_ELEMENTS (sa); i++) {
-		g_assert_cmpint (nm_setting_ip_config_get_never_default (sa[i]), ==,
-		                 nm_setting_ip_config_get_never_default (sb[i]));
-		g_assert_cmpuint (nm_setting_ip_config_get_route_table (sa[i]), ==,
-		                  nm_setting_ip_config_get_route_table (sb[i]));
-		g_assert_cmpint (nm_setting_ip_config_get_dns_priority (sa[i]), ==,
-		                 nm_setting_ip_config_get_dns_priority (sb[i]));
-		g_assert_cmpuint (nm_setting_ip_config_get_num_dns_searches (sa[i]), ==,
-		                  nm_setting_ip_config_get_num_dns_searches (sb[i]));
-	}
-}
-
 /* A new connection, as nm-connection-editor makes one before the VPN page. */
 static NMConnection *
 new_connection (void)
@@ -229,7 +212,7 @@ test_import (gconstpointer data)
 	g_assert_no_error (error);
 	assert_same_data (s_ref, nm_connection_get_setting_vpn (connection));
 	g_assert_true (nm_setting_vpn_get_persistent (nm_connection_get_setting_vpn (connection)));
-	assert_same_ip (reference, connection);
+	wgks_test_assert_same_ip (reference, connection);
 	g_object_unref (root);
 }
 
@@ -242,6 +225,7 @@ main (int argc, char **argv)
 	guint i;
 	int ret;
 
+	wgks_test_set_dirs ();
 	gtk_test_init (&argc, &argv, NULL);
 	name_file = g_test_build_filename (G_TEST_BUILT, "nm-wireguard-killswitch-service.name", NULL);
 	info = nm_vpn_plugin_info_new_from_file (name_file, &error);

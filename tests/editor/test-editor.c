@@ -16,6 +16,7 @@
 #include "wgks-config.h"
 #include "wgks-key.h"
 #include "wgks-wgquick.h"
+#include "test-utils.h"
 
 #define PRIVATE_KEY "wqZQM/Upo/JoUnUIZQUl6wuXyZ0aiNk2OrqAETkeMFs="
 #define PEER0_KEY   "SrO3pWvLEwbZu0rF15x7+axEzF3iuM0vR5lu1fH+pIk="
@@ -718,30 +719,6 @@ assert_editor_shows (Fixture *f, NMConnection *reference)
 	g_assert_false (gtk_widget_get_visible (w (f, "validation_label", 0)));
 }
 
-static void
-assert_same_ip (NMConnection *a, NMConnection *b)
-{
-	NMSettingIPConfig *sa[] = { nm_connection_get_setting_ip4_config (a), nm_connection_get_setting_ip6_config (a) };
-	NMSettingIPConfig *sb[] = { nm_connection_get_setting_ip4_config (b), nm_connection_get_setting_ip6_config (b) };
-	guint i, j;
-
-	for (i = 0; i < G_N_ELEMENTS (sa); i++) {
-		g_assert_nonnull (sa[i]);
-		g_assert_nonnull (sb[i]);
-		g_assert_cmpint (nm_setting_ip_config_get_never_default (sa[i]), ==,
-		                 nm_setting_ip_config_get_never_default (sb[i]));
-		g_assert_cmpuint (nm_setting_ip_config_get_route_table (sa[i]), ==,
-		                  nm_setting_ip_config_get_route_table (sb[i]));
-		g_assert_cmpint (nm_setting_ip_config_get_dns_priority (sa[i]), ==,
-		                 nm_setting_ip_config_get_dns_priority (sb[i]));
-		g_assert_cmpuint (nm_setting_ip_config_get_num_dns_searches (sa[i]), ==,
-		                  nm_setting_ip_config_get_num_dns_searches (sb[i]));
-		for (j = 0; j < nm_setting_ip_config_get_num_dns_searches (sa[i]); j++)
-			g_assert_cmpstr (nm_setting_ip_config_get_dns_search (sa[i], j), ==,
-			                 nm_setting_ip_config_get_dns_search (sb[i], j));
-	}
-}
-
 /* What the editor saves equals nmcli's import: vpn.data, vpn.secrets (so
  * also the secret flags), persistence and the ipv4/ipv6 settings. */
 static void
@@ -756,7 +733,7 @@ assert_saves_as (Fixture *f, NMConnection *reference)
 	assert_tables_equal (d0, d1);
 	assert_tables_equal (s0, s1);
 	g_assert_true (nm_setting_vpn_get_persistent (nm_connection_get_setting_vpn (out)));
-	assert_same_ip (reference, out);
+	wgks_test_assert_same_ip (reference, out);
 	g_assert_true (nm_connection_verify (out, NULL));
 }
 
@@ -933,6 +910,7 @@ main (int argc, char **argv)
 	guint i;
 	int ret;
 
+	wgks_test_set_dirs ();
 	gtk_test_init (&argc, &argv, NULL);
 	plugin = wgks_test_load_plugin (&error);
 	g_assert_no_error (error);

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Every hardening check in sequence (issue 8), as CI runs them:
+# Every hardening check in sequence, as CI runs them:
 #   analyse.sh  sanitizers.sh  fuzz-short.sh  valgrind-cycle.sh  secrets.sh  endurance.sh
 # Each prints TAP; this prints one line per script and exits 1 if any failed.
 # The lab scripts share one build configured --prefix=/usr: WGKS_TOP_BUILDDIR

@@ -8,6 +8,7 @@
 #include "wgks-config.h"
 #include "wgks-dns-mode.h"
 #include "wgks-ip.h"
+#include "test-utils.h"
 
 #define PRIV "ADRYooXVk2jOPr3GhpKrWrRskyEMYw1S+rf9KhfAWsE="
 #define PUB0 "1d34UvthIUj8aSK1gihG9laPrUnjkRk/9bel4ufeH34="
@@ -338,7 +339,7 @@ main (int argc, char **argv)
 {
 	guint i;
 
-	g_test_init (&argc, &argv, NULL);
+	wgks_test_init (&argc, &argv);
 	g_test_add_func ("/config/defaults", test_defaults);
 	g_test_add_func ("/config/round-trip", test_round_trip);
 	g_test_add_func ("/config/missing-secrets", test_missing_secrets);

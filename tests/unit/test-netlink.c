@@ -15,18 +15,9 @@
 #include "wgks-ifname.h"
 #include "wgks-ip-config.h"
 #include "wgks-wg-genl.h"
+#include "test-utils.h"
 
 #define FAMILY 0x1d
-
-static WgksPrefix *
-prefix (const char *text)
-{
-	WgksPrefix p;
-	const char *why;
-
-	g_assert_true (wgks_prefix_parse (text, &p, &why));
-	return wgks_prefix_dup (&p);
-}
 
 /* ------------------------------------------------------------------------- */
 /* A decoded WG_CMD_SET_DEVICE message */
@@ -166,9 +157,9 @@ make_settings (WgksDeviceSettings *s, guint n_peers, guint n_ips, GPtrArray *ips
 	for (i = 0; i < n_ips; i++) {
 		g_autofree char *text = g_strdup_printf ("10.%u.%u.0/24", i / 256, i % 256);
 
-		g_ptr_array_add (ips, prefix (text));
+		g_ptr_array_add (ips, wgks_test_prefix (text));
 	}
-	g_ptr_array_add (ips, prefix ("2001:db8::/32"));
+	g_ptr_array_add (ips, wgks_test_prefix ("2001:db8::/32"));
 	memset (s, 0, sizeof *s);
 	s->has_private_key = TRUE;
 	memset (s->private_key.bytes, 0x42, 32);
@@ -604,7 +595,7 @@ test_ifname (void)
 int
 main (int argc, char **argv)
 {
-	g_test_init (&argc, &argv, NULL);
+	wgks_test_init (&argc, &argv);
 	g_test_add_func ("/netlink/set/single", test_set_single);
 	g_test_add_func ("/netlink/set/split", test_set_split);
 	g_test_add_func ("/netlink/set/too-small", test_set_too_small);

@@ -12,6 +12,7 @@
 
 #include "wgks-owner.h"
 #include "wgks-statefile.h"
+#include "test-utils.h"
 
 typedef struct {
 	char *dir;
@@ -101,7 +102,7 @@ test_waits_for_a_leaving_owner (Fixture *f, gconstpointer data)
 int
 main (int argc, char **argv)
 {
-	g_test_init (&argc, &argv, NULL);
+	wgks_test_init (&argc, &argv);
 	g_test_add ("/owner/second-refused", Fixture, NULL, fixture_set_up, test_second_owner_refused,
 	            fixture_tear_down);
 	g_test_add ("/owner/release", Fixture, NULL, fixture_set_up, test_released_owner_frees_the_lock,

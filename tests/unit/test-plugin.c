@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "nm-wgks-service-defines.h"
+#include "test-utils.h"
 
 static NMVpnEditorPlugin *plugin;
 
@@ -288,7 +289,7 @@ main (int argc, char **argv)
 	g_autoptr (GError) error = NULL;
 	g_autofree char *name_file = NULL;
 
-	g_test_init (&argc, &argv, NULL);
+	wgks_test_init (&argc, &argv);
 	name_file = g_test_build_filename (G_TEST_BUILT, "nm-wireguard-killswitch-service.name", NULL);
 	info = nm_vpn_plugin_info_new_from_file (name_file, &error);
 	g_assert_no_error (error);

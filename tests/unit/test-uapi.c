@@ -1,51 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The UAPI text protocol (wireguard-go): request building and the strict
- * reply parser. As root, also two real wireguard-go devices that must
- * complete a handshake with each other, in a private network and mount
- * namespace this test creates for itself (its own /run for the sockets). */
+ * reply parser. Two real devices are tests/root/test-device. */
 #include "config.h"
 
 #include <arpa/inet.h>
-#include <sched.h>
 #include <string.h>
-#include <net/if.h>
-#include <sys/ioctl.h>
-#include <sys/mount.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "wgks-device-settings.h"
 #include "wgks-device.h"
 #include "wgks-uapi.h"
+#include "test-utils.h"
 
 #define PUB_HEX  "e84b5a6d2717c1003a13b431570353dbaca9146cf150c5f8575680feba52027a"
 #define PRIV_B64 "yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk="
 #define PUB_B64  "xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg="
-
-static void
-key_from_b64 (const char *b64, WgksKey *key)
-{
-	g_assert_true (wgks_key_from_base64 (b64, key));
-}
-
-static WgksPrefix *
-prefix (const char *text)
-{
-	WgksPrefix p;
-	const char *why;
-
-	g_assert_true (wgks_prefix_parse (text, &p, &why));
-	return wgks_prefix_dup (&p);
-}
-
-static void
-sockaddr4 (WgksSockaddr *out, const char *ip, guint16 port)
-{
-	memset (out, 0, sizeof *out);
-	out->in4.sin_family = AF_INET;
-	out->in4.sin_port = htons (port);
-	inet_pton (AF_INET, ip, &out->in4.sin_addr);
-}
 
 static void
 sockaddr6 (WgksSockaddr *out, const char *ip, guint16 port)
@@ -68,20 +36,20 @@ test_build_set_full (void)
 	GString *req;
 	g_autofree char *expected = NULL;
 
-	g_ptr_array_add (ips, prefix ("0.0.0.0/0"));
-	g_ptr_array_add (ips, prefix ("fd00::/64"));
-	key_from_b64 (PRIV_B64, &s.private_key);
+	g_ptr_array_add (ips, wgks_test_prefix ("0.0.0.0/0"));
+	g_ptr_array_add (ips, wgks_test_prefix ("fd00::/64"));
+	wgks_test_key_from_b64 (PRIV_B64, &s.private_key);
 	s.has_private_key = TRUE;
 	s.set_listen_port = TRUE;
 	s.listen_port = 51820;
 	s.set_fwmark = TRUE;
 	s.fwmark = 0x1234;
 	s.replace_peers = TRUE;
-	key_from_b64 (PUB_B64, &peers[0].public_key);
+	wgks_test_key_from_b64 (PUB_B64, &peers[0].public_key);
 	peers[0].has_preshared_key = TRUE;
 	memset (peers[0].preshared_key.bytes, 0xab, WGKS_KEY_LEN);
 	peers[0].has_endpoint = TRUE;
-	sockaddr4 (&peers[0].endpoint, "203.0.113.1", 51820);
+	wgks_test_sockaddr4 (&peers[0].endpoint, "203.0.113.1", 51820);
 	peers[0].set_keepalive = TRUE;
 	peers[0].keepalive = 25;
 	peers[0].replace_allowed_ips = TRUE;
@@ -287,132 +255,10 @@ test_parse_mutations (void)
 /* ------------------------------------------------------------------------- */
 /* Live: two wireguard-go devices in this (private) network namespace. */
 
-typedef struct {
-	GMainLoop  *loop;
-	WgksDevice *device;
-	gboolean    ok;
-	GError     *error;
-} CreateWait;
-
-static void
-created_cb (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-	CreateWait *w = user_data;
-
-	w->ok = wgks_device_create_finish (w->device, result, &w->error);
-	g_main_loop_quit (w->loop);
-}
-
-static WgksDevice *
-create_device (const char *ifname)
-{
-	WgksDevice *device = wgks_device_new (ifname, NULL, NULL);
-	CreateWait w = { g_main_loop_new (NULL, FALSE), device, FALSE, NULL };
-
-	wgks_device_create_async (device, NULL, created_cb, &w);
-	g_main_loop_run (w.loop);
-	g_main_loop_unref (w.loop);
-	g_assert_no_error (w.error);
-	g_assert_true (w.ok);
-	g_test_message ("%s: backend %s", ifname, wgks_device_get_backend (device));
-	return device;
-}
-
-static void
-configure (WgksDevice *device, const char *priv_b64, const char *peer_priv_b64, guint16 port,
-           guint16 peer_port, gboolean with_endpoint)
-{
-	g_autoptr (WgksConfig) config = wgks_config_new ();
-	g_autoptr (WgksPeer) peer = wgks_peer_new ();
-	g_autoptr (GError) error = NULL;
-	WgksDeviceSettings s;
-	WgksEndpoint ep = { .host = "127.0.0.1", .peer_index = 0 };
-	WgksKey peer_priv;
-
-	key_from_b64 (priv_b64, &config->private_key);
-	config->has_private_key = TRUE;
-	config->listen_port = port;
-	key_from_b64 (peer_priv_b64, &peer_priv);
-	wgks_key_public_from_private (&peer_priv, &peer->public_key);
-	g_ptr_array_add (peer->allowed_ips, prefix (port < peer_port ? "10.99.0.2/32" : "10.99.0.1/32"));
-	peer->endpoint_host = g_strdup ("127.0.0.1");
-	peer->endpoint_port = peer_port;
-	g_ptr_array_add (config->peers, g_steal_pointer (&peer));
-	sockaddr4 (&ep.address, "127.0.0.1", peer_port);
-
-	wgks_device_settings_full (&s, config, &ep, with_endpoint ? 1 : 0, TRUE);
-	g_assert_true (wgks_device_set (device, &s, &error));
-	g_assert_no_error (error);
-	wgks_device_settings_clear (&s);
-	g_assert_true (wgks_device_set_up (device, 1420, &error));
-	g_assert_no_error (error);
-}
-
-static void
-test_live_handshake (void)
-{
-	static const char *priv_a = PRIV_B64;
-	static const char *priv_b = "4CnMlBdP8EBK7hMHhBSTKLgkOaWmp1GOvxcWa2SYDEI=";
-	g_autoptr (WgksDevice) a = NULL;
-	g_autoptr (WgksDevice) b = NULL;
-	g_autoptr (GError) error = NULL;
-	gint64 end;
-	gboolean done = FALSE;
-
-	/* Without kernel WireGuard this also exercises the fallback; set
-	 * WGKS_FORCE_USERSPACE=1 to test wireguard-go on other kernels. */
-	a = create_device ("wgkstesta");
-	b = create_device ("wgkstestb");
-	/* b only answers; a initiates thanks to the connect-time keepalive. */
-	configure (b, priv_b, priv_a, 51002, 51001, FALSE);
-	configure (a, priv_a, priv_b, 51001, 51002, TRUE);
-
-	end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-	while (!done && g_get_monotonic_time () < end) {
-		g_autoptr (GArray) stats = wgks_device_get_peers (a, &error);
-
-		g_assert_no_error (error);
-		g_assert_cmpuint (stats->len, ==, 1);
-		done = g_array_index (stats, WgksPeerStats, 0).last_handshake_sec > 0;
-		if (!done)
-			g_usleep (100000);
-	}
-	g_assert_true (done);
-	wgks_device_destroy (a);
-	wgks_device_destroy (b);
-	g_assert_false (g_file_test ("/var/run/wireguard/wgkstesta.sock", G_FILE_TEST_EXISTS));
-	g_assert_false (g_file_test ("/sys/class/net/wgkstesta", G_FILE_TEST_EXISTS));
-}
-
-static gboolean
-loopback_up (void)
-{
-	struct ifreq ifr = { .ifr_name = "lo" };
-	int fd = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	gboolean ok;
-
-	ok = fd >= 0 && ioctl (fd, SIOCGIFFLAGS, &ifr) == 0;
-	ifr.ifr_flags |= IFF_UP;
-	ok = ok && ioctl (fd, SIOCSIFFLAGS, &ifr) == 0;
-	if (fd >= 0)
-		close (fd);
-	return ok;
-}
-
-static gboolean
-enter_private_namespaces (void)
-{
-	if (getuid () != 0 || unshare (CLONE_NEWNET | CLONE_NEWNS) != 0)
-		return FALSE;
-	return mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0
-	       && mount ("wgks-test-run", "/run", "tmpfs", 0, "mode=0755") == 0
-	       && loopback_up ();
-}
-
 int
 main (int argc, char **argv)
 {
-	g_test_init (&argc, &argv, NULL);
+	wgks_test_init (&argc, &argv);
 	g_test_add_func ("/uapi/build-set/full", test_build_set_full);
 	g_test_add_func ("/uapi/build-set/empty", test_build_set_empty);
 	g_test_add_func ("/uapi/parse/get", test_parse_get);
@@ -421,9 +267,5 @@ main (int argc, char **argv)
 	g_test_add_func ("/uapi/parse/nul", test_parse_nul);
 	g_test_add_func ("/uapi/parse/unknown-keys", test_parse_unknown_keys);
 	g_test_add_func ("/uapi/parse/mutations", test_parse_mutations);
-	if (enter_private_namespaces ())
-		g_test_add_func ("/uapi/live/handshake", test_live_handshake);
-	else
-		g_test_message ("not root: the live wireguard-go test needs its own network namespace");
 	return g_test_run ();
 }

@@ -10,6 +10,7 @@
 
 #include "nm-wgks-service-defines.h"
 #include "wgks-wgquick.h"
+#include "test-utils.h"
 
 #define SEED_PRIVATE "ADRYooXVk2jOPr3GhpKrWrRskyEMYw1S+rf9KhfAWsE="
 #define SEED_PEER    "1d34UvthIUj8aSK1gihG9laPrUnjkRk/9bel4ufeH34="
@@ -568,7 +569,7 @@ main (int argc, char **argv)
 {
 	guint i;
 
-	g_test_init (&argc, &argv, NULL);
+	wgks_test_init (&argc, &argv);
 	g_test_add_func ("/wgquick/seed", test_seed);
 	g_test_add_func ("/wgquick/office", test_office);
 	g_test_add_func ("/wgquick/write-round-trip", test_write_round_trip);

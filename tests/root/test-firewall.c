@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The kill switch ruleset against the real kernel nftables, in a private
- * network namespace this test creates for itself. */
+ * network namespace this test creates for itself: needs root. The rendered
+ * text alone is tests/unit/test-firewall-render, without root. */
 #include "config.h"
 
 #include <arpa/inet.h>
@@ -9,6 +10,7 @@
 #include <unistd.h>
 
 #include "wgks-firewall.h"
+#include "test-utils.h"
 
 typedef struct {
 	GArray    *endpoints;
@@ -18,21 +20,11 @@ typedef struct {
 } Fixture;
 
 static void
-add_endpoint (GArray *endpoints, const char *ip, guint16 port)
-{
-	WgksFirewallEndpoint ep = { .port = port };
-
-	ep.family = strchr (ip, ':') ? AF_INET6 : AF_INET;
-	g_assert_cmpint (inet_pton (ep.family, ip, ep.addr), ==, 1);
-	g_array_append_val (endpoints, ep);
-}
-
-static void
 fixture_setup (Fixture *f, gconstpointer data)
 {
 	f->endpoints = g_array_new (FALSE, TRUE, sizeof (WgksFirewallEndpoint));
-	add_endpoint (f->endpoints, "203.0.113.1", 51820);
-	add_endpoint (f->endpoints, "2001:db8:ffff::1", 51820);
+	wgks_test_add_endpoint (f->endpoints, "203.0.113.1", 51820);
+	wgks_test_add_endpoint (f->endpoints, "2001:db8:ffff::1", 51820);
 	f->dns = g_ptr_array_new ();
 	g_ptr_array_add (f->dns, "10.66.0.53");
 	g_ptr_array_add (f->dns, "fd00:66::53");
@@ -334,10 +326,38 @@ test_many_prefixes (Fixture *f, gconstpointer data)
 	g_assert_nonnull (strstr (snapshot, "set protected4"));
 }
 
+/* Every golden rendering of tests/unit/test-firewall-render is a script the
+ * kernel accepts. */
+static void
+test_golden_files_load (void)
+{
+	g_autofree char *dir = g_test_build_filename (G_TEST_DIST, "unit", "golden", NULL);
+	g_autoptr (GDir) d = NULL;
+	g_autoptr (GError) error = NULL;
+	const char *name;
+	guint n = 0;
+
+	d = g_dir_open (dir, 0, &error);
+	g_assert_no_error (error);
+	while ((name = g_dir_read_name (d))) {
+		g_autofree char *path = g_build_filename (dir, name, NULL);
+		g_autofree char *script = NULL;
+
+		if (!g_str_has_suffix (name, ".nft"))
+			continue;
+		g_test_message ("%s", name);
+		g_assert_true (g_file_get_contents (path, &script, NULL, &error));
+		g_assert_true (wgks_firewall_run (script, TRUE, NULL, &error));
+		g_assert_no_error (error);
+		n++;
+	}
+	g_assert_cmpuint (n, >=, 16);
+}
+
 int
 main (int argc, char **argv)
 {
-	g_test_init (&argc, &argv, NULL);
+	wgks_test_init (&argc, &argv);
 	if (getuid () != 0 || unshare (CLONE_NEWNET) != 0) {
 		g_test_skip ("needs root to create a private network namespace");
 		return g_test_run ();
@@ -353,5 +373,6 @@ main (int argc, char **argv)
 	ADD ("/firewall/render-side-channels", test_render_side_channels);
 	ADD ("/firewall/no-ifindex", test_no_ifindex);
 	ADD ("/firewall/many-prefixes", test_many_prefixes);
+	g_test_add_func ("/firewall/golden-files-load", test_golden_files_load);
 	return g_test_run ();
 }
