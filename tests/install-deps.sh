@@ -10,6 +10,8 @@ packages=(
 	# network lab: a real NetworkManager, WireGuard in user space, DHCP/DNS, probes
 	network-manager wireguard-go dnsmasq-base nftables iproute2 udev dbus
 	curl dnsutils python3 procps util-linux iperf3
+	# VM lab: a Debian 12 image from the archive, booted under QEMU (TCG)
+	mmdebstrap qemu-system-x86 qemu-utils seabios e2fsprogs
 	# editor tests and screenshots
 	xvfb xauth imagemagick
 	# analysers, sanitizers, fuzzing

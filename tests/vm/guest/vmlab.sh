@@ -148,3 +148,54 @@ vm_finish() {
 	fi
 	exit 0
 }
+
+# ---------------------------------------------------------------- reboots
+
+VM_BOOT_PROBE_OUT=$VM_STATE/boot-probe.json
+
+# vm_boot_probe_enable: from the next boot on, a leak probe (~200 packets/s
+# of TCP, UDP, ICMP and DNS to the internet and the ISP) runs from right
+# after the lab exists, before NetworkManager starts, until stopped.
+vm_boot_probe_enable() {
+	local t args=""
+	for t in "$LAB_WEB4" "$LAB_ISPA_GW4" "$LAB_WEB6" "$LAB_ISPA_GW6"; do args+=" --target $t"; done
+	rm -f "$VM_BOOT_PROBE_OUT"
+	cat >/etc/systemd/system/wgks-vm-boot-probe.service <<-UNIT
+		[Unit]
+		Description=wgks VM lab: leak probe from early boot on
+		DefaultDependencies=no
+		After=wgks-vm-lab.service
+		Before=NetworkManager.service
+
+		[Service]
+		ExecStart=$LAB_PYTHON $VM_LIB/lab/probe.py --duration 600 --rate 200 --out $VM_BOOT_PROBE_OUT$args
+
+		[Install]
+		WantedBy=sysinit.target
+	UNIT
+	systemctl enable wgks-vm-boot-probe.service 2>/dev/null
+}
+
+# vm_boot_probe_stop: stops it (the probe writes its summary on SIGTERM),
+# disables it, prints the summary as a comment; true if it sent packets.
+vm_boot_probe_stop() {
+	systemctl stop wgks-vm-boot-probe.service
+	systemctl disable wgks-vm-boot-probe.service 2>/dev/null
+	[ -s "$VM_BOOT_PROBE_OUT" ] || { vm_log "boot probe: no summary"; return 1; }
+	"$LAB_PYTHON" - "$VM_BOOT_PROBE_OUT" <<-'PY'
+		import json, sys
+		d = json.load(open(sys.argv[1]))
+		kinds = d.get("kinds", d)
+		total = 0
+		parts = []
+		for k, v in sorted(kinds.items()):
+		    if isinstance(v, dict) and "sent" in v:
+		        total += v["sent"]
+		        parts.append("%s sent=%d replies=%d" % (k, v["sent"], v["replies"]))
+		print("# boot probe: " + "; ".join(parts))
+		sys.exit(0 if total > 0 else 1)
+	PY
+}
+
+# vm_monotonic UNIT PROPERTY: a unit's timestamp (µs since boot)
+vm_monotonic() { systemctl show -p "$2" --value "$1"; }
