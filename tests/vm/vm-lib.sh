@@ -137,6 +137,7 @@ vm_setup() {
 # vm_qemu_args CONSOLE: the QEMU command line (CONSOLE: "stdio" or a file)
 vm_qemu_args() {
 	local console=$1
+	# shellcheck disable=SC2054 # QEMU's option values contain commas
 	VM_QEMU=(qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp "${WGKS_VM_SMP:-2}" -m "${WGKS_VM_MEM:-1536}"
 		-nic none -display none -monitor none -no-user-config -nodefaults
 		-kernel "$VM_IMAGE/vmlinuz" -initrd "$VM_IMAGE/initrd.img"
@@ -155,7 +156,8 @@ vm_qemu_args() {
 
 # vm_run: boots the guest, waits until it powers off (or WGKS_VM_TIMEOUT).
 vm_run() {
-	local t0=$(date +%s) limit=${WGKS_VM_TIMEOUT:-1200}
+	local t0 limit=${WGKS_VM_TIMEOUT:-1200}
+	t0=$(date +%s)
 	vm_qemu_args "$VM_DIR/console.log"
 	: >"$VM_DIR/tap.out"
 	# nice: the VM's two busy vCPU threads must not slow the timing checks of

@@ -116,7 +116,7 @@ vm_down() { nmcli connection down id "$1" >/dev/null; }
 vm_state() { nmcli -g GENERAL.STATE connection show id "$1" 2>/dev/null || true; }
 vm_curl() { curl -s --max-time "${VM_CURL_TIMEOUT:-5}" "$1"; }
 vm_curl_until() { # URL EXPECTED [SECONDS]
-	local reply= end=$((SECONDS + ${3:-15}))
+	local reply='' end=$((SECONDS + ${3:-15}))
 	while [ $SECONDS -lt $end ]; do
 		reply=$(VM_CURL_TIMEOUT=2 vm_curl "$1") && [ "$reply" = "$2" ] && break
 		sleep 0.5
@@ -199,3 +199,13 @@ vm_boot_probe_stop() {
 
 # vm_monotonic UNIT PROPERTY: a unit's timestamp (µs since boot)
 vm_monotonic() { systemctl show -p "$2" --value "$1"; }
+
+# vm_todo ok|is ARGS...: a TAP check whose description carries "# TODO
+# reason" (a known bug): its failure is reported but does not fail the test.
+vm_todo() {
+	local before=$tap_failed rc
+	"$@"
+	rc=$?
+	tap_failed=$before
+	return $rc
+}

@@ -17,9 +17,9 @@ t0=$(date +%s)
 vm_up wghost 60 >/dev/null 2>&1
 rc=$?
 vm_log "nmcli connection up: exit $rc after $(($(date +%s) - t0)) s"
-is "nmcli connection up wghost$TODO" "$rc" "0"
-ok "the endpoint name was asked at ISP A's resolver" lab_dns_queried ispa vpn.lab.example
-is "through the tunnel, the web server sees the tunnel address$TODO" "$(vm_curl "http://$LAB_WEB4/")" "$LAB_TUN_CLIENT4"
+vm_todo is "nmcli connection up wghost$TODO" "$rc" "0"
+vm_todo ok "the endpoint name was asked at ISP A's resolver$TODO" lab_dns_queried ispa vpn.lab.example
+vm_todo is "through the tunnel, the web server sees the tunnel address$TODO" "$(vm_curl "http://$LAB_WEB4/")" "$LAB_TUN_CLIENT4"
 vm_leaks_comment ispa
 is "nothing but WireGuard and the endpoint lookup left through ISP A" \
 	"$(($(lab_leak_count ispa leaks) - $(grep -c 'query\[[A-Z]*\] vpn\.lab\.example from' "$(lab_dns_log ispa)")))" "0"

@@ -23,7 +23,6 @@ if [ "${WGKS_VM_PHASE:-1}" = 1 ]; then
 	exit 100   # reboot
 fi
 
-vm_log "boot: $(systemd-analyze 2>/dev/null | head -1)"
 is "after the reboot, the lockdown unit is active" "$(systemctl is-active "$unit")" "active"
 lock_t=$(vm_monotonic "$unit" ActiveEnterTimestampMonotonic)
 nm_t=$(vm_monotonic NetworkManager.service ExecMainStartTimestampMonotonic)

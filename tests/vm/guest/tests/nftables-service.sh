@@ -9,7 +9,7 @@ unit=wireguard-killswitch-lockdown.service
 if [ "${WGKS_VM_PHASE:-1}" = 1 ]; then
 	ok "NetworkManager has eth0 up" vm_nm_wait_uplink eth0
 	ok "/etc/nftables.conf flushes the whole ruleset" grep -q '^flush ruleset' /etc/nftables.conf
-	ok "systemctl enable nftables.service" systemctl enable nftables.service
+	ok "systemctl enable nftables.service" systemctl -q enable nftables.service
 	ok "wg-killswitch lockdown on" wg-killswitch lockdown on
 	ok "lockdown blocks now" bash -c "! curl -s --max-time 5 http://$LAB_WEB4/ >/dev/null"
 	ok "a leak probe is set up for the next boot" vm_boot_probe_enable
@@ -24,6 +24,8 @@ nft_t=$(vm_monotonic nftables.service ActiveEnterTimestampMonotonic)
 lock_t=$(vm_monotonic "$unit" ActiveEnterTimestampMonotonic)
 nm_t=$(vm_monotonic NetworkManager.service ExecMainStartTimestampMonotonic)
 vm_log "nftables.service at $nft_t us, lockdown unit at $lock_t us, NetworkManager at $nm_t us"
+ok "the lockdown unit is ordered after nftables.service" bash -c "systemctl show -p After --value $unit | tr ' ' '\\n' | grep -qx nftables.service"
+ok "and ran after it" test "$nft_t" -gt 0 -a "$nft_t" -lt "$lock_t"
 ok "the kill-switch table survived nftables.service's flush" vm_table_present
 ok "NetworkManager brought eth0 up" vm_nm_wait_uplink eth0
 ok "the boot probe sent packets during the boot" vm_boot_probe_stop
