@@ -209,3 +209,36 @@ vm_todo() {
 	tap_failed=$before
 	return $rc
 }
+
+# ---------------------------------------------------------------- leak probe
+
+VM_PROBE_PID=
+VM_PROBE_OUT=
+VM_PROBE_TARGETS=${VM_PROBE_TARGETS:-"$LAB_WEB4 $LAB_ISPA_GW4 $LAB_WEB6 $LAB_ISPA_GW6"}
+
+# vm_probe_start [RATE]: the namespace lab's probe (TCP, UDP, ICMP, DNS to
+# the internet and the ISP) in the background, ~RATE packets/s (default 1000)
+vm_probe_start() {
+	local t
+	local -a args=()
+	for t in $VM_PROBE_TARGETS; do args+=(--target "$t"); done
+	VM_PROBE_OUT=$(mktemp /run/wgks-vm-probe.XXXXXX)
+	"$LAB_PYTHON" "$VM_LIB/lab/probe.py" --duration 300 --rate "${1:-1000}" --out "$VM_PROBE_OUT" "${args[@]}" \
+		</dev/null >/dev/null 2>&1 &
+	VM_PROBE_PID=$!
+}
+
+# vm_probe_stop: SIGTERM to the probe's PID, its summary as a comment
+vm_probe_stop() {
+	[ -n "$VM_PROBE_PID" ] || return 1
+	kill -TERM "$VM_PROBE_PID" 2>/dev/null
+	wait "$VM_PROBE_PID" 2>/dev/null
+	VM_PROBE_PID=
+	"$LAB_PYTHON" - "$VM_PROBE_OUT" <<-'PY'
+		import json, sys
+		d = json.load(open(sys.argv[1]))
+		print("# probe: %d packets in %.1f s (%.0f/s), %d replies" % (
+		    d["sent"], d["elapsed"], d["rate"], sum(v["replies"] for v in d["kinds"].values())))
+	PY
+	rm -f "$VM_PROBE_OUT"
+}
