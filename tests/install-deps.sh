@@ -13,6 +13,8 @@ packages=(
 	curl dnsutils python3 procps util-linux iperf3
 	# Debian packages (tests/pkg/test-deb.sh): build, lintian, AppStream
 	debhelper dpkg-dev fakeroot lintian appstream
+	# VM lab: a Debian 12 image from the archive, booted under QEMU (TCG)
+	mmdebstrap qemu-system-x86 qemu-utils seabios e2fsprogs
 	# editor tests and screenshots
 	xvfb xauth imagemagick
 	# desktop notification test: a real notification daemon, pkexec for Release

@@ -1,0 +1,44 @@
+#!/bin/bash
+# ExecStart of wgks-vm-test.service: runs the tests listed in
+# /etc/wgks-vm/tests, one after the other, and sends their TAP lines to the
+# host over the virtio port wgks.tap (also to the console). A test that
+# exits 100 asks for a reboot: it is run again after the boot with
+# WGKS_VM_PHASE=2 (3, ...). At the end the guest powers off, which ends QEMU.
+set -uo pipefail
+lib=/usr/local/lib/wgks-vm
+state=/var/lib/wgks-vm
+port=/dev/virtio-ports/wgks.tap
+mkdir -p "$state"
+touch "$state/done"
+
+out() { # LINE: to the host (and the console)
+	printf '%s\n' "$1" >>"$port" 2>/dev/null
+	printf '%s\n' "$1" >/dev/console
+}
+
+boot=$(($(cat "$state/boots" 2>/dev/null || echo 0) + 1))
+echo "$boot" >"$state/boots"
+out "wgks-vm: boot $boot, $(uname -r), systemd $(systemctl --version | awk 'NR == 1 {print $2}')"
+
+[ -s /etc/wgks-vm/tests ] || { out "wgks-vm: no tests listed"; exit 0; }
+while read -r t; do
+	[ -n "$t" ] || continue
+	grep -qx "$t" "$state/done" && continue
+	phase=$(cat "$state/phase-$t" 2>/dev/null || echo 1)
+	out "wgks-vm: begin $t phase $phase"
+	start=$(date +%s)
+	WGKS_VM_PHASE=$phase bash "$lib/tests/$t.sh" </dev/null 2>>"$state/$t.stderr" |
+		while IFS= read -r line; do out "$line"; done
+	rc=${PIPESTATUS[0]}
+	if [ "$rc" = 100 ]; then
+		echo $((phase + 1)) >"$state/phase-$t"
+		out "wgks-vm: reboot $t after phase $phase ($(($(date +%s) - start)) s)"
+		systemctl reboot
+		exit 0
+	fi
+	[ -s "$state/$t.stderr" ] && tail -20 "$state/$t.stderr" | while IFS= read -r line; do out "#   stderr: $line"; done
+	echo "$t" >>"$state/done"
+	out "wgks-vm: end $t rc=$rc ($(($(date +%s) - start)) s)"
+done </etc/wgks-vm/tests
+out "wgks-vm: all done"
+[ -e /etc/wgks-vm/keep-running ] || systemctl poweroff
