@@ -572,16 +572,16 @@ show_import_status (NMWgksEditor *self, const char *path, GPtrArray *warnings, c
 
 	if (error)
 		g_string_printf (text, _("Nothing was imported from “%s”: %s"), name, error->message);
-	else if (warnings->len == 0)
+	else if (!warnings || warnings->len == 0)
 		g_string_printf (text, _("Imported “%s”. Check the fields, then save."), name);
 	else
 		g_string_printf (text, _("Imported “%s”. Check the fields, then save. Warnings:"), name);
-	for (i = 0; !error && i < warnings->len; i++)
+	for (i = 0; !error && warnings && i < warnings->len; i++)
 		g_string_append_printf (text, "\n• %s", (const char *) warnings->pdata[i]);
 	gtk_label_set_text (GTK_LABEL (self->import_status), text->str);
 	gtk_widget_set_visible (self->import_status, TRUE);
 	wgks_widget_set_css_class (self->import_status, "error", error != NULL);
-	wgks_widget_set_css_class (self->import_status, "warning", !error && warnings->len > 0);
+	wgks_widget_set_css_class (self->import_status, "warning", !error && warnings && warnings->len > 0);
 }
 
 static void

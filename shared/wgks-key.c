@@ -129,15 +129,15 @@ wgks_key_to_base64 (const WgksKey *key, char out[WGKS_KEY_B64_LEN + 1])
 
 	for (i = 0; i + 3 <= WGKS_KEY_LEN; i += 3) {
 		acc = ((guint32) key->bytes[i] << 16) | ((guint32) key->bytes[i + 1] << 8) | key->bytes[i + 2];
-		out[o++] = ct_b64_char ((acc >> 18) & 63);
-		out[o++] = ct_b64_char ((acc >> 12) & 63);
-		out[o++] = ct_b64_char ((acc >> 6) & 63);
-		out[o++] = ct_b64_char (acc & 63);
+		out[o++] = ct_b64_char ((int) ((acc >> 18) & 63));
+		out[o++] = ct_b64_char ((int) ((acc >> 12) & 63));
+		out[o++] = ct_b64_char ((int) ((acc >> 6) & 63));
+		out[o++] = ct_b64_char ((int) (acc & 63));
 	}
 	acc = ((guint32) key->bytes[30] << 8) | key->bytes[31];
-	out[o++] = ct_b64_char ((acc >> 10) & 63);
-	out[o++] = ct_b64_char ((acc >> 4) & 63);
-	out[o++] = ct_b64_char ((acc << 2) & 63);
+	out[o++] = ct_b64_char ((int) ((acc >> 10) & 63));
+	out[o++] = ct_b64_char ((int) ((acc >> 4) & 63));
+	out[o++] = ct_b64_char ((int) ((acc << 2) & 63));
 	out[o++] = '=';
 	out[o] = '\0';
 	wgks_memzero (&acc, sizeof acc);

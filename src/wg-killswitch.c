@@ -461,7 +461,7 @@ verify_dns (const WgksStatus *status, gboolean split, guint *passed, guint *fail
 	}
 	mode = nm_client_get_dns_mode (client);
 	rc = nm_client_get_dns_rc_manager (client);
-	detail = g_strdup_printf ("NetworkManager dns=%s rc-manager=%s", mode, rc);
+	detail = g_strdup_printf ("NetworkManager dns=%s rc-manager=%s", mode ? mode : "?", rc ? rc : "?");
 	report (mode && rc && strcmp (mode, "none") != 0 && strcmp (rc, "unmanaged") != 0, passed, failed, "dns-mode",
 	        detail);
 	problem = wgks_dns_over_tls_problem (active_dns_over_tls (client, status->connection), mode);
