@@ -223,13 +223,16 @@ render_link_in (GString *out)
 }
 
 /* Into the tunnel, in the output and the forward chain: DNS only to the
- * tunnel's servers, the rest as it is. */
+ * tunnel's servers, the rest as it is. The first rules of the chain, so that
+ * a packet of the tunnel's data path is decided after two comparisons of the
+ * interface index; only DNS ports walk the guard. */
 static void
 render_tunnel_out (GString *out, const WgksFirewallSpec *spec)
 {
 	if (spec->state != WGKS_FIREWALL_CONNECTED)
 		return;
-	g_string_append_printf (out, "\t\toif %u jump dns_guard\n", spec->tunnel_ifindex);
+	g_string_append_printf (out, "\t\toif %u meta l4proto { tcp, udp } th dport { 53, 853 } jump dns_guard\n",
+	                        spec->tunnel_ifindex);
 	g_string_append_printf (out, "\t\toif %u accept\n", spec->tunnel_ifindex);
 }
 
@@ -237,6 +240,7 @@ static void
 render_output (GString *out, const WgksFirewallSpec *spec)
 {
 	g_string_append (out, "\tchain output {\n\t\ttype filter hook output priority filter - 10; policy drop;\n");
+	render_tunnel_out (out, spec);
 	g_string_append (out, "\t\toifname \"lo\" accept\n");
 	/* The tunnel's own encrypted packets: to an endpoint, and marked; never
 	 * with a tunnel address as source. While the uplink has no address of
@@ -247,7 +251,6 @@ render_output (GString *out, const WgksFirewallSpec *spec)
 	                        spec->fwmark);
 	g_string_append_printf (out, "\t\tmeta mark 0x%x ip6 saddr != @tunnel_addr6 ip6 daddr . udp dport @endpoints6 accept\n",
 	                        spec->fwmark);
-	render_tunnel_out (out, spec);
 	render_link_out (out);
 	g_string_append (out, "\t\tip daddr @resolvers4 meta l4proto { tcp, udp } th dport 53 accept\n");
 	g_string_append (out, "\t\tip6 daddr @resolvers6 meta l4proto { tcp, udp } th dport 53 accept\n");
@@ -265,6 +268,9 @@ static void
 render_input (GString *out, const WgksFirewallSpec *spec)
 {
 	g_string_append (out, "\tchain input {\n\t\ttype filter hook input priority filter - 10; policy drop;\n");
+	/* What comes out of the tunnel first: the data path's one rule. */
+	if (spec->state == WGKS_FIREWALL_CONNECTED)
+		g_string_append_printf (out, "\t\tiif %u accept\n", spec->tunnel_ifindex);
 	g_string_append (out, "\t\tiifname \"lo\" accept\n");
 	/* CVE-2019-14899: a neighbour probing for the tunnel's address on the
 	 * uplink (answers and resets reveal it and the connections in the
@@ -277,8 +283,6 @@ render_input (GString *out, const WgksFirewallSpec *spec)
 	}
 	g_string_append (out, "\t\tip saddr . udp sport @endpoints4 accept\n");
 	g_string_append (out, "\t\tip6 saddr . udp sport @endpoints6 accept\n");
-	if (spec->state == WGKS_FIREWALL_CONNECTED)
-		g_string_append_printf (out, "\t\tiif %u accept\n", spec->tunnel_ifindex);
 	render_link_in (out);
 	g_string_append (out, "\t\tip saddr @lan4 accept\n\t\tip6 saddr @lan6 accept\n");
 	g_string_append (out, "\t\tip saddr @resolvers4 meta l4proto { tcp, udp } th sport 53 accept\n");
