@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* NMWgksService: connect resolves the endpoints, creates and configures
  * the WireGuard device, reports the generic config, waits for the first
- * handshake and then reports the IP configs. Afterwards one 5 s timer
- * watches the tunnel link and the handshakes and re-resolves endpoints that
- * went stale; nftables notifications trigger the tamper watch. */
+ * handshake and then reports the IP configs. Afterwards the handshakes are
+ * read when one of them would go stale, and endpoints that went stale are
+ * re-resolved; link, route and nftables notifications drive the rest (the
+ * tunnel set down, the uplink, the tamper watch). */
 #include "config.h"
 
 #include "nm-wgks-service.h"
@@ -28,10 +29,10 @@
 
 #define CONNECT_POLL_MIN_MS  2     /* a handshake takes milliseconds: poll often at first, */
 #define CONNECT_POLL_MAX_MS  200   /* then back off while an unreachable server is retried */
-#define WATCH_POLL_S         5
+#define WATCH_POLL_S         5     /* only without notifications, or while the device does not answer */
 #define REJECT_AFTER_TIME_S  180   /* WireGuard: a session is dead after this */
 #define RERESOLVE_AFTER_S    135   /* as wg-quick's reresolve-dns */
-#define RERESOLVE_MIN_GAP_S  30
+#define RERESOLVE_MIN_GAP_S  30    /* also how often a lost tunnel is looked at */
 #define MAX_STATS_FAILURES   3
 #define OWNER_WAIT_MS        3000  /* for a previous service that is still shutting down */
 
@@ -319,36 +320,77 @@ watch_endpoint (NMWgksService *self, guint i, GHashTable *stats, gint64 now_s)
 		reresolve_endpoint (self, i);
 }
 
+static gboolean watch_poll (gpointer user_data);
+
+/* Seconds until the next moment a handshake can go stale: an endpoint is
+ * due for re-resolution RERESOLVE_AFTER_S after its last handshake, and a
+ * peer is dead REJECT_AFTER_TIME_S after it. A renewed handshake (every two
+ * minutes while packets flow) moves both; nothing else needs the device's
+ * status in between. Once every peer is dead, it is looked at as often as a
+ * name may be re-resolved. */
+static guint
+watch_delay_s (NMWgksService *self, GHashTable *index, gint64 now_s)
+{
+	gint64 next = G_MAXINT64;
+	guint i;
+
+	for (i = 0; index && i < self->endpoints->len; i++) {
+		const WgksPeerStats *ps = g_hash_table_lookup (index, &endpoint_peer (self, i)->public_key);
+		const gint64 due[] = { RERESOLVE_AFTER_S, REJECT_AFTER_TIME_S };
+		guint d;
+
+		if (!ps || ps->last_handshake_sec <= 0)
+			continue;
+		for (d = 0; d < G_N_ELEMENTS (due); d++)
+			if (ps->last_handshake_sec + due[d] >= now_s)
+				next = MIN (next, ps->last_handshake_sec + due[d] + 1 - now_s);
+	}
+	if (next == G_MAXINT64)
+		next = RERESOLVE_MIN_GAP_S;
+	/* Without notifications, the table and the uplink need the old poll. */
+	if (!self->tamper_id || !self->route_watch_id)
+		next = MIN (next, WATCH_POLL_S);
+	return (guint) CLAMP (next, 1, RERESOLVE_MIN_GAP_S * 10);
+}
+
+static void
+watch_schedule (NMWgksService *self, guint delay_s)
+{
+	clear_source (&self->poll_id);
+	self->poll_id = g_timeout_add_seconds (delay_s, watch_poll, self);
+}
+
 static gboolean
 watch_poll (gpointer user_data)
 {
 	NMWgksService *self = user_data;
 	g_autoptr (GError) error = NULL;
-	g_autoptr (GArray) stats = wgks_device_get_peers (self->device, &error);
+	g_autoptr (GArray) stats = NULL;
 	g_autoptr (GHashTable) index = NULL;
 	gint64 now_s = g_get_real_time () / G_USEC_PER_SEC;
 	gboolean any_fresh = FALSE;
 	guint i;
 
+	self->poll_id = 0;
 	/* "ip link set <tun> down" (the seed's test): NetworkManager keeps the
 	 * VPN activated, so nobody else would notice. Fail: the kill switch
 	 * blocks, and the user sees that the VPN is gone. */
 	if (!wgks_rtnl_link_is_up (self->ifname)) {
-		self->poll_id = 0;
 		wgks_log_warn ("%s was set down or removed", self->ifname);
 		fail (self, NM_VPN_PLUGIN_FAILURE_CONNECT_FAILED,
 		      _("the WireGuard interface %s is gone or does not answer"), self->ifname);
 		return G_SOURCE_REMOVE;
 	}
+	stats = wgks_device_get_peers (self->device, &error);
 	if (!stats) {
 		wgks_log_warn ("cannot read the tunnel's status: %s", error->message);
 		if (++self->stats_failures >= MAX_STATS_FAILURES) {
-			self->poll_id = 0;
 			fail (self, NM_VPN_PLUGIN_FAILURE_CONNECT_FAILED,
 			      _("the WireGuard interface %s is gone or does not answer"), self->ifname);
 			return G_SOURCE_REMOVE;
 		}
-		return G_SOURCE_CONTINUE;
+		watch_schedule (self, WATCH_POLL_S);
+		return G_SOURCE_REMOVE;
 	}
 	self->stats_failures = 0;
 	index = wgks_peer_stats_index (stats);
@@ -361,14 +403,26 @@ watch_poll (gpointer user_data)
 	set_watch_state (self, any_fresh ? WGKS_SERVICE_STATE_CONNECTED : WGKS_SERVICE_STATE_TUNNEL_LOST);
 	for (i = 0; i < stats->len; i++)
 		wgks_killswitch_note_handshake (g_array_index (stats, WgksPeerStats, i).last_handshake_sec);
+	/* a backstop: both are normally woken by notifications */
 	wgks_killswitch_check_uplink ();
 	wgks_killswitch_check_tamper ();
-	return G_SOURCE_CONTINUE;
+	watch_schedule (self, watch_delay_s (self, index, now_s));
+	return G_SOURCE_REMOVE;
 }
 
 static gboolean
 routes_changed (gpointer user_data)
 {
+	NMWgksService *self = user_data;
+
+	/* The tunnel set down or removed: the watch fails the connection, from
+	 * the main loop rather than from inside this watch. */
+	if ((self->state == WGKS_SERVICE_STATE_CONNECTED || self->state == WGKS_SERVICE_STATE_TUNNEL_LOST)
+	    && self->ifname && !wgks_rtnl_link_is_up (self->ifname)) {
+		clear_source (&self->poll_id);
+		self->poll_id = g_idle_add (watch_poll, self);
+		return G_SOURCE_CONTINUE;
+	}
 	wgks_killswitch_check_uplink ();
 	return G_SOURCE_CONTINUE;
 }
@@ -381,7 +435,7 @@ nftables_changed (gpointer user_data)
 }
 
 /* The tamper and uplink watches: at once on every nftables, route or link
- * change, and with each watch poll as a backstop. */
+ * change, and with each handshake check as a backstop. */
 static void
 start_tamper_watch (NMWgksService *self)
 {
@@ -500,7 +554,7 @@ restore_keepalive (NMWgksService *self)
 }
 
 static void
-on_connected (NMWgksService *self, guint endpoint)
+on_connected (NMWgksService *self, guint endpoint, GHashTable *index)
 {
 	g_autoptr (GError) error = NULL;
 	g_autofree char *ep = wgks_sockaddr_to_string (&endpoint_at (self, endpoint)->address);
@@ -518,7 +572,7 @@ on_connected (NMWgksService *self, guint endpoint)
 		return;
 	for (i = 0; i < self->endpoints->len; i++)
 		self->watch[i].last_resolve = g_get_monotonic_time ();
-	self->poll_id = g_timeout_add_seconds (WATCH_POLL_S, watch_poll, self);
+	watch_schedule (self, watch_delay_s (self, index, g_get_real_time () / G_USEC_PER_SEC));
 }
 
 static gboolean
@@ -540,7 +594,7 @@ connect_poll (gpointer user_data)
 
 		if (ps && ps->last_handshake_sec > 0) {
 			self->poll_id = 0;
-			on_connected (self, i);
+			on_connected (self, i, index);
 			return G_SOURCE_REMOVE;
 		}
 	}
