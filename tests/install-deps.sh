@@ -19,6 +19,8 @@ packages=(
 	# benchmarks: the alternatives compared (wg-quick with the seed's iptables
 	# kill switch, inside the lab only) and the plots
 	wireguard-tools iptables python3-matplotlib
+	# benchmarks: the idle footprint anchor (nm-openvpn-service, never connected)
+	network-manager-openvpn
 )
 
 if [ "$(id -u)" != 0 ]; then
