@@ -17,6 +17,7 @@
 #include "wgks-config.h"
 #include "wgks-device-settings.h"
 #include "wgks-device.h"
+#include "wgks-firewall.h"
 #include "wgks-ifname.h"
 #include "wgks-ip-config.h"
 #include "wgks-log.h"
@@ -35,6 +36,7 @@
 #define RERESOLVE_MIN_GAP_S  30    /* also how often a lost tunnel is looked at */
 #define MAX_STATS_FAILURES   3
 #define OWNER_WAIT_MS        3000  /* for a previous service that is still shutting down */
+#define RELEASE_AFTER_S      5     /* a quiet moment after a burst of table writes */
 
 /* Per-endpoint bookkeeping of the watch. */
 typedef struct {
@@ -60,6 +62,7 @@ struct _NMWgksService {
 	guint             lost_idle_id;
 	guint             tamper_id;
 	guint             route_watch_id;
+	guint             release_id;
 	guint             handshake_timeout_s;
 	guint             stats_failures;
 	char             *connection_id;
@@ -112,6 +115,28 @@ step_is_stale (Step *step)
  * State transitions (the kill switch hook)
  * ------------------------------------------------------------------------- */
 
+static void clear_source (guint *id);
+
+static gboolean
+release_memory (gpointer user_data)
+{
+	NMWgksService *self = user_data;
+
+	self->release_id = 0;
+	wgks_firewall_release_memory ();
+	return G_SOURCE_REMOVE;
+}
+
+/* Idle between state changes, the service keeps no libnftables context
+ * and no allocator slack: its private memory is then that of an idle
+ * NetworkManager VPN service. One timer per burst, never periodic. */
+static void
+schedule_release (NMWgksService *self)
+{
+	clear_source (&self->release_id);
+	self->release_id = g_timeout_add_seconds (RELEASE_AFTER_S, release_memory, self);
+}
+
 static gboolean
 enter_state (NMWgksService *self, WgksServiceState state, GError **error)
 {
@@ -129,6 +154,7 @@ enter_state (NMWgksService *self, WgksServiceState state, GError **error)
 	if (state == WGKS_SERVICE_STATE_DISCONNECTED)
 		change.n_endpoints = 0;
 	self->state = state;
+	schedule_release (self);
 	return wgks_state_changed (&change, error);
 }
 
@@ -407,6 +433,8 @@ watch_poll (gpointer user_data)
 	wgks_killswitch_check_uplink ();
 	wgks_killswitch_check_tamper ();
 	watch_schedule (self, watch_delay_s (self, index, now_s));
+	if (!self->release_id)
+		wgks_firewall_release_memory ();
 	return G_SOURCE_REMOVE;
 }
 
@@ -424,6 +452,7 @@ routes_changed (gpointer user_data)
 		return G_SOURCE_CONTINUE;
 	}
 	wgks_killswitch_check_uplink ();
+	schedule_release (self);
 	return G_SOURCE_CONTINUE;
 }
 
@@ -431,6 +460,7 @@ static gboolean
 nftables_changed (gpointer user_data)
 {
 	wgks_killswitch_check_tamper ();
+	schedule_release (user_data);
 	return G_SOURCE_CONTINUE;
 }
 
@@ -1020,6 +1050,7 @@ dispose (GObject *object)
 	NMWgksService *self = NM_WGKS_SERVICE (object);
 
 	teardown (self);
+	clear_source (&self->release_id);
 	if (self->bus && self->vpn_state_sub)
 		g_dbus_connection_signal_unsubscribe (self->bus, self->vpn_state_sub);
 	self->vpn_state_sub = 0;

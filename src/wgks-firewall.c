@@ -4,6 +4,9 @@
 #include "wgks-firewall.h"
 
 #include <arpa/inet.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <nftables/libnftables.h>
 #include <stdio.h>
 #include <string.h>
@@ -346,22 +349,37 @@ wgks_firewall_render (const WgksFirewallSpec *spec)
 	return g_string_free (out, FALSE);
 }
 
-/* One libnftables context for the life of the process: freeing a context
- * closes its netlink socket, and the kernel waits for an RCU grace period
- * there (about 10 ms on the benchmark machine, ten times the transaction). */
+/* One libnftables context for all the commands of a burst (the writes and
+ * checks of a state change): freeing a context closes its netlink socket,
+ * and the kernel waits for an RCU grace period there (about 10 ms on the
+ * benchmark machine, ten times the transaction). */
+static struct nft_ctx *kept_ctx;
+
 static struct nft_ctx *
 shared_context (void)
 {
-	static struct nft_ctx *ctx;
-
-	if (!ctx) {
-		ctx = nft_ctx_new (NFT_CTX_DEFAULT);
-		if (ctx) {
-			nft_ctx_buffer_output (ctx);
-			nft_ctx_buffer_error (ctx);
+	if (!kept_ctx) {
+		kept_ctx = nft_ctx_new (NFT_CTX_DEFAULT);
+		if (kept_ctx) {
+			nft_ctx_buffer_output (kept_ctx);
+			nft_ctx_buffer_error (kept_ctx);
 		}
 	}
-	return ctx;
+	return kept_ctx;
+}
+
+/* Between bursts of table writes the context is only memory (its cache of
+ * the ruleset, the parser's tables): give it back, with what the allocator
+ * kept of the burst. The next command opens a new one. */
+void
+wgks_firewall_release_memory (void)
+{
+	if (kept_ctx)
+		nft_ctx_free (kept_ctx);
+	kept_ctx = NULL;
+#ifdef __GLIBC__
+	malloc_trim (0);
+#endif
 }
 
 gboolean
