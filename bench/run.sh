@@ -37,7 +37,7 @@ if [ "$quick" = 1 ]; then
 	out=${BENCH_OUT:-$(mktemp -d /tmp/wgks-bench-quick.XXXXXX)}
 	CONNECT_REPS=1 CONNECT_SYSTEMS="plugin wgquick"
 	LEAK_REPS=1 LEAK_SCENARIOS="ifdown" LEAK_SYSTEMS="plugin" LEAK_PRE=0.5 LEAK_WINDOW=1
-	ROAM_REPS=0 ROAM_SYSTEMS="plugin"
+	ROAM_REPS=${BENCH_ROAM_REPS:-1} ROAM_SYSTEMS="plugin"
 	DP_REPS=1 DP_SYSTEMS="plugin" IPERF_T=1 LAT_N=20
 	FOOT_T=${BENCH_FOOT_T:-3} APPLY_REPS=2 APPLY_SIZES="1 100 1000"
 else
@@ -219,10 +219,10 @@ for rep in $(seq 1 "$LEAK_REPS"); do
 done
 
 # ------------------------------------------------------------------ roaming recovery
-echo "system,rep,dhcp_ms,recovery_ms" >"$out/roaming.csv"
+echo "system,rep,dhcp_ms,recovery_ms,route6_ms" >"$out/roaming.csv"
 roam_once() { # SYSTEM REP
-	local sys=$1 t0 hw res dh rc
-	bench_up "$sys" || { echo "$sys,$2,NA,NA" >>"$out/roaming.csv"; bench_down "$sys"; return; }
+	local sys=$1 t0 hw res dh rc r6
+	bench_up "$sys" || { echo "$sys,$2,NA,NA,NA" >>"$out/roaming.csv"; bench_down "$sys"; return; }
 	sleep 1
 	lab_uplink_down ispa
 	lab_nm_wait_down eth0 20 >/dev/null 2>&1
@@ -234,7 +234,8 @@ roam_once() { # SYSTEM REP
 	res=$(cat "$BENCH_TMP/hw")
 	rc=$(sed -n 's/.*http_ms=\([0-9.]*\).*/\1/p' <<<"$res")
 	dh=$(sed -n 's/.*iface_ms=\([0-9.NA]*\).*/\1/p' <<<"$res")
-	echo "$sys,$2,${dh:-NA},${rc:-NA}" >>"$out/roaming.csv"
+	r6=$(sed -n 's/.*route6_ms=\([0-9.NA]*\).*/\1/p' <<<"$res")
+	echo "$sys,$2,${dh:-NA},${rc:-NA},${r6:-NA}" >>"$out/roaming.csv"
 	bench_down "$sys"
 }
 log "roaming recovery: $ROAM_REPS x ($ROAM_SYSTEMS)"

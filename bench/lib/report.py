@@ -135,18 +135,22 @@ target("connect: plugin / wg-quick, up -> first HTTP response", None if connect_
 # --- 3 roaming
 rs = by(roaming, "system", "recovery_ms")
 rd = by(roaming, "system", "dhcp_ms")
+# the uplink is ready for the tunnel when it has both its DHCPv4 address and
+# an IPv6 default route (the endpoint's name resolves to IPv6 first); runs
+# before route6_ms was recorded count from DHCP alone
 after = {}
 for r in roaming:
-    a, b = num(r["recovery_ms"]), num(r["dhcp_ms"])
+    a, b, c = num(r["recovery_ms"]), num(r["dhcp_ms"]), num(r.get("route6_ms"))
     if a is not None and b is not None:
-        after.setdefault(r["system"], []).append(a - b)
+        after.setdefault(r["system"], []).append(a - max(b, c if c is not None else b))
 after = {k: stats(v) for k, v in after.items()}
+rr6 = by(roaming, "system", "route6_ms") if roaming and "route6_ms" in roaming[0] else {}
 for k in rs:
     add("roam_recovery_ms", k, rs[k])
     add("roam_dhcp_ms", k, rd.get(k))
     add("roam_after_dhcp_ms", k, after.get(k))
 pa = after.get("plugin")
-target("roaming: plugin recovery - DHCP exchange (median)", None if not pa else pa["median"] <= TARGET_HANDSHAKE_MS,
+target("roaming: plugin recovery - uplink ready (DHCPv4 and IPv6 default route, median)", None if not pa else pa["median"] <= TARGET_HANDSHAKE_MS,
        "%s ms" % fmt(pa["median"]) if pa else "n/a", "<= %.0f ms (one handshake)" % TARGET_HANDSHAKE_MS)
 
 # --- 4 apply
@@ -404,11 +408,11 @@ if "connect-time.png" in plots:
 
 L.append("\n## 3. Recovery after roaming\n")
 L.append("The VPN is up on ISP A; ISP A's cable is pulled, NetworkManager drops eth0; t=0 when ISP B's cable is "
-         "plugged. `DHCP` = eth1 has its DHCPv4 address, `recovery` = first HTTP response through the tunnel again.\n")
-L.append("| system | DHCP, ms | recovery, ms | recovery − DHCP, ms |\n| --- | --- | --- | --- |")
+         "plugged. `DHCP` = eth1 has its DHCPv4 address, `IPv6 default route` = router discovery on eth1 is done, `recovery` = first HTTP response through the tunnel again.\n")
+L.append("| system | DHCP, ms | IPv6 default route, ms | recovery, ms | recovery − uplink ready, ms |\n| --- | --- | --- | --- | --- |")
 for k in ("plugin", "wgquick", "nokill"):
     if k in rs:
-        L.append("| %s | %s | %s | %s |" % (k, fmts(rd.get(k), 0), fmts(rs[k], 0), fmts(after.get(k), 0)))
+        L.append("| %s | %s | %s | %s | %s |" % (k, fmts(rd.get(k), 0), fmts(rr6.get(k), 0), fmts(rs[k], 0), fmts(after.get(k), 0)))
 
 L.append("\n## 4. Kill-switch apply time\n")
 L.append("`bench/apply-bench.c` calls `wgks_firewall_apply()` (render + one libnftables transaction + read-back "
