@@ -248,9 +248,16 @@ echo "system,rep,throughput_mbps,latency_median_ms,latency_p90_ms" >"$out/datapa
 echo "rep,system,metric,value" >"$out/footprint.csv"
 status_kib() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status" 2>/dev/null; }
 rollup_kib() { awk -v k="$2" '$1 ~ k {s += $2} END {print s + 0}' "/proc/$1/smaps_rollup" 2>/dev/null; }
-ctxsw() { # PID -> voluntary + involuntary context switches of all its threads
-	cat /proc/"$1"/task/*/status 2>/dev/null | awk '/^(voluntary|nonvoluntary)_ctxt_switches/ {s += $2} END {print s + 0}'
+# ctxsw PID: "TID switches" per thread (voluntary + involuntary)
+ctxsw() {
+	local t
+	for t in /proc/"$1"/task/*; do
+		awk -v t="${t##*/}" '/^(voluntary|nonvoluntary)_ctxt_switches/ {s += $2} END {print t, s + 0}' "$t/status"
+	done 2>/dev/null
 }
+# ctxsw_delta BEFORE AFTER: switches since BEFORE of the threads alive at the
+# end (a thread that exited in between takes its count along: not counted)
+ctxsw_delta() { awk 'NR == FNR {b[$1] = $2; next} {d += $2 - ($1 in b ? b[$1] : 0)} END {print d + 0}' <(echo "$1") <(echo "$2"); }
 OPENVPN_SERVICE=/usr/lib/NetworkManager/nm-openvpn-service
 # footprint REP: side by side over the same FOOT_T seconds, all idle:
 #   plugin       this plugin's service, started by NetworkManager, tunnel up
@@ -293,7 +300,7 @@ footprint() {
 			echo "$1,$sys,private_dirty_kib,$(rollup_kib "$p" '^Private_Dirty:')"
 			echo "$1,$sys,private_kib,$(rollup_kib "$p" '^Private_(Clean|Dirty):')"
 			echo "$1,$sys,threads,$(status_kib "$p" Threads)"
-			echo "$1,$sys,wakeups_per_min,$(awk -v c=$(($(ctxsw "$p") - c0[$sys])) -v s="$secs" 'BEGIN {printf "%.3f", c * 60 / s}')"
+			echo "$1,$sys,wakeups_per_min,$(awk -v c="$(ctxsw_delta "${c0[$sys]}" "$(ctxsw "$p")")" -v s="$secs" 'BEGIN {printf "%.3f", c * 60 / s}')"
 			echo "$1,$sys,idle_seconds,$secs"
 		} >>"$out/footprint.csv"
 	done
