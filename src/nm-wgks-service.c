@@ -27,13 +27,10 @@
 #include "wgks-killswitch.h"
 #include "wgks-rtnl.h"
 #include "wgks-state.h"
+#include "wgks-watch.h"
 
 #define CONNECT_POLL_MIN_MS  2     /* a handshake takes milliseconds: poll often at first, */
 #define CONNECT_POLL_MAX_MS  200   /* then back off while an unreachable server is retried */
-#define WATCH_POLL_S         5     /* only without notifications, or while the device does not answer */
-#define REJECT_AFTER_TIME_S  180   /* WireGuard: a session is dead after this */
-#define RERESOLVE_AFTER_S    135   /* as wg-quick's reresolve-dns */
-#define RERESOLVE_MIN_GAP_S  30    /* also how often a lost tunnel is looked at */
 #define MAX_STATS_FAILURES   3
 #define OWNER_WAIT_MS        3000  /* for a previous service that is still shutting down */
 #define RELEASE_AFTER_S      5     /* a quiet moment after a burst of table writes */
@@ -314,7 +311,7 @@ set_watch_state (NMWgksService *self, WgksServiceState state)
 		return;
 	if (state == WGKS_SERVICE_STATE_TUNNEL_LOST)
 		wgks_log_warn ("tunnel %s lost: no peer has completed a handshake for %d s; keeping it and waiting",
-		               self->ifname, REJECT_AFTER_TIME_S);
+		               self->ifname, WGKS_REJECT_AFTER_TIME_S);
 	else
 		wgks_log_notice ("tunnel %s is back: handshake completed", self->ifname);
 	if (!enter_state (self, state, &error))
@@ -329,7 +326,7 @@ watch_endpoint (NMWgksService *self, guint i, GHashTable *stats, gint64 now_s)
 	EndpointWatch *w = &self->watch[i];
 	gint64 now_mono = g_get_monotonic_time ();
 
-	if (peer_is_fresh (ps, now_s, REJECT_AFTER_TIME_S)) {
+	if (peer_is_fresh (ps, now_s, WGKS_REJECT_AFTER_TIME_S)) {
 		if (w->warned_stale)
 			wgks_log_notice ("peer %u handshakes again", endpoint_at (self, i)->peer_index);
 		w->warned_stale = FALSE;
@@ -338,45 +335,28 @@ watch_endpoint (NMWgksService *self, guint i, GHashTable *stats, gint64 now_s)
 		g_autofree char *ep = wgks_sockaddr_to_string (&endpoint_at (self, i)->address);
 
 		wgks_log_warn ("no handshake with peer %s at %s for more than %d s; keeping the tunnel",
-		               pub, ep, REJECT_AFTER_TIME_S);
+		               pub, ep, WGKS_REJECT_AFTER_TIME_S);
 		w->warned_stale = TRUE;
 	}
-	if (!peer_is_fresh (ps, now_s, RERESOLVE_AFTER_S) && !w->resolving
-	    && now_mono - w->last_resolve > RERESOLVE_MIN_GAP_S * G_USEC_PER_SEC)
+	if (!peer_is_fresh (ps, now_s, WGKS_RERESOLVE_AFTER_S) && !w->resolving
+	    && now_mono - w->last_resolve > WGKS_RERESOLVE_MIN_GAP_S * G_USEC_PER_SEC)
 		reresolve_endpoint (self, i);
 }
 
 static gboolean watch_poll (gpointer user_data);
 
-/* Seconds until the next moment a handshake can go stale: an endpoint is
- * due for re-resolution RERESOLVE_AFTER_S after its last handshake, and a
- * peer is dead REJECT_AFTER_TIME_S after it. A renewed handshake (every two
- * minutes while packets flow) moves both; nothing else needs the device's
- * status in between. Once every peer is dead, it is looked at as often as a
- * name may be re-resolved. */
 static guint
 watch_delay_s (NMWgksService *self, GHashTable *index, gint64 now_s)
 {
-	gint64 next = G_MAXINT64;
+	g_autofree gint64 *last = g_new0 (gint64, self->endpoints->len);
 	guint i;
 
 	for (i = 0; index && i < self->endpoints->len; i++) {
 		const WgksPeerStats *ps = g_hash_table_lookup (index, &endpoint_peer (self, i)->public_key);
-		const gint64 due[] = { RERESOLVE_AFTER_S, REJECT_AFTER_TIME_S };
-		guint d;
 
-		if (!ps || ps->last_handshake_sec <= 0)
-			continue;
-		for (d = 0; d < G_N_ELEMENTS (due); d++)
-			if (ps->last_handshake_sec + due[d] >= now_s)
-				next = MIN (next, ps->last_handshake_sec + due[d] + 1 - now_s);
+		last[i] = ps ? ps->last_handshake_sec : 0;
 	}
-	if (next == G_MAXINT64)
-		next = RERESOLVE_MIN_GAP_S;
-	/* Without notifications, the table and the uplink need the old poll. */
-	if (!self->tamper_id || !self->route_watch_id)
-		next = MIN (next, WATCH_POLL_S);
-	return (guint) CLAMP (next, 1, RERESOLVE_MIN_GAP_S * 10);
+	return wgks_watch_delay_s (last, self->endpoints->len, now_s, self->tamper_id && self->route_watch_id);
 }
 
 static void
@@ -415,7 +395,7 @@ watch_poll (gpointer user_data)
 			      _("the WireGuard interface %s is gone or does not answer"), self->ifname);
 			return G_SOURCE_REMOVE;
 		}
-		watch_schedule (self, WATCH_POLL_S);
+		watch_schedule (self, WGKS_WATCH_POLL_S);
 		return G_SOURCE_REMOVE;
 	}
 	self->stats_failures = 0;
@@ -423,7 +403,7 @@ watch_poll (gpointer user_data)
 	for (i = 0; i < self->endpoints->len; i++) {
 		const WgksPeerStats *ps = g_hash_table_lookup (index, &endpoint_peer (self, i)->public_key);
 
-		any_fresh |= peer_is_fresh (ps, now_s, REJECT_AFTER_TIME_S);
+		any_fresh |= peer_is_fresh (ps, now_s, WGKS_REJECT_AFTER_TIME_S);
 		watch_endpoint (self, i, index, now_s);
 	}
 	set_watch_state (self, any_fresh ? WGKS_SERVICE_STATE_CONNECTED : WGKS_SERVICE_STATE_TUNNEL_LOST);
@@ -473,11 +453,11 @@ start_tamper_watch (NMWgksService *self)
 
 	self->tamper_id = wgks_nft_watch_add (nftables_changed, self, &error);
 	if (!self->tamper_id)
-		wgks_log_warn ("%s; the table is checked every %d s instead", error->message, WATCH_POLL_S);
+		wgks_log_warn ("%s; the table is checked every %d s instead", error->message, WGKS_WATCH_POLL_S);
 	g_clear_error (&error);
 	self->route_watch_id = wgks_route_watch_add (routes_changed, self, &error);
 	if (!self->route_watch_id)
-		wgks_log_warn ("%s; the uplink is checked every %d s instead", error->message, WATCH_POLL_S);
+		wgks_log_warn ("%s; the uplink is checked every %d s instead", error->message, WGKS_WATCH_POLL_S);
 }
 
 static void
