@@ -409,9 +409,12 @@ watch_poll (gpointer user_data)
 	set_watch_state (self, any_fresh ? WGKS_SERVICE_STATE_CONNECTED : WGKS_SERVICE_STATE_TUNNEL_LOST);
 	for (i = 0; i < stats->len; i++)
 		wgks_killswitch_note_handshake (g_array_index (stats, WgksPeerStats, i).last_handshake_sec);
-	/* a backstop: both are normally woken by notifications */
-	wgks_killswitch_check_uplink ();
-	wgks_killswitch_check_tamper ();
+	/* Only where a netlink watch could not be opened: otherwise the uplink
+	 * and the table are checked on their notifications alone. */
+	if (!self->route_watch_id)
+		wgks_killswitch_check_uplink ();
+	if (!self->tamper_id)
+		wgks_killswitch_check_tamper ();
 	watch_schedule (self, watch_delay_s (self, index, now_s));
 	if (!self->release_id)
 		wgks_firewall_release_memory ();
@@ -445,7 +448,7 @@ nftables_changed (gpointer user_data)
 }
 
 /* The tamper and uplink watches: at once on every nftables, route or link
- * change, and with each handshake check as a backstop. */
+ * change (a watch that cannot be opened falls back to a 5 s poll). */
 static void
 start_tamper_watch (NMWgksService *self)
 {
