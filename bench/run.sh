@@ -15,6 +15,7 @@
 #      WGKS_NO_BUILD=1    do not run make (use the build as it is)
 #      BENCH_OUT=DIR      results directory (default bench/results; --quick:
 #                         a temporary directory unless BENCH_OUT is set)
+#      BENCH_FOOT_T=S     idle footprint window (default 600 s, --quick 3 s)
 # bench/check-targets.sh then prints PASS/MISS per target.
 set -uo pipefail
 
@@ -22,7 +23,7 @@ quick=0
 for a in "$@"; do
 	case "$a" in
 	--quick) quick=1 ;;
-	-h | --help) sed -n '2,17p' "$0"; exit 0 ;;
+	-h | --help) sed -n '2,18p' "$0"; exit 0 ;;
 	*) echo "usage: $0 [--quick]" >&2; exit 2 ;;
 	esac
 done
@@ -36,16 +37,16 @@ if [ "$quick" = 1 ]; then
 	out=${BENCH_OUT:-$(mktemp -d /tmp/wgks-bench-quick.XXXXXX)}
 	CONNECT_REPS=1 CONNECT_SYSTEMS="plugin wgquick"
 	LEAK_REPS=1 LEAK_SCENARIOS="ifdown" LEAK_SYSTEMS="plugin" LEAK_PRE=0.5 LEAK_WINDOW=1
-	ROAM_REPS=0 ROAM_SYSTEMS="plugin"
+	ROAM_REPS=${BENCH_ROAM_REPS:-1} ROAM_SYSTEMS="plugin"
 	DP_REPS=1 DP_SYSTEMS="plugin" IPERF_T=1 LAT_N=20
-	FOOT_T=1 APPLY_REPS=2 APPLY_SIZES="1 100 1000"
+	FOOT_T=${BENCH_FOOT_T:-3} APPLY_REPS=2 APPLY_SIZES="1 100 1000"
 else
 	out=${BENCH_OUT:-$bench_dir/results}
 	CONNECT_REPS=5 CONNECT_SYSTEMS="plugin wgquick nokill" LEAK_SYSTEMS="plugin wgquick nokill"
 	LEAK_REPS=3 LEAK_SCENARIOS="ifdown wgkill svckill nmrestart uplinkloss roam" LEAK_PRE=1 LEAK_WINDOW=5
 	ROAM_REPS=5 ROAM_SYSTEMS="plugin wgquick nokill"
 	DP_REPS=4 DP_SYSTEMS="plugin nokill wgquick" IPERF_T=5 LAT_N=200
-	FOOT_T=30 APPLY_REPS=15 APPLY_SIZES="1 10 100 1000 10000"
+	FOOT_T=${BENCH_FOOT_T:-600} APPLY_REPS=15 APPLY_SIZES="1 10 100 1000 10000"
 fi
 mkdir -p "$out"
 BENCH_TMP=$(mktemp -d /tmp/wgks-bench.XXXXXX)
@@ -218,10 +219,10 @@ for rep in $(seq 1 "$LEAK_REPS"); do
 done
 
 # ------------------------------------------------------------------ roaming recovery
-echo "system,rep,dhcp_ms,recovery_ms" >"$out/roaming.csv"
+echo "system,rep,dhcp_ms,recovery_ms,route6_ms" >"$out/roaming.csv"
 roam_once() { # SYSTEM REP
-	local sys=$1 t0 hw res dh rc
-	bench_up "$sys" || { echo "$sys,$2,NA,NA" >>"$out/roaming.csv"; bench_down "$sys"; return; }
+	local sys=$1 t0 hw res dh rc r6
+	bench_up "$sys" || { echo "$sys,$2,NA,NA,NA" >>"$out/roaming.csv"; bench_down "$sys"; return; }
 	sleep 1
 	lab_uplink_down ispa
 	lab_nm_wait_down eth0 20 >/dev/null 2>&1
@@ -233,7 +234,8 @@ roam_once() { # SYSTEM REP
 	res=$(cat "$BENCH_TMP/hw")
 	rc=$(sed -n 's/.*http_ms=\([0-9.]*\).*/\1/p' <<<"$res")
 	dh=$(sed -n 's/.*iface_ms=\([0-9.NA]*\).*/\1/p' <<<"$res")
-	echo "$sys,$2,${dh:-NA},${rc:-NA}" >>"$out/roaming.csv"
+	r6=$(sed -n 's/.*route6_ms=\([0-9.NA]*\).*/\1/p' <<<"$res")
+	echo "$sys,$2,${dh:-NA},${rc:-NA},${r6:-NA}" >>"$out/roaming.csv"
 	bench_down "$sys"
 }
 log "roaming recovery: $ROAM_REPS x ($ROAM_SYSTEMS)"
@@ -243,37 +245,79 @@ done
 
 # ------------------------------------------------------------------ data path + footprint
 echo "system,rep,throughput_mbps,latency_median_ms,latency_p90_ms" >"$out/datapath.csv"
-echo "rep,metric,value" >"$out/footprint.csv"
+echo "rep,system,metric,value" >"$out/footprint.csv"
 status_kib() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status" 2>/dev/null; }
-ctxsw() { # PID -> voluntary + involuntary context switches of all its threads
-	cat /proc/"$1"/task/*/status 2>/dev/null | awk '/^(voluntary|nonvoluntary)_ctxt_switches/ {s += $2} END {print s + 0}'
+rollup_kib() { awk -v k="$2" '$1 ~ k {s += $2} END {print s + 0}' "/proc/$1/smaps_rollup" 2>/dev/null; }
+# ctxsw PID: "TID switches" per thread (voluntary + involuntary)
+ctxsw() {
+	local t
+	for t in /proc/"$1"/task/*; do
+		awk -v t="${t##*/}" '/^(voluntary|nonvoluntary)_ctxt_switches/ {s += $2} END {print t, s + 0}' "$t/status"
+	done 2>/dev/null
 }
-footprint() { # REP: the plugin's service, idle with the tunnel up
-	local pid wg c0 c1 t0 secs
+# ctxsw_delta BEFORE AFTER: switches since BEFORE of the threads alive at the
+# end (a thread that exited in between takes its count along: not counted)
+ctxsw_delta() { awk 'NR == FNR {b[$1] = $2; next} {d += $2 - ($1 in b ? b[$1] : 0)} END {print d + 0}' <(echo "$1") <(echo "$2"); }
+OPENVPN_SERVICE=/usr/lib/NetworkManager/nm-openvpn-service
+# footprint REP: side by side over the same FOOT_T seconds, all idle:
+#   plugin       this plugin's service, started by NetworkManager, tunnel up
+#   plugin-idle  this plugin's service with no connection
+#   openvpn      nm-openvpn-service (network-manager-openvpn), no connection
+# The last two are started as NetworkManager starts a VPN service (the
+# program with --bus-name, as root, on the client's system bus), with
+# --persist so that neither quits while idle.
+footprint() {
+	local pid idle ovpn wg t0 secs sys p
+	local -A c0
 	pid=$(bench_service_pid)
 	[ -n "$pid" ] || { log "footprint: no service process"; return; }
-	sleep 1
-	c0=$(ctxsw "$pid")
-	t0=$(bench_now)
+	lab__spawn_client bench-svc-idle /usr/libexec/nm-wireguard-killswitch-service \
+		--bus-name org.freedesktop.NetworkManager.wireguard-killswitch.bench --persist
+	idle=$(lab_pid bench-svc-idle)
+	ovpn=
+	if [ -x "$OPENVPN_SERVICE" ]; then
+		lab__spawn_client bench-openvpn "$OPENVPN_SERVICE" --bus-name org.freedesktop.NetworkManager.openvpn --persist
+		ovpn=$(lab_pid bench-openvpn)
+	else
+		log "footprint: $OPENVPN_SERVICE missing (apt-get install network-manager-openvpn)"
+	fi
+	sleep 2   # past start-up
+	declare -A procs=([plugin]=$pid [plugin-idle]=$idle [openvpn]=$ovpn)
+	for sys in "${!procs[@]}"; do [ -n "${procs[$sys]}" ] && c0[$sys]=$(ctxsw "${procs[$sys]}"); done
+	t0=$EPOCHREALTIME
 	sleep "$FOOT_T"
-	c1=$(ctxsw "$pid")
 	secs=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN {print b - a}')
 	wg=$(bench_client_pids "^(/usr/bin/)?wireguard-go( -f)? $(bench_ifname plugin)( |\$)" | head -1)
-	{
-		echo "$1,service_idle_rss_kib,$(status_kib "$pid" VmRSS)"
-		echo "$1,service_peak_rss_kib,$(status_kib "$pid" VmHWM)"
-		echo "$1,service_rss_anon_kib,$(status_kib "$pid" RssAnon)"
-		echo "$1,service_rss_file_kib,$(status_kib "$pid" RssFile)"
-		echo "$1,service_pss_kib,$(awk '$1 == "Pss:" {print $2}' "/proc/$pid/smaps_rollup" 2>/dev/null)"
-		echo "$1,service_private_kib,$(awk '$1 ~ /^Private_(Clean|Dirty):/ {s += $2} END {print s}' "/proc/$pid/smaps_rollup" 2>/dev/null)"
-		echo "$1,service_threads,$(status_kib "$pid" Threads)"
-		echo "$1,service_wakeups_per_s,$(awk -v c=$((c1 - c0)) -v s="$secs" 'BEGIN {printf "%.3f", c / s}')"
-		echo "$1,service_idle_seconds,$secs"
-		[ -n "$wg" ] && echo "$1,wireguard_go_rss_kib,$(status_kib "$wg" VmRSS)"
-	} >>"$out/footprint.csv"
+	for sys in plugin plugin-idle openvpn; do
+		p=${procs[$sys]}
+		[ -n "$p" ] && [ -d "/proc/$p" ] || { log "footprint: $sys is not running"; continue; }
+		{
+			echo "$1,$sys,rss_kib,$(status_kib "$p" VmRSS)"
+			echo "$1,$sys,peak_rss_kib,$(status_kib "$p" VmHWM)"
+			echo "$1,$sys,rss_anon_kib,$(status_kib "$p" RssAnon)"
+			echo "$1,$sys,rss_file_kib,$(status_kib "$p" RssFile)"
+			echo "$1,$sys,pss_kib,$(rollup_kib "$p" '^Pss:')"
+			echo "$1,$sys,private_dirty_kib,$(rollup_kib "$p" '^Private_Dirty:')"
+			echo "$1,$sys,private_kib,$(rollup_kib "$p" '^Private_(Clean|Dirty):')"
+			echo "$1,$sys,threads,$(status_kib "$p" Threads)"
+			echo "$1,$sys,wakeups_per_min,$(awk -v c="$(ctxsw_delta "${c0[$sys]}" "$(ctxsw "$p")")" -v s="$secs" 'BEGIN {printf "%.3f", c * 60 / s}')"
+			echo "$1,$sys,idle_seconds,$secs"
+		} >>"$out/footprint.csv"
+	done
+	[ -n "$wg" ] && echo "$1,plugin,wireguard_go_rss_kib,$(status_kib "$wg" VmRSS)" >>"$out/footprint.csv"
 	# where the resident memory is (largest mappings), for the analysis
-	awk '/^[0-9a-f]+-/ {name = $6} /^Rss:/ {r[name] += $2} END {for (n in r) if (r[n] >= 256) printf "%d kB %s\n", r[n], (n == "" ? "[anon]" : n)}' \
-		"/proc/$pid/smaps" 2>/dev/null | sort -rn >"$out/service-rss-by-mapping.txt"
+	for sys in plugin openvpn; do
+		p=${procs[$sys]}
+		[ -n "$p" ] || continue
+		echo "== $sys (PID $p)"
+		awk '/^[0-9a-f]+-/ {name = $6} /^Rss:/ {r[name] += $2} /^Private_Dirty:/ {d[name] += $2}
+			END {for (n in r) if (r[n] >= 256 || d[n] >= 128) printf "%d kB rss %d kB private dirty %s\n", r[n], d[n], (n == "" ? "[anon]" : n)}' \
+			"/proc/$p/smaps" 2>/dev/null | sort -rn
+	done >"$out/service-rss-by-mapping.txt"
+	for sys in bench-openvpn bench-svc-idle; do
+		p=$(lab_pid "$sys")
+		[ -n "$p" ] && lab__stop_pid "$p" "$(awk -v p="$p" '$2 == p {s = $3} END {print s}' "$LAB_DIR/pids.list")"
+	done
 }
 datapath_once() { # SYSTEM REP
 	local sys=$1 rep=$2 bps lat ping

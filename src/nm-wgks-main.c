@@ -6,6 +6,9 @@
 #include <glib-unix.h>
 #include <glib/gi18n-lib.h>
 #include <locale.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
@@ -92,6 +95,11 @@ main (int argc, char *argv[])
 		{ NULL }
 	};
 
+#ifdef __GLIBC__
+	/* One allocator arena: the few worker threads (D-Bus, name resolution)
+	 * need no arena of their own, each keeping its own free memory. */
+	mallopt (M_ARENA_MAX, 1);
+#endif
 	/* Keys live in this process: no core dumps, no ptrace by others. */
 	prctl (PR_SET_DUMPABLE, 0);
 	setlocale (LC_ALL, "");

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* NMWgksService: connect resolves the endpoints, creates and configures
  * the WireGuard device, reports the generic config, waits for the first
- * handshake and then reports the IP configs. Afterwards one 5 s timer
- * watches the tunnel link and the handshakes and re-resolves endpoints that
- * went stale; nftables notifications trigger the tamper watch. */
+ * handshake and then reports the IP configs. Afterwards the handshakes are
+ * read when one of them would go stale, and endpoints that went stale are
+ * re-resolved; link, route and nftables notifications drive the rest (the
+ * tunnel set down, the uplink, the tamper watch). */
 #include "config.h"
 
 #include "nm-wgks-service.h"
@@ -17,6 +18,7 @@
 #include "wgks-device-settings.h"
 #include "wgks-device.h"
 #include "wgks-dns-mode.h"
+#include "wgks-firewall.h"
 #include "wgks-ifname.h"
 #include "wgks-ip-config.h"
 #include "wgks-log.h"
@@ -26,17 +28,15 @@
 #include "wgks-killswitch.h"
 #include "wgks-rtnl.h"
 #include "wgks-state.h"
+#include "wgks-watch.h"
 
 #define CONNECT_POLL_MIN_MS  2     /* a handshake takes milliseconds: poll often at first, */
 #define CONNECT_POLL_MAX_MS  200   /* then back off while an unreachable server is retried */
-#define WATCH_POLL_S         5
-#define REJECT_AFTER_TIME_S  180   /* WireGuard: a session is dead after this */
-#define RERESOLVE_AFTER_S    135   /* as wg-quick's reresolve-dns */
-#define RERESOLVE_MIN_GAP_S  30
 #define MAX_STATS_FAILURES   3
 #define OWNER_WAIT_MS        3000  /* for a previous service that is still shutting down */
 #define MAX_IGNORED_LOGGED   10    /* a flood of fake signals must not flood the log */
 #define ROAM_SETTLE_MS       1000  /* after a new uplink, before its DNS servers are asked */
+#define RELEASE_AFTER_S      5     /* a quiet moment after a burst of table writes */
 
 /* Per-endpoint bookkeeping of the watch. */
 typedef struct {
@@ -65,6 +65,7 @@ struct _NMWgksService {
 	guint             roam_id;         /* re-resolution after a new uplink */
 	guint             dns_lookups;     /* endpoint lookups running: the kill switch lets them out */
 	GPtrArray        *dns_servers;     /* the uplink's, for those lookups */
+	guint             release_id;
 	guint             handshake_timeout_s;
 	guint             stats_failures;
 	char             *connection_id;
@@ -121,6 +122,28 @@ step_is_stale (Step *step)
  * State transitions (the kill switch hook)
  * ------------------------------------------------------------------------- */
 
+static void clear_source (guint *id);
+
+static gboolean
+release_memory (gpointer user_data)
+{
+	NMWgksService *self = user_data;
+
+	self->release_id = 0;
+	wgks_firewall_release_memory ();
+	return G_SOURCE_REMOVE;
+}
+
+/* Idle between state changes, the service keeps no libnftables context
+ * and no allocator slack: its private memory is then that of an idle
+ * NetworkManager VPN service. One timer per burst, never periodic. */
+static void
+schedule_release (NMWgksService *self)
+{
+	clear_source (&self->release_id);
+	self->release_id = g_timeout_add_seconds (RELEASE_AFTER_S, release_memory, self);
+}
+
 static gboolean
 enter_state (NMWgksService *self, WgksServiceState state, GError **error)
 {
@@ -139,6 +162,7 @@ enter_state (NMWgksService *self, WgksServiceState state, GError **error)
 	if (state == WGKS_SERVICE_STATE_DISCONNECTED)
 		change.n_endpoints = 0;
 	self->state = state;
+	schedule_release (self);
 	return wgks_state_changed (&change, error);
 }
 
@@ -337,7 +361,7 @@ set_watch_state (NMWgksService *self, WgksServiceState state)
 		return;
 	if (state == WGKS_SERVICE_STATE_TUNNEL_LOST)
 		wgks_log_warn ("tunnel %s lost: no peer has completed a handshake for %d s; keeping it and waiting",
-		               self->ifname, REJECT_AFTER_TIME_S);
+		               self->ifname, WGKS_REJECT_AFTER_TIME_S);
 	else
 		wgks_log_notice ("tunnel %s is back: handshake completed", self->ifname);
 	if (!enter_state (self, state, &error))
@@ -352,7 +376,7 @@ watch_endpoint (NMWgksService *self, guint i, GHashTable *stats, gint64 now_s)
 	EndpointWatch *w = &self->watch[i];
 	gint64 now_mono = g_get_monotonic_time ();
 
-	if (peer_is_fresh (ps, now_s, REJECT_AFTER_TIME_S)) {
+	if (peer_is_fresh (ps, now_s, WGKS_REJECT_AFTER_TIME_S)) {
 		if (w->warned_stale)
 			wgks_log_notice ("peer %u handshakes again", endpoint_at (self, i)->peer_index);
 		w->warned_stale = FALSE;
@@ -361,12 +385,35 @@ watch_endpoint (NMWgksService *self, guint i, GHashTable *stats, gint64 now_s)
 		g_autofree char *ep = wgks_sockaddr_to_string (&endpoint_at (self, i)->address);
 
 		wgks_log_warn ("no handshake with peer %s at %s for more than %d s; keeping the tunnel",
-		               pub, ep, REJECT_AFTER_TIME_S);
+		               pub, ep, WGKS_REJECT_AFTER_TIME_S);
 		w->warned_stale = TRUE;
 	}
-	if (!peer_is_fresh (ps, now_s, RERESOLVE_AFTER_S) && !w->resolving
-	    && now_mono - w->last_resolve > RERESOLVE_MIN_GAP_S * G_USEC_PER_SEC)
+	if (!peer_is_fresh (ps, now_s, WGKS_RERESOLVE_AFTER_S) && !w->resolving
+	    && now_mono - w->last_resolve > WGKS_RERESOLVE_MIN_GAP_S * G_USEC_PER_SEC)
 		reresolve_endpoint (self, i);
+}
+
+static gboolean watch_poll (gpointer user_data);
+
+static guint
+watch_delay_s (NMWgksService *self, GHashTable *index, gint64 now_s)
+{
+	g_autofree gint64 *last = g_new0 (gint64, self->endpoints->len);
+	guint i;
+
+	for (i = 0; index && i < self->endpoints->len; i++) {
+		const WgksPeerStats *ps = g_hash_table_lookup (index, &endpoint_peer (self, i)->public_key);
+
+		last[i] = ps ? ps->last_handshake_sec : 0;
+	}
+	return wgks_watch_delay_s (last, self->endpoints->len, now_s, self->tamper_id && self->route_watch_id);
+}
+
+static void
+watch_schedule (NMWgksService *self, guint delay_s)
+{
+	clear_source (&self->poll_id);
+	self->poll_id = g_timeout_add_seconds (delay_s, watch_poll, self);
 }
 
 static gboolean
@@ -374,46 +421,54 @@ watch_poll (gpointer user_data)
 {
 	NMWgksService *self = user_data;
 	g_autoptr (GError) error = NULL;
-	g_autoptr (GArray) stats = wgks_device_get_peers (self->device, &error);
+	g_autoptr (GArray) stats = NULL;
 	g_autoptr (GHashTable) index = NULL;
 	gint64 now_s = g_get_real_time () / G_USEC_PER_SEC;
 	gboolean any_fresh = FALSE;
 	guint i;
 
+	self->poll_id = 0;
 	/* "ip link set <tun> down" (the seed's test): NetworkManager keeps the
 	 * VPN activated, so nobody else would notice. Fail: the kill switch
 	 * blocks, and the user sees that the VPN is gone. */
 	if (!wgks_rtnl_link_is_up (self->ifname)) {
-		self->poll_id = 0;
 		wgks_log_warn ("%s was set down or removed", self->ifname);
 		fail (self, NM_VPN_PLUGIN_FAILURE_CONNECT_FAILED,
 		      _("the WireGuard interface %s is gone or does not answer"), self->ifname);
 		return G_SOURCE_REMOVE;
 	}
+	stats = wgks_device_get_peers (self->device, &error);
 	if (!stats) {
 		wgks_log_warn ("cannot read the tunnel's status: %s", error->message);
 		if (++self->stats_failures >= MAX_STATS_FAILURES) {
-			self->poll_id = 0;
 			fail (self, NM_VPN_PLUGIN_FAILURE_CONNECT_FAILED,
 			      _("the WireGuard interface %s is gone or does not answer"), self->ifname);
 			return G_SOURCE_REMOVE;
 		}
-		return G_SOURCE_CONTINUE;
+		watch_schedule (self, WGKS_WATCH_POLL_S);
+		return G_SOURCE_REMOVE;
 	}
 	self->stats_failures = 0;
 	index = wgks_peer_stats_index (stats);
 	for (i = 0; i < self->endpoints->len; i++) {
 		const WgksPeerStats *ps = g_hash_table_lookup (index, &endpoint_peer (self, i)->public_key);
 
-		any_fresh |= peer_is_fresh (ps, now_s, REJECT_AFTER_TIME_S);
+		any_fresh |= peer_is_fresh (ps, now_s, WGKS_REJECT_AFTER_TIME_S);
 		watch_endpoint (self, i, index, now_s);
 	}
 	set_watch_state (self, any_fresh ? WGKS_SERVICE_STATE_CONNECTED : WGKS_SERVICE_STATE_TUNNEL_LOST);
 	for (i = 0; i < stats->len; i++)
 		wgks_killswitch_note_handshake (g_array_index (stats, WgksPeerStats, i).last_handshake_sec);
-	check_uplink (self);
-	wgks_killswitch_check_tamper ();
-	return G_SOURCE_CONTINUE;
+	/* Only where a netlink watch could not be opened: otherwise the uplink
+	 * and the table are checked on their notifications alone. */
+	if (!self->route_watch_id)
+		check_uplink (self);
+	if (!self->tamper_id)
+		wgks_killswitch_check_tamper ();
+	watch_schedule (self, watch_delay_s (self, index, now_s));
+	if (!self->release_id)
+		wgks_firewall_release_memory ();
+	return G_SOURCE_REMOVE;
 }
 
 /* A new uplink (roaming) may see the endpoints' names resolve elsewhere:
@@ -442,7 +497,18 @@ check_uplink (NMWgksService *self)
 static gboolean
 routes_changed (gpointer user_data)
 {
-	check_uplink (user_data);
+	NMWgksService *self = user_data;
+
+	/* The tunnel set down or removed: the watch fails the connection, from
+	 * the main loop rather than from inside this watch. */
+	if ((self->state == WGKS_SERVICE_STATE_CONNECTED || self->state == WGKS_SERVICE_STATE_TUNNEL_LOST)
+	    && self->ifname && !wgks_rtnl_link_is_up (self->ifname)) {
+		clear_source (&self->poll_id);
+		self->poll_id = g_idle_add (watch_poll, self);
+		return G_SOURCE_CONTINUE;
+	}
+	check_uplink (self);
+	schedule_release (self);
 	return G_SOURCE_CONTINUE;
 }
 
@@ -450,11 +516,12 @@ static gboolean
 nftables_changed (gpointer user_data)
 {
 	wgks_killswitch_check_tamper ();
+	schedule_release (user_data);
 	return G_SOURCE_CONTINUE;
 }
 
 /* The tamper and uplink watches: at once on every nftables, route or link
- * change, and with each watch poll as a backstop. */
+ * change (a watch that cannot be opened falls back to a 5 s poll). */
 static void
 start_tamper_watch (NMWgksService *self)
 {
@@ -462,11 +529,11 @@ start_tamper_watch (NMWgksService *self)
 
 	self->tamper_id = wgks_nft_watch_add (nftables_changed, self, &error);
 	if (!self->tamper_id)
-		wgks_log_warn ("%s; the table is checked every %d s instead", error->message, WATCH_POLL_S);
+		wgks_log_warn ("%s; the table is checked every %d s instead", error->message, WGKS_WATCH_POLL_S);
 	g_clear_error (&error);
 	self->route_watch_id = wgks_route_watch_add (routes_changed, self, &error);
 	if (!self->route_watch_id)
-		wgks_log_warn ("%s; the uplink is checked every %d s instead", error->message, WATCH_POLL_S);
+		wgks_log_warn ("%s; the uplink is checked every %d s instead", error->message, WGKS_WATCH_POLL_S);
 }
 
 static void
@@ -574,7 +641,7 @@ restore_keepalive (NMWgksService *self)
 }
 
 static void
-on_connected (NMWgksService *self, guint endpoint)
+on_connected (NMWgksService *self, guint endpoint, GHashTable *index)
 {
 	g_autoptr (GError) error = NULL;
 	g_autofree char *ep = wgks_sockaddr_to_string (&endpoint_at (self, endpoint)->address);
@@ -592,7 +659,7 @@ on_connected (NMWgksService *self, guint endpoint)
 		return;
 	for (i = 0; i < self->endpoints->len; i++)
 		self->watch[i].last_resolve = g_get_monotonic_time ();
-	self->poll_id = g_timeout_add_seconds (WATCH_POLL_S, watch_poll, self);
+	watch_schedule (self, watch_delay_s (self, index, g_get_real_time () / G_USEC_PER_SEC));
 }
 
 static gboolean
@@ -614,7 +681,7 @@ connect_poll (gpointer user_data)
 
 		if (ps && ps->last_handshake_sec > 0) {
 			self->poll_id = 0;
-			on_connected (self, i);
+			on_connected (self, i, index);
 			return G_SOURCE_REMOVE;
 		}
 	}
@@ -1156,6 +1223,7 @@ dispose (GObject *object)
 	NMWgksService *self = NM_WGKS_SERVICE (object);
 
 	teardown (self);
+	clear_source (&self->release_id);
 	if (self->bus && self->vpn_state_sub)
 		g_dbus_connection_signal_unsubscribe (self->bus, self->vpn_state_sub);
 	self->vpn_state_sub = 0;

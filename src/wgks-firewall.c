@@ -4,6 +4,9 @@
 #include "wgks-firewall.h"
 
 #include <arpa/inet.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <nftables/libnftables.h>
 #include <stdio.h>
 #include <string.h>
@@ -281,13 +284,17 @@ render_link_in (GString *out)
 }
 
 /* Into the tunnel, in the output and the forward chain: DNS only to the
- * tunnel's servers, the rest as it is. */
+ * tunnel's servers, the rest as it is. The first rules of the chain, so that
+ * a packet of the tunnel's data path is decided after two comparisons of the
+ * interface index; only DNS ports walk the guard. */
 static void
 render_tunnel_out (GString *out, const WgksFirewallSpec *spec)
 {
 	if (spec->state != WGKS_FIREWALL_CONNECTED)
 		return;
-	g_string_append_printf (out, "\t\toif %u jump dns_guard\n", spec->tunnel_ifindex);
+	if (spec->dns_leak_protection)
+		g_string_append_printf (out, "\t\toif %u meta l4proto { tcp, udp } th dport { 53, 853 } jump dns_guard\n",
+		                        spec->tunnel_ifindex);
 	g_string_append_printf (out, "\t\toif %u accept\n", spec->tunnel_ifindex);
 }
 
@@ -295,6 +302,7 @@ static void
 render_output (GString *out, const WgksFirewallSpec *spec)
 {
 	g_string_append (out, "\tchain output {\n\t\ttype filter hook output priority filter - 10; policy drop;\n");
+	render_tunnel_out (out, spec);
 	g_string_append (out, "\t\toifname \"lo\" accept\n");
 	/* The tunnel's own encrypted packets: to an endpoint, and marked; never
 	 * with a tunnel address as source. While the uplink has no address of
@@ -305,7 +313,6 @@ render_output (GString *out, const WgksFirewallSpec *spec)
 	                        spec->fwmark);
 	g_string_append_printf (out, "\t\tmeta mark 0x%x ip6 saddr != @tunnel_addr6 ip6 daddr . udp dport @endpoints6 accept\n",
 	                        spec->fwmark);
-	render_tunnel_out (out, spec);
 	render_dns_side_channels (out, spec);
 	render_link_out (out);
 	render_resolvers (out, spec, TRUE);
@@ -323,6 +330,9 @@ static void
 render_input (GString *out, const WgksFirewallSpec *spec)
 {
 	g_string_append (out, "\tchain input {\n\t\ttype filter hook input priority filter - 10; policy drop;\n");
+	/* What comes out of the tunnel first: the data path's one rule. */
+	if (spec->state == WGKS_FIREWALL_CONNECTED)
+		g_string_append_printf (out, "\t\tiif %u accept\n", spec->tunnel_ifindex);
 	g_string_append (out, "\t\tiifname \"lo\" accept\n");
 	/* CVE-2019-14899: a neighbour probing for the tunnel's address on the
 	 * uplink (answers and resets reveal it and the connections in the
@@ -335,8 +345,6 @@ render_input (GString *out, const WgksFirewallSpec *spec)
 	}
 	g_string_append (out, "\t\tip saddr . udp sport @endpoints4 accept\n");
 	g_string_append (out, "\t\tip6 saddr . udp sport @endpoints6 accept\n");
-	if (spec->state == WGKS_FIREWALL_CONNECTED)
-		g_string_append_printf (out, "\t\tiif %u accept\n", spec->tunnel_ifindex);
 	render_link_in (out);
 	g_string_append (out, "\t\tip saddr @lan4 accept\n\t\tip6 saddr @lan6 accept\n");
 	render_resolvers (out, spec, FALSE);
@@ -400,22 +408,37 @@ wgks_firewall_render (const WgksFirewallSpec *spec)
 	return g_string_free (out, FALSE);
 }
 
-/* One libnftables context for the life of the process: freeing a context
- * closes its netlink socket, and the kernel waits for an RCU grace period
- * there (about 10 ms on the benchmark machine, ten times the transaction). */
+/* One libnftables context for all the commands of a burst (the writes and
+ * checks of a state change): freeing a context closes its netlink socket,
+ * and the kernel waits for an RCU grace period there (about 10 ms on the
+ * benchmark machine, ten times the transaction). */
+static struct nft_ctx *kept_ctx;
+
 static struct nft_ctx *
 shared_context (void)
 {
-	static struct nft_ctx *ctx;
-
-	if (!ctx) {
-		ctx = nft_ctx_new (NFT_CTX_DEFAULT);
-		if (ctx) {
-			nft_ctx_buffer_output (ctx);
-			nft_ctx_buffer_error (ctx);
+	if (!kept_ctx) {
+		kept_ctx = nft_ctx_new (NFT_CTX_DEFAULT);
+		if (kept_ctx) {
+			nft_ctx_buffer_output (kept_ctx);
+			nft_ctx_buffer_error (kept_ctx);
 		}
 	}
-	return ctx;
+	return kept_ctx;
+}
+
+/* Between bursts of table writes the context is only memory (its cache of
+ * the ruleset, the parser's tables): give it back, with what the allocator
+ * kept of the burst. The next command opens a new one. */
+void
+wgks_firewall_release_memory (void)
+{
+	if (kept_ctx)
+		nft_ctx_free (kept_ctx);
+	kept_ctx = NULL;
+#ifdef __GLIBC__
+	malloc_trim (0);
+#endif
 }
 
 gboolean

@@ -23,7 +23,9 @@ packages=(
 	valgrind gdb cppcheck clang-tidy clang-14 libclang-rt-14-dev
 	# benchmarks: the alternatives compared (wg-quick with the seed's iptables
 	# kill switch, inside the lab only) and the plots
-	wireguard-tools iptables python3-matplotlib
+	wireguard-tools iptables python3-matplotlib linux-perf
+	# benchmarks: the idle footprint anchor (nm-openvpn-service, never connected)
+	network-manager-openvpn
 )
 
 if [ "$(id -u)" != 0 ]; then

@@ -8,7 +8,9 @@ so a SYN dropped during a transition costs nothing but that attempt: the
 resolution is INTERVAL. Done when a body equals EXPECT (the web server
 answers with the request's source address, i.e. the tunnel address).
 With --iface DEV it also prints when DEV first had an IPv4 address (the DHCP
-exchange of a roaming test), checked every INTERVAL as well.
+exchange of a roaming test) and an IPv6 default route (router discovery:
+the lab's endpoint name resolves to IPv6 first, so the tunnel waits for
+it), checked every INTERVAL as well.
 
 Usage: httpwait.py T0 HOST EXPECT TIMEOUT [--iface DEV] [--interval S]
 """
@@ -32,13 +34,25 @@ def has_ipv4(dev):
         s.close()
 
 
+def has_default6(dev):
+    try:
+        with open("/proc/net/ipv6_route") as f:
+            for line in f:
+                v = line.split()
+                if v[1] == "00" and int(v[0], 16) == 0 and v[9] == dev and int(v[4], 16) != 0:
+                    return True
+    except OSError:
+        pass
+    return False
+
+
 def main():
     t0, host, expect, timeout = float(sys.argv[1]), sys.argv[2], sys.argv[3].encode(), float(sys.argv[4])
     args = sys.argv[5:]
     iface = args[args.index("--iface") + 1] if "--iface" in args else None
     interval = float(args[args.index("--interval") + 1]) if "--interval" in args else 0.01
     sel = selectors.DefaultSelector()
-    iface_ms = None
+    iface_ms = route6_ms = None
     end = time.time() + timeout
     next_start = 0.0
     inflight = {}  # sock -> [deadline, state, buffer]
@@ -46,6 +60,8 @@ def main():
         now = time.time()
         if iface and iface_ms is None and has_ipv4(iface):
             iface_ms = (now - t0) * 1000
+        if iface and route6_ms is None and has_default6(iface):
+            route6_ms = (now - t0) * 1000
         if now >= next_start and len(inflight) < 200:
             next_start = now + interval
             s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -76,6 +92,7 @@ def main():
                     out = "http_ms=%.1f" % ms
                     if iface:
                         out += " iface_ms=%s" % ("%.1f" % iface_ms if iface_ms is not None else "NA")
+                        out += " route6_ms=%s" % ("%.1f" % route6_ms if route6_ms is not None else "NA")
                     print(out)
                     return 0
                 raise OSError("other body")

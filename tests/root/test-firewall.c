@@ -229,10 +229,18 @@ test_render_narrow (Fixture *f, gconstpointer data)
 		"\t\tmeta l4proto { tcp, udp } th dport 853 ip daddr != @tunnel_dns4 jump dns_reject\n"
 		"\t\tmeta l4proto { tcp, udp } th dport 853 ip6 daddr != @tunnel_dns6 jump dns_reject\n"
 		"\t\tip daddr @lan4 ip saddr @lan4 accept",
+		/* the tunnel's data path first; only DNS ports walk the guard */
+		"hook output priority filter - 10; policy drop;\n"
+		"\t\toif 4242 meta l4proto { tcp, udp } th dport { 53, 853 } jump dns_guard\n"
+		"\t\toif 4242 accept\n\t\toifname \"lo\" accept\n",
+		"hook input priority filter - 10; policy drop;\n\t\tiif 4242 accept\n\t\tiifname \"lo\" accept\n",
+		"hook forward priority filter - 10; policy drop;\n"
+		"\t\toif 4242 meta l4proto { tcp, udp } th dport { 53, 853 } jump dns_guard\n",
 		NULL,
 	};
 	static const char *const never[] = {
-		"udp sport 68 udp dport 67", "224.0.0.0/4", "ff00::/8", "ct state", "ff06::/16", NULL,
+		"udp sport 68 udp dport 67", "224.0.0.0/4", "ff00::/8", "ct state", "ff06::/16",
+		"oif 4242 jump dns_guard", NULL,
 	};
 	g_autoptr (GPtrArray) subnets = g_ptr_array_new ();
 	g_autoptr (GError) error = NULL;
