@@ -111,7 +111,8 @@ vm_write_config() {
 }
 
 vm_import() { nmcli connection import type wireguard-killswitch file "$1" >/dev/null; }
-vm_up() { timeout "${2:-60}" nmcli --wait "${2:-60}" connection up id "$1"; }
+# Generous: under TCG on a busy host one activation has taken over a minute.
+vm_up() { timeout "${2:-120}" nmcli --wait "${2:-120}" connection up id "$1"; }
 vm_down() { nmcli connection down id "$1" >/dev/null; }
 vm_state() { nmcli -g GENERAL.STATE connection show id "$1" 2>/dev/null || true; }
 vm_curl() { curl -s --max-time "${VM_CURL_TIMEOUT:-5}" "$1"; }
