@@ -50,6 +50,22 @@ cd "$top" || exit 1
 shopt -s nullglob
 check_folder "shared/ includes only shared/" "shared" shared/*.[ch]
 tap_is "shared/ includes no GTK" "$(gtk_includes shared/*.[ch])" ""
+# The connection model and what it builds on need no libnm: only the
+# codec (wgks-config-vpndata.c) and the NMConnection mapping
+# (wgks-config-nm.c) include it, through wgks-config.h.
+nolibnm=(shared/wgks-config-model.c shared/wgks-config-model.h shared/wgks-config-private.h
+	shared/wgks-ip.c shared/wgks-ip.h shared/wgks-key.c shared/wgks-key.h shared/nm-wgks-service-defines.h)
+nolibnm_bad() {
+	local f inc
+	grep -EHn '^[[:space:]]*#[[:space:]]*include[[:space:]]*<(NetworkManager|nm-|libnm/)' "${nolibnm[@]}" /dev/null
+	for f in "${nolibnm[@]}"; do
+		while read -r inc; do
+			[ "$inc" = config.h ] && continue
+			printf '%s\n' "${nolibnm[@]}" | grep -qx "shared/$inc" || echo "$f: $inc"
+		done < <(sed -n 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*"\([^"]*\)".*/\1/p' "$f")
+	done
+}
+tap_is "the connection model (shared/wgks-config-model.[ch]) includes no libnm" "$(nolibnm_bad)" ""
 check_folder "src/ includes only src/ and shared/" "src shared" src/*.[ch]
 tap_is "src/ includes no GTK" "$(gtk_includes src/*.[ch])" ""
 core=(properties/nm-wgks-editor-plugin.c properties/nm-wgks-editor-plugin.h)
