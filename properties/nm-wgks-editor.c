@@ -10,43 +10,12 @@
 #include "nm-wgks-editor-fields.h"
 #include "nm-wgks-editor-peer.h"
 #include "nm-wgks-editor-plugin.h"
+#include "nm-wgks-editor-private.h"
 #include "nm-wgks-gtk-compat.h"
 #include "nm-wgks-service-defines.h"
 #include "wgks-dns-mode.h"
 #include "wgks-wgquick.h"
 
-#define WGKS_EDITOR_ACTIONS "wgks-editor"
-
-struct _NMWgksEditor {
-	GObject       parent;
-	GtkBuilder   *builder;
-	GtkWidget    *widget;
-	GPtrArray    *peers;        /* WgksPeerView* */
-	NMSettingVpn *original;     /* keys the editor does not show survive a save */
-	gboolean      imported;     /* original comes from "Import wg-quick file…" */
-	guint32       import_route_table;
-	GtkNativeDialog *chooser;
-
-	GtkWidget *validation_label;
-	GtkWidget *import_status;
-	GtkWidget *address;
-	GtkWidget *private_key;
-	GtkWidget *private_key_show;
-	GtkWidget *public_key;
-	GtkWidget *listen_port;
-	GtkWidget *mtu;
-	GtkWidget *dns;
-	GtkWidget *dns_search;
-	GtkWidget *peers_box;
-	GtkWidget *kill_switch_off;
-	GtkWidget *kill_switch_on;
-	GtkWidget *kill_switch_lockdown;
-	GtkWidget *allow_lan;
-	GtkWidget *dns_leak;
-	GtkWidget *dns_over_tls_no;
-	GtkWidget *dns_over_tls_opportunistic;
-	GtkWidget *dns_over_tls_yes;
-};
 
 static void nm_wgks_editor_interface_init (NMVpnEditorInterface *iface);
 
@@ -240,8 +209,8 @@ revalidate (NMWgksEditor *self)
 	show_validation (self, error);
 }
 
-static void
-field_changed (NMWgksEditor *self)
+void
+wgks_editor_field_changed (NMWgksEditor *self)
 {
 	revalidate (self);
 	g_signal_emit_by_name (self, "changed");
@@ -271,7 +240,7 @@ static void
 private_key_changed (NMWgksEditor *self)
 {
 	update_public_key (self);
-	field_changed (self);
+	wgks_editor_field_changed (self);
 }
 
 static void
@@ -323,7 +292,7 @@ add_peer (NMWgksEditor *self, NMSettingVpn *s_vpn, guint index, GError **error)
 	if (!view)
 		return FALSE;
 	wgks_peer_view_set_index (view, self->peers->len);
-	wgks_peer_view_connect_changed (view, G_CALLBACK (field_changed), self);
+	wgks_peer_view_connect_changed (view, G_CALLBACK (wgks_editor_field_changed), self);
 	g_signal_connect_object (view->remove_button, "clicked", G_CALLBACK (remove_peer_clicked), self, 0);
 	wgks_box_append (self->peers_box, view->root);
 	g_ptr_array_add (self->peers, view);
@@ -342,7 +311,7 @@ add_peer_clicked (NMWgksEditor *self)
 	}
 	view = self->peers->pdata[self->peers->len - 1];
 	gtk_widget_grab_focus (view->public_key);
-	field_changed (self);
+	wgks_editor_field_changed (self);
 }
 
 static void
@@ -361,7 +330,7 @@ remove_peer_clicked (GtkWidget *button, NMWgksEditor *self)
 	}
 	for (i = 0; i < self->peers->len; i++)
 		wgks_peer_view_set_index (self->peers->pdata[i], i);
-	field_changed (self);
+	wgks_editor_field_changed (self);
 }
 
 static guint
@@ -384,8 +353,8 @@ count_peers (NMSettingVpn *s_vpn)
  * ------------------------------------------------------------------------- */
 
 /* @setup: the first load, which adds the storage menu to the key's entry. */
-static void
-load_interface (NMWgksEditor *self, NMSettingVpn *s_vpn, gboolean setup)
+void
+wgks_editor_load_interface (NMWgksEditor *self, NMSettingVpn *s_vpn, gboolean setup)
 {
 	NMSettingSecretFlags flags = NM_SETTING_SECRET_FLAG_NONE;
 
@@ -407,8 +376,8 @@ load_interface (NMWgksEditor *self, NMSettingVpn *s_vpn, gboolean setup)
 	update_public_key (self);
 }
 
-static void
-load_protection (NMWgksEditor *self, NMSettingVpn *s_vpn)
+void
+wgks_editor_load_protection (NMWgksEditor *self, NMSettingVpn *s_vpn)
 {
 	WgksKillSwitch mode = WGKS_KILL_SWITCH_ON;
 	WgksDnsOverTls dot = WGKS_DNS_OVER_TLS_NO;
@@ -444,8 +413,8 @@ describe_dns_over_tls (NMWgksEditor *self)
 	gtk_label_set_text (GTK_LABEL (get_widget (self, "dns_over_tls_hint")), text);
 }
 
-static gboolean
-load_peers (NMWgksEditor *self, NMSettingVpn *s_vpn, GError **error)
+gboolean
+wgks_editor_load_peers (NMWgksEditor *self, NMSettingVpn *s_vpn, GError **error)
 {
 	guint n = s_vpn ? count_peers (s_vpn) : 0;
 	guint i;
@@ -511,8 +480,6 @@ connect_swapped (gpointer instance, const char *signal, GCallback callback, NMWg
 	g_signal_connect_object (instance, signal, callback, self, G_CONNECT_SWAPPED);
 }
 
-static void import_clicked (NMWgksEditor *self);
-static void add_actions (NMWgksEditor *self);
 
 static void
 connect_signals (NMWgksEditor *self)
@@ -524,15 +491,15 @@ connect_signals (NMWgksEditor *self)
 	guint i;
 
 	for (i = 0; i < G_N_ELEMENTS (entries); i++)
-		connect_swapped (entries[i], "changed", G_CALLBACK (field_changed), self);
+		connect_swapped (entries[i], "changed", G_CALLBACK (wgks_editor_field_changed), self);
 	for (i = 0; i < G_N_ELEMENTS (toggles); i++)
-		connect_swapped (toggles[i], "toggled", G_CALLBACK (field_changed), self);
+		connect_swapped (toggles[i], "toggled", G_CALLBACK (wgks_editor_field_changed), self);
 	connect_swapped (self->private_key, "changed", G_CALLBACK (private_key_changed), self);
 	connect_swapped (self->private_key_show, "toggled", G_CALLBACK (show_key_toggled), self);
 	connect_swapped (get_widget (self, "generate_button"), "clicked", G_CALLBACK (generate_clicked), self);
 	connect_swapped (get_widget (self, "public_key_copy_button"), "clicked", G_CALLBACK (copy_clicked), self);
 	connect_swapped (get_widget (self, "add_peer_button"), "clicked", G_CALLBACK (add_peer_clicked), self);
-	connect_swapped (get_widget (self, "import_button"), "clicked", G_CALLBACK (import_clicked), self);
+	connect_swapped (get_widget (self, "import_button"), "clicked", G_CALLBACK (wgks_editor_import_clicked), self);
 }
 
 static gboolean
@@ -549,128 +516,14 @@ load (NMWgksEditor *self, NMConnection *connection, GError **error)
 	describe_dns_over_tls (self);
 	if (s_vpn)
 		self->original = NM_SETTING_VPN (nm_setting_duplicate (NM_SETTING (s_vpn)));
-	load_interface (self, s_vpn, TRUE);
-	load_protection (self, s_vpn);
-	if (!load_peers (self, s_vpn, error))
+	wgks_editor_load_interface (self, s_vpn, TRUE);
+	wgks_editor_load_protection (self, s_vpn);
+	if (!wgks_editor_load_peers (self, s_vpn, error))
 		return FALSE;
 	connect_signals (self);
-	add_actions (self);
+	wgks_editor_import_add_actions (self);
 	revalidate (self);
 	return TRUE;
-}
-
-/* ---------------------------------------------------------------------------
- * Import of a wg-quick file, as "nmcli connection import" does it
- * ------------------------------------------------------------------------- */
-
-static void
-show_import_status (NMWgksEditor *self, const char *path, GPtrArray *warnings, const GError *error)
-{
-	g_autofree char *name = g_path_get_basename (path);
-	g_autoptr (GString) text = g_string_new (NULL);
-	guint i;
-
-	if (error)
-		g_string_printf (text, _("Nothing was imported from “%s”: %s"), name, error->message);
-	else if (!warnings || warnings->len == 0)
-		g_string_printf (text, _("Imported “%s”. Check the fields, then save."), name);
-	else
-		g_string_printf (text, _("Imported “%s”. Check the fields, then save. Warnings:"), name);
-	for (i = 0; !error && warnings && i < warnings->len; i++)
-		g_string_append_printf (text, "\n• %s", (const char *) warnings->pdata[i]);
-	gtk_label_set_text (GTK_LABEL (self->import_status), text->str);
-	gtk_widget_set_visible (self->import_status, TRUE);
-	wgks_widget_set_css_class (self->import_status, "error", error != NULL);
-	wgks_widget_set_css_class (self->import_status, "warning", !error && warnings && warnings->len > 0);
-}
-
-static void
-remove_all_peers (NMWgksEditor *self)
-{
-	guint i;
-
-	for (i = 0; i < self->peers->len; i++)
-		wgks_box_remove (self->peers_box, ((WgksPeerView *) self->peers->pdata[i])->root);
-	g_ptr_array_set_size (self->peers, 0);
-}
-
-/* Every field, secrets and their storage included, is replaced by what the
- * file holds; the host's connection is changed only when it saves. */
-static void
-import_file (NMWgksEditor *self, const char *path)
-{
-	g_autoptr (GPtrArray) warnings = g_ptr_array_new_with_free_func (g_free);
-	g_autoptr (GError) error = NULL;
-	g_autoptr (NMConnection) imported = wgks_wgquick_import (path, warnings, &error);
-	NMSettingVpn *s_vpn;
-
-	if (!imported) {
-		show_import_status (self, path, NULL, error);
-		return;
-	}
-	s_vpn = nm_connection_get_setting_vpn (imported);
-	g_clear_object (&self->original);
-	self->original = NM_SETTING_VPN (nm_setting_duplicate (NM_SETTING (s_vpn)));
-	self->imported = TRUE;
-	self->import_route_table = nm_setting_ip_config_get_route_table (nm_connection_get_setting_ip4_config (imported));
-	load_interface (self, s_vpn, FALSE);
-	load_protection (self, s_vpn);
-	remove_all_peers (self);
-	if (!load_peers (self, s_vpn, &error)) {
-		show_import_status (self, path, NULL, error);
-		return;
-	}
-	show_import_status (self, path, warnings, NULL);
-	field_changed (self);
-}
-
-static void
-import_file_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
-{
-	import_file (user_data, g_variant_get_string (parameter, NULL));
-}
-
-static void
-close_chooser (NMWgksEditor *self)
-{
-	if (!self->chooser)
-		return;
-	g_signal_handlers_disconnect_by_data (self->chooser, self);
-	gtk_native_dialog_destroy (self->chooser);
-	g_clear_object (&self->chooser);
-}
-
-static void
-chooser_response (GtkNativeDialog *chooser, int response, NMWgksEditor *self)
-{
-	g_autofree char *path = response == GTK_RESPONSE_ACCEPT ? wgks_file_chooser_get_path (chooser) : NULL;
-
-	close_chooser (self);
-	if (path)
-		import_file (self, path);
-}
-
-static void
-import_clicked (NMWgksEditor *self)
-{
-	close_chooser (self);
-	self->chooser = wgks_file_chooser_new (self->widget, _("Import a WireGuard configuration file"), _("_Import"),
-	                                       _("WireGuard configuration (*.conf)"), "*.conf", _("All files"));
-	g_signal_connect (self->chooser, "response", G_CALLBACK (chooser_response), self);
-	gtk_native_dialog_show (self->chooser);
-}
-
-/* "wgks-editor.import-file" (a path): the Import button's work, without the file dialog. */
-static void
-add_actions (NMWgksEditor *self)
-{
-	static const GActionEntry entries[] = {
-		{ .name = "import-file", .activate = import_file_activated, .parameter_type = "s" },
-	};
-	g_autoptr (GSimpleActionGroup) group = g_simple_action_group_new ();
-
-	g_action_map_add_action_entries (G_ACTION_MAP (group), entries, G_N_ELEMENTS (entries), self);
-	gtk_widget_insert_action_group (self->widget, WGKS_EDITOR_ACTIONS, G_ACTION_GROUP (group));
 }
 
 /* ---------------------------------------------------------------------------
@@ -797,7 +650,7 @@ dispose (GObject *object)
 {
 	NMWgksEditor *self = NM_WGKS_EDITOR (object);
 
-	close_chooser (self);
+	wgks_editor_import_close_chooser (self);
 	g_ptr_array_set_size (self->peers, 0);
 	/* The host may keep the widget; its actions point to this editor. */
 	if (self->widget)
