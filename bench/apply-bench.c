@@ -26,6 +26,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "nm-wgks-service-defines.h"
 #include "wgks-firewall.h"
 
 static gint64
@@ -162,7 +163,7 @@ main (int argc, char **argv)
 	g_ptr_array_add (dns, (gpointer) "fd00:66::53");
 
 	typical = (WgksFirewallSpec) {
-		.state = WGKS_FIREWALL_CONNECTING, .tunnel_ifindex = 4242, .fwmark = WGKS_FIREWALL_DEFAULT_FWMARK,
+		.state = WGKS_FIREWALL_CONNECTING, .tunnel_ifindex = 4242, .fwmark = WGKS_DEFAULT_FWMARK,
 		.endpoints = one_ep, .tunnel_dns = dns, .dns_leak_protection = TRUE,
 	};
 	pfx = g_new0 (WgksFirewallSpec, nsizes);

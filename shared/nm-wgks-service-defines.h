@@ -51,4 +51,9 @@
 /* AllowedIPs of all peers together (the kill switch keeps them in sets). */
 #define NM_WGKS_MAX_ALLOWED_IPS         100000
 
+/* The fwmark the tunnel's own encrypted packets carry when the connection
+ * sets none (the same default wg-quick uses): the policy rule of a full
+ * tunnel and the kill switch's rules match it. */
+#define WGKS_DEFAULT_FWMARK             0xca6cu
+
 #endif

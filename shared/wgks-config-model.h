@@ -83,7 +83,6 @@ guint32     wgks_config_effective_fwmark (const WgksConfig *config);
  * every packet without the tunnel's mark (as wg-quick does): the tunnel's
  * packets always take the current uplink, also after roaming. */
 #define WGKS_DEFAULT_ROUTE_TABLE 51820u
-#define WGKS_DEFAULT_FWMARK      0xca6cu
 gboolean    wgks_config_validate (const WgksConfig *config, gboolean need_secrets, GError **error);
 /* Why the tunnel's encrypted packets cannot go to this endpoint address
  * (loopback, unspecified, multicast or broadcast, or inside one of the

@@ -227,7 +227,7 @@ lockdown_set (gboolean on)
 	if (!lockdown->endpoints)
 		lockdown->endpoints = g_array_new (FALSE, TRUE, sizeof (WgksFirewallEndpoint));
 	if (!lockdown->fwmark)
-		lockdown->fwmark = WGKS_FIREWALL_DEFAULT_FWMARK;
+		lockdown->fwmark = WGKS_DEFAULT_FWMARK;
 	lockdown->enabled = on;
 	if (!wgks_lockdown_save (lockdown, &error)) {
 		g_printerr (_("wg-killswitch: cannot save the lockdown state: %s\n"), error->message);

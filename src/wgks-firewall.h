@@ -12,10 +12,6 @@
 #define WGKS_FIREWALL_TABLE  "wireguard_killswitch"
 #define WGKS_FIREWALL_FAMILY "inet"
 
-/* The fwmark the tunnel's own packets carry when the connection sets none
- * (the same default wg-quick uses). */
-#define WGKS_FIREWALL_DEFAULT_FWMARK 0xca6cu
-
 /* How long the uplink's DNS servers stay in the table after it was written:
  * longer than one endpoint lookup may take (WGKS_RESOLVE_TIMEOUT_S). */
 #define WGKS_FIREWALL_RESOLVER_TIMEOUT_S 20u

@@ -11,6 +11,8 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include "nm-wgks-service-defines.h"
+
 #define GROUP_LOCKDOWN "lockdown"
 #define GROUP_STATUS   "status"
 
@@ -224,7 +226,7 @@ wgks_lockdown_load (gboolean *exists, GError **error)
 		g_array_append_val (l->endpoints, ep);
 	}
 	if (!l->fwmark)
-		l->fwmark = WGKS_FIREWALL_DEFAULT_FWMARK;
+		l->fwmark = WGKS_DEFAULT_FWMARK;
 	return g_steal_pointer (&l);
 }
 
@@ -254,7 +256,7 @@ wgks_lockdown_to_spec (const WgksLockdown *l, WgksFirewallSpec *spec)
 {
 	*spec = (WgksFirewallSpec) {
 		.state = WGKS_FIREWALL_BLOCKED,
-		.fwmark = l ? l->fwmark : WGKS_FIREWALL_DEFAULT_FWMARK,
+		.fwmark = l ? l->fwmark : WGKS_DEFAULT_FWMARK,
 		.endpoints = l ? l->endpoints : NULL,
 		.allow_lan = l ? l->allow_lan : FALSE,
 		.dns_leak_protection = TRUE,

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "nm-wgks-service-defines.h"
 #include "wgks-firewall.h"
 #include "test-utils.h"
 
@@ -33,7 +34,7 @@ fixture_setup (Fixture *f, gconstpointer data)
 	f->spec = (WgksFirewallSpec) {
 		.state = WGKS_FIREWALL_CONNECTING,
 		.tunnel_ifindex = 4242,
-		.fwmark = WGKS_FIREWALL_DEFAULT_FWMARK,
+		.fwmark = WGKS_DEFAULT_FWMARK,
 		.endpoints = f->endpoints,
 		.tunnel_dns = f->dns,
 		.dns_leak_protection = TRUE,

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "nm-wgks-service-defines.h"
 #include "wgks-firewall.h"
 #include "test-utils.h"
 
@@ -77,7 +78,7 @@ render_case (const Case *c)
 	WgksFirewallSpec spec = {
 		.state = c->state,
 		.tunnel_ifindex = 4242,
-		.fwmark = WGKS_FIREWALL_DEFAULT_FWMARK,
+		.fwmark = WGKS_DEFAULT_FWMARK,
 		.endpoints = endpoints,
 		.uplink_subnets4 = uplinks,
 		.dns_leak_protection = TRUE,
