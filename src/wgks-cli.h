@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Commands of wg-killswitch that live in their own files. */
+/* wg-killswitch, the CLI: its main() is in wgks-cli.c, these commands in files of their own. */
 #ifndef WGKS_CLI_H
 #define WGKS_CLI_H
 
