@@ -95,39 +95,37 @@ wgks_clipboard_set_text (GtkWidget *widget, const char *text)
 #endif
 }
 
-/* Screen readers read @description after the widget's name. */
+/* Relates @widget and @other for screen readers: @other describes @widget
+ * (read after its name) or, with @describe FALSE, labels it. */
 static inline void
-wgks_accessible_describe (GtkWidget *widget, GtkWidget *description)
+wgks_accessible_relate (GtkWidget *widget, GtkWidget *other, gboolean describe)
 {
 #if GTK_CHECK_VERSION(4, 0, 0)
-	gtk_accessible_update_relation (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_RELATION_DESCRIBED_BY,
-	                                description, NULL, -1);
+	gtk_accessible_update_relation (GTK_ACCESSIBLE (widget),
+	                                describe ? GTK_ACCESSIBLE_RELATION_DESCRIBED_BY
+	                                         : GTK_ACCESSIBLE_RELATION_LABELLED_BY,
+	                                other, NULL, -1);
 #else
 	AtkObject *a = gtk_widget_get_accessible (widget);
-	AtkObject *d = gtk_widget_get_accessible (description);
+	AtkObject *o = gtk_widget_get_accessible (other);
 
-	if (a && d) {
-		atk_object_add_relationship (a, ATK_RELATION_DESCRIBED_BY, d);
-		atk_object_add_relationship (d, ATK_RELATION_DESCRIPTION_FOR, a);
+	if (a && o) {
+		atk_object_add_relationship (a, describe ? ATK_RELATION_DESCRIBED_BY : ATK_RELATION_LABELLED_BY, o);
+		atk_object_add_relationship (o, describe ? ATK_RELATION_DESCRIPTION_FOR : ATK_RELATION_LABEL_FOR, a);
 	}
 #endif
 }
 
 static inline void
+wgks_accessible_describe (GtkWidget *widget, GtkWidget *description)
+{
+	wgks_accessible_relate (widget, description, TRUE);
+}
+
+static inline void
 wgks_accessible_label_by (GtkWidget *widget, GtkWidget *label)
 {
-#if GTK_CHECK_VERSION(4, 0, 0)
-	gtk_accessible_update_relation (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_RELATION_LABELLED_BY,
-	                                label, NULL, -1);
-#else
-	AtkObject *a = gtk_widget_get_accessible (widget);
-	AtkObject *l = gtk_widget_get_accessible (label);
-
-	if (a && l) {
-		atk_object_add_relationship (a, ATK_RELATION_LABELLED_BY, l);
-		atk_object_add_relationship (l, ATK_RELATION_LABEL_FOR, a);
-	}
-#endif
+	wgks_accessible_relate (widget, label, FALSE);
 }
 
 /* GNOME Settings before 46 puts the VPN page in its dialog unscrolled: the
