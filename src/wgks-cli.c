@@ -23,6 +23,7 @@
 #include "wgks-dns-mode.h"
 #include "wgks-firewall.h"
 #include "wgks-guard.h"
+#include "wgks-lockdown.h"
 #include "wgks-statefile.h"
 
 enum {

@@ -10,24 +10,7 @@
 #define WGKS_STATEFILE_H
 
 #include "wgks-firewall.h"
-
-typedef struct {
-	gboolean   enabled;
-	char      *connection;   /* connection id, for messages */
-	guint32    fwmark;
-	GArray    *endpoints;    /* WgksFirewallEndpoint */
-	gboolean   allow_lan;
-} WgksLockdown;
-
-void          wgks_lockdown_free (WgksLockdown *lockdown);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (WgksLockdown, wgks_lockdown_free)
-
-char         *wgks_lockdown_path (void);
-/* NULL + error if the file exists but cannot be read: callers fail closed. */
-WgksLockdown *wgks_lockdown_load (gboolean *exists, GError **error);
-gboolean      wgks_lockdown_save (const WgksLockdown *lockdown, GError **error);
-/* The blocking table for a lockdown (or, with NULL, for "state unknown"). */
-void          wgks_lockdown_to_spec (const WgksLockdown *lockdown, WgksFirewallSpec *spec);
+#include "wgks-lockdown.h"
 
 #include "wgks-public-status.h"
 
@@ -44,6 +27,8 @@ typedef struct {
 
 void        wgks_status_free (WgksStatus *status);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (WgksStatus, wgks_status_free)
+/* $localstatedir/lib/wireguard-killswitch/lockdown (wgks-lockdown.h) */
+char       *wgks_lockdown_path (void);
 char       *wgks_status_path (void);
 gboolean    wgks_status_save (const WgksStatus *status, GError **error);
 WgksStatus *wgks_status_load (GError **error);
