@@ -18,7 +18,7 @@ wiped_byte_array_free (gpointer data)
 }
 
 static struct nlmsghdr *
-put_genl_header (char *buf, guint16 family_id, guint8 cmd, guint16 flags)
+put_genl (char *buf, guint16 family_id, guint8 cmd, guint8 version, guint16 flags)
 {
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header (buf);
 	struct genlmsghdr *genl;
@@ -27,8 +27,14 @@ put_genl_header (char *buf, guint16 family_id, guint8 cmd, guint16 flags)
 	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
 	genl = mnl_nlmsg_put_extra_header (nlh, sizeof *genl);
 	genl->cmd = cmd;
-	genl->version = WG_GENL_VERSION;
+	genl->version = version;
 	return nlh;
+}
+
+static struct nlmsghdr *
+put_genl_header (char *buf, guint16 family_id, guint8 cmd, guint16 flags)
+{
+	return put_genl (buf, family_id, cmd, WG_GENL_VERSION, flags);
 }
 
 static gsize
@@ -279,14 +285,8 @@ wgks_wg_genl_parse_get (const struct nlmsghdr *nlh, GArray *stats, GError **erro
 struct nlmsghdr *
 wgks_genl_build_getfamily (char *buf, const char *name)
 {
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header (buf);
-	struct genlmsghdr *genl;
+	struct nlmsghdr *nlh = put_genl (buf, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 1, NLM_F_ACK);
 
-	nlh->nlmsg_type = GENL_ID_CTRL;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-	genl = mnl_nlmsg_put_extra_header (nlh, sizeof *genl);
-	genl->cmd = CTRL_CMD_GETFAMILY;
-	genl->version = 1;
 	mnl_attr_put_strz (nlh, CTRL_ATTR_FAMILY_NAME, name);
 	return nlh;
 }
