@@ -51,11 +51,13 @@ vm_image_ensure() {
 		"$VM_SRCDIR/build-image.sh" "$dir" | sed 's/^/# /' || { exec {vm_lock_fd}>&-; return 1; }
 		echo "$key" >"$dir/ok"
 		vm__log "image $key built in $(($(date +%s) - t0)) s"
-		# older images (another package list) are of no more use
-		for d in "$WGKS_VM_CACHE"/*/; do
-			[ "${d%/}" = "$dir" ] || rm -rf "${d%/}"
+		# images of other package lists: keep the two used last (other
+		# branches' test runs on this machine use them), delete the rest
+		for d in $(ls -td "$WGKS_VM_CACHE"/*/ok 2>/dev/null | tail -n +4); do
+			rm -rf "$(dirname "$d")"
 		done
 	else
+		touch "$dir/ok"
 		vm__log "image $key from the cache $WGKS_VM_CACHE"
 	fi
 	exec {vm_lock_fd}>&-

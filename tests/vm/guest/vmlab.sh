@@ -254,6 +254,7 @@ vm_apt() {
 vm_apt_install_from() { (cd "$1" && vm_apt install ./network-manager-wireguard-killswitch*.deb); }
 vm_pkg_version() { dpkg-query -W -f '${Version}' "$VM_PKG" 2>/dev/null; }
 vm_pkg_status() { dpkg-query -W -f '${db:Status-Abbrev}' "$1" 2>/dev/null | tr -d ' '; }
+vm_pkg_removed() { case "$(vm_pkg_status "$1")" in i*) return 1 ;; esac; }
 vm_deb_version() { dpkg-deb -f "$(ls "$1"/"$VM_PKG"_*.deb)" Version; }
 vm_pkg_ensure_installed() { [ "$(vm_pkg_status "$VM_PKG")" = ii ] || vm_apt_install_from "$VM_DEBS"; }
 # vm_guard_runs_installed: the guardian's main process runs the installed

@@ -18,8 +18,8 @@ ok "the kill-switch table is loaded" vm_table_present
 ok "connected: apt remove $VM_PKG" vm_apt remove "$VM_PKG"
 ok "connected: apt's output says the kill switch is lifted" \
 	grep -q "^$VM_PKG: the kill switch is lifted: traffic flows without the VPN" "$VM_APT_LOG"
-is "connected: $VM_PKG is removed" "$(vm_pkg_status "$VM_PKG")" "rc"
-is "connected: $VM_PKG-gnome is removed with it" "$(vm_pkg_status "$VM_PKG-gnome")" "rc"
+ok "connected: $VM_PKG is removed ($(vm_pkg_status "$VM_PKG"))" vm_pkg_removed "$VM_PKG"
+ok "connected: $VM_PKG-gnome is removed with it ($(vm_pkg_status "$VM_PKG-gnome"))" vm_pkg_removed "$VM_PKG-gnome"
 ok "connected: the kill-switch table is gone" bash -c "! nft list table inet wireguard_killswitch >/dev/null 2>&1"
 is "connected: no tunnel interface is left" "$(ip -o link show | grep -c ': wgks')" "0"
 is "connected: traffic flows through ISP A" "$(vm_curl_until "http://$LAB_WEB4/" "$LAB_ISPA_CLIENT4")" "$LAB_ISPA_CLIENT4"
