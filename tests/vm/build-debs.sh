@@ -23,13 +23,13 @@ trap 'rm -rf "$tmp"' EXIT
 # (distdir must be relative: po/ prefixes it with "../")
 rel=vm-distdir.$$
 rm -rf "${builddir:?}/$rel"
-env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$builddir" distdir distdir="$rel" \
-	>"$tmp/distdir.log" 2>&1 && mv "$builddir/$rel" "$tmp/src" || { # a failed mv too
+if ! env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$builddir" distdir distdir="$rel" \
+	>"$tmp/distdir.log" 2>&1 || ! mv "$builddir/$rel" "$tmp/src"; then
 	rm -rf "${builddir:?}/$rel"
 	sed 's/^/# /' "$tmp/distdir.log" | tail -20
 	echo "# make distdir failed"
 	exit 1
-}
+fi
 # (the VM lab's own files are not part of the packages: changing a guest test
 # rebuilds nothing)
 key=$(cd "$tmp/src" && find . -path ./tests/vm -prune -o -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)

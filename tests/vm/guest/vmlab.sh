@@ -247,7 +247,7 @@ vm_apt() {
 	local rc
 	DEBIAN_FRONTEND=noninteractive apt -y "$@" </dev/null >"$VM_APT_LOG" 2>&1
 	rc=$?
-	grep -v '^WARNING: apt does not have a stable CLI\|^$' "$VM_APT_LOG" | tail -25 | sed 's/^/#   apt: /'
+	grep -v '^WARNING: apt does not have a stable CLI\|^(Reading database\|^$' "$VM_APT_LOG" | tail -25 | sed 's/^/#   apt: /'
 	return $rc
 }
 # vm_apt_install_from DIR: apt install ./network-manager-wireguard-killswitch*.deb in DIR

@@ -42,6 +42,10 @@ samples=$VM_STATE/table-samples
 	sleep 0.1
 done >>"$samples") &
 sampler=$!
+# and every change of the ruleset's tables, also one between two samples
+events=$VM_STATE/table-events
+nft monitor tables >"$events" 2>&1 &
+monitor=$!
 lab_leak_reset ispa
 vm_probe_start
 sleep 2
@@ -50,13 +54,15 @@ ok "upgrade: apt install ./network-manager-wireguard-killswitch*.deb of $new whi
 vm_log "apt install (upgrade) took $((($(date +%s%N) - t0) / 1000000)) ms"
 sleep 3
 vm_probe_stop
-kill "$sampler" 2>/dev/null
-wait "$sampler" 2>/dev/null
+kill "$sampler" "$monitor" 2>/dev/null
+wait "$sampler" "$monitor" 2>/dev/null
+sed 's/^/# nft monitor: /' "$events"
 vm_leaks_comment ispa
 is "upgrade: nothing but WireGuard, DHCP and ND left through ISP A" "$(lab_leak_count ispa leaks)" "0"
 vm_log "table samples during the upgrade: $(wc -l <"$samples"), absent in $(grep -c '^0' "$samples")"
 ok "upgrade: the table was sampled" test "$(wc -l <"$samples")" -gt 10
-is "upgrade: the kill-switch table never went away" "$(grep -c '^0' "$samples")" "0"
+is "upgrade: the kill-switch table never went away (samples)" "$(grep -c '^0' "$samples")" "0"
+is "upgrade: nothing deleted the kill-switch table (nft monitor)" "$(grep -c 'delete table inet wireguard_killswitch' "$events")" "0"
 is "upgrade: $VM_PKG is at $new" "$(vm_pkg_version)" "$new"
 is "upgrade: $VM_PKG-gnome is at $new" "$(dpkg-query -W -f '${Version}' "$VM_PKG-gnome")" "$new"
 vm_log "VPN state after the upgrade: '$(vm_state wgdeb)'; service PID $svc_pid -> $(vm_service_pid)"
