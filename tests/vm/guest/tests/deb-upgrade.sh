@@ -46,6 +46,9 @@ sampler=$!
 events=$VM_STATE/table-events
 nft monitor tables >"$events" 2>&1 &
 monitor=$!
+sleep 1
+# a table of our own, so that the monitor is known to see deletions
+nft add table inet wgks_vm_monitor_check && nft delete table inet wgks_vm_monitor_check
 lab_leak_reset ispa
 vm_probe_start
 sleep 2
@@ -62,6 +65,7 @@ is "upgrade: nothing but WireGuard, DHCP and ND left through ISP A" "$(lab_leak_
 vm_log "table samples during the upgrade: $(wc -l <"$samples"), absent in $(grep -c '^0' "$samples")"
 ok "upgrade: the table was sampled" test "$(wc -l <"$samples")" -gt 10
 is "upgrade: the kill-switch table never went away (samples)" "$(grep -c '^0' "$samples")" "0"
+ok "upgrade: nft monitor saw the deletion of a test table" grep -q 'delete table inet wgks_vm_monitor_check' "$events"
 is "upgrade: nothing deleted the kill-switch table (nft monitor)" "$(grep -c 'delete table inet wireguard_killswitch' "$events")" "0"
 is "upgrade: $VM_PKG is at $new" "$(vm_pkg_version)" "$new"
 is "upgrade: $VM_PKG-gnome is at $new" "$(dpkg-query -W -f '${Version}' "$VM_PKG-gnome")" "$new"
