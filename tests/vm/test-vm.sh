@@ -12,6 +12,9 @@ vm_require
 
 # Boot-order tests last: they reboot the guest.
 all_tests="tunnel-kernel hostname-endpoint split-dns roam-crash nm-restart lockdown-reboot nftables-service"
+# The package lifecycle last: it removes and purges the plugin.
+deb_tests="deb-upgrade deb-remove deb-purge"
+[ "${WGKS_VM_INSTALL:-deb}" = make ] || all_tests="$all_tests $deb_tests"
 tests=${*:-$all_tests}
 
 t0=$(date +%s)
@@ -20,11 +23,14 @@ tap_ok "the image (tests/vm/packages.list) is built or taken from the cache" vm_
 	exit 1
 }
 vm__log "image ready after $(($(date +%s) - t0)) s"
+t1=$(date +%s)
+if [ "${WGKS_VM_INSTALL:-deb}" = make ]; then how="make install, /usr paths"; else how="the two .debs of this tree and of a higher version"; fi
 # shellcheck disable=SC2086
-tap_ok "the plugin is installed into the payload (make install, /usr paths)" vm_payload $tests || {
+tap_ok "the plugin is in the payload ($how)" vm_payload $tests || {
 	echo "1..$tap_n"
 	exit 1
 }
+vm__log "payload ready after $(($(date +%s) - t1)) s"
 vm_run
 vm__log "QEMU ran $VM_RUN_S s"
 
@@ -57,6 +63,9 @@ while IFS= read -r line; do
 	esac
 done <"$VM_DIR/tap.out"
 
+[ "${WGKS_VM_INSTALL:-deb}" = make ] ||
+	tap_ok "the guest installed the packages at its first boot (apt install ./network-manager-wireguard-killswitch*.deb)" \
+		grep -q '^wgks-vm: apt install rc=0 ' "$VM_DIR/tap.out"
 for t in $tests; do
 	tap_ok "$t: the guest test ran to its end" test -n "${ended[$t]:-}"
 done

@@ -6,7 +6,9 @@
 # Env: WGKS_TOP_BUILDDIR (a build configured --prefix=/usr ...), WGKS_TOP_SRCDIR,
 #      WGKS_VM_CACHE (image cache, default /var/cache/wgks-vm),
 #      WGKS_VM_TIMEOUT (seconds for one QEMU run, default 1200),
-#      WGKS_VM_MEM (MB, default 1536), WGKS_VM_SMP (default 2).
+#      WGKS_VM_MEM (MB, default 1536), WGKS_VM_SMP (default 2),
+#      WGKS_VM_INSTALL (deb, default, or make), WGKS_VM_DEB_CACHE (the built
+#      .debs, default $WGKS_TOP_BUILDDIR/vm-debs).
 
 VM_SRCDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 WGKS_TOP_SRCDIR=${WGKS_TOP_SRCDIR:-$(cd "$VM_SRCDIR/../.." && pwd)}
@@ -49,21 +51,40 @@ vm_image_ensure() {
 		"$VM_SRCDIR/build-image.sh" "$dir" | sed 's/^/# /' || { exec {vm_lock_fd}>&-; return 1; }
 		echo "$key" >"$dir/ok"
 		vm__log "image $key built in $(($(date +%s) - t0)) s"
-		# older images (another package list) are of no more use
-		for d in "$WGKS_VM_CACHE"/*/; do
-			[ "${d%/}" = "$dir" ] || rm -rf "${d%/}"
+		# images of other package lists: keep the two used last (other
+		# branches' test runs on this machine use them), delete the rest
+		for d in $(ls -td "$WGKS_VM_CACHE"/*/ok 2>/dev/null | tail -n +4); do
+			rm -rf "$(dirname "$d")"
 		done
 	else
+		touch "$dir/ok"
 		vm__log "image $key from the cache $WGKS_VM_CACHE"
 	fi
 	exec {vm_lock_fd}>&-
 	VM_IMAGE=$dir
 }
 
-# vm_install_plugin DESTDIR: the plugin as a distribution installs it
-# (/usr paths, the unit in systemd's unit directory, enabled as the
-# package's postinst would). Swap this for the .deb once it exists.
+# vm_install_plugin DESTDIR: the plugin as Debian users get it. The two
+# .debs (build-debs.sh: this tree's version and a higher one for the upgrade
+# test) go into the payload; the guest installs them with
+# `apt install ./network-manager-wireguard-killswitch*.deb` at its first
+# boot (run-guest-tests.sh). WGKS_VM_INSTALL=make: `make install` of the
+# build tree instead (vm_install_plugin_make), for quick rounds of changes.
 vm_install_plugin() {
+	local dest=$1 out
+	[ "${WGKS_VM_INSTALL:-deb}" = make ] && { vm_install_plugin_make "$dest"; return; }
+	out=$("$VM_SRCDIR/build-debs.sh" "$WGKS_TOP_BUILDDIR" "${WGKS_VM_DEB_CACHE:-$WGKS_TOP_BUILDDIR/vm-debs}")
+	grep '^#' <<<"$out"
+	VM_DEBS=$(tail -1 <<<"$out")
+	[ -d "$VM_DEBS/base" ] || return 1
+	install -d "$dest/usr/local/lib/wgks-vm/debs" "$dest/usr/local/lib/wgks-vm/debs-upgrade"
+	install -m 0644 "$VM_DEBS"/base/network-manager-wireguard-killswitch*.deb "$dest/usr/local/lib/wgks-vm/debs/" &&
+		install -m 0644 "$VM_DEBS"/upgrade/network-manager-wireguard-killswitch*.deb "$dest/usr/local/lib/wgks-vm/debs-upgrade/"
+}
+
+# vm_install_plugin_make DESTDIR: `make install` (/usr paths, the unit in
+# systemd's unit directory, enabled as the package's postinst would).
+vm_install_plugin_make() {
 	local dest=$1 unit=wireguard-killswitch-lockdown.service
 	flock "$WGKS_TOP_BUILDDIR/.e2e-install.lock" \
 		env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$WGKS_TOP_BUILDDIR" install DESTDIR="$dest" \

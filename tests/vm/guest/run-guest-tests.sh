@@ -20,6 +20,19 @@ boot=$(($(cat "$state/boots" 2>/dev/null || echo 0) + 1))
 echo "$boot" >"$state/boots"
 out "wgks-vm: boot $boot, $(uname -r), systemd $(systemctl --version | awk 'NR == 1 {print $2}')"
 
+# The plugin as Debian users get it: the two packages, from files, with apt,
+# once, at the first boot (NetworkManager already runs, as on a user's
+# system). The guest has no network: every dependency is in the image.
+if compgen -G "$lib/debs/*.deb" >/dev/null && [ ! -e "$state/debs-installed" ]; then
+	: >"$state/debs-installed"
+	start=$(date +%s)
+	(cd "$lib/debs" && DEBIAN_FRONTEND=noninteractive apt install -y ./network-manager-wireguard-killswitch*.deb) \
+		</dev/null >"$state/apt-install.log" 2>&1
+	rc=$?
+	[ "$rc" = 0 ] || tail -20 "$state/apt-install.log" | while IFS= read -r line; do out "#   apt: $line"; done
+	out "wgks-vm: apt install rc=$rc ($(($(date +%s) - start)) s): $(cd "$lib/debs" && echo ./*.deb)"
+fi
+
 [ -s /etc/wgks-vm/tests ] || { out "wgks-vm: no tests listed"; exit 0; }
 while read -r t; do
 	[ -n "$t" ] || continue

@@ -233,3 +233,38 @@ vm_probe_stop() {
 	PY
 	rm -f "$VM_PROBE_OUT"
 }
+
+# ---------------------------------------------------------------- packages
+
+VM_DEBS=$VM_LIB/debs
+VM_DEBS_UPGRADE=$VM_LIB/debs-upgrade
+VM_PKG=network-manager-wireguard-killswitch
+VM_GUARD=wireguard-killswitch-lockdown.service
+VM_APT_LOG=$VM_STATE/apt.log
+
+# vm_apt ARGS...: apt as a user runs it; its output in $VM_APT_LOG and as
+# comments
+vm_apt() {
+	local rc
+	DEBIAN_FRONTEND=noninteractive apt -y "$@" </dev/null >"$VM_APT_LOG" 2>&1
+	rc=$?
+	grep -v '^WARNING: apt does not have a stable CLI\|^(Reading database\|^$' "$VM_APT_LOG" | tail -25 | sed 's/^/#   apt: /'
+	return $rc
+}
+# vm_apt_install_from DIR: apt install ./network-manager-wireguard-killswitch*.deb in DIR
+vm_apt_install_from() { (cd "$1" && vm_apt install ./network-manager-wireguard-killswitch*.deb); }
+vm_pkg_version() { dpkg-query -W -f '${Version}' "$VM_PKG" 2>/dev/null; }
+vm_pkg_status() { dpkg-query -W -f '${db:Status-Abbrev}' "$1" 2>/dev/null | tr -d ' '; }
+vm_pkg_removed() { case "$(vm_pkg_status "$1")" in i*) return 1 ;; esac; }
+vm_deb_version() { dpkg-deb -f "$(ls "$1"/"$VM_PKG"_*.deb)" Version; }
+vm_pkg_ensure_installed() { [ "$(vm_pkg_status "$VM_PKG")" = ii ] || vm_apt_install_from "$VM_DEBS"; }
+# vm_guard_runs_installed: the guardian's main process runs the installed
+# /usr/bin/wg-killswitch (same inode), not a deleted older one
+vm_guard_runs_installed() {
+	local pid
+	pid=$(systemctl show -p MainPID --value "$VM_GUARD")
+	[ -n "$pid" ] && [ "$pid" != 0 ] || return 1
+	[ "$(stat -L -c %i "/proc/$pid/exe")" = "$(stat -c %i /usr/bin/wg-killswitch)" ]
+}
+# vm_blocked URL: no reply within 3 s
+vm_blocked() { ! VM_CURL_TIMEOUT=3 vm_curl "$1" >/dev/null; }
