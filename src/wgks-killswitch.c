@@ -161,7 +161,7 @@ save_guard_script (const WgksFirewallSpec *spec)
 
 	block.state = WGKS_FIREWALL_BLOCKED;
 	block.resolvers = NULL;
-	script = wgks_firewall_render (&block);
+	script = wgks_ruleset_render (&block);
 	if (!wgks_statefile_write (path, script, &error))
 		wgks_log_warn ("cannot record the blocking table for the guardian: %s", error->message);
 }
@@ -271,7 +271,7 @@ install (WgksFirewallState state, GError **error)
 	}
 	if (state != WGKS_FIREWALL_OFF && !wgks_statefile_write (path, ks.snapshot, &local))
 		wgks_log_warn ("cannot record the table for the tamper check: %s", local->message);
-	wgks_log_info ("kill switch: %s", wgks_firewall_state_to_string (state));
+	wgks_log_info ("kill switch: %s", wgks_ruleset_state_to_string (state));
 	return TRUE;
 }
 
