@@ -9,6 +9,7 @@
 
 #include "wgks-firewall.h"
 #include "wgks-log.h"
+#include "wgks-policy.h"
 #include "wgks-rtnl.h"
 #include "wgks-rules.h"
 #include "wgks-statefile.h"
@@ -34,8 +35,11 @@ static struct {
 	WgksFirewallSpec spec;           /* as last applied */
 	gint64         last_handshake;
 	const char    *state;
-	gboolean       tunnel_up;        /* service state CONNECTED or TUNNEL_LOST */
-	gboolean       unroutable;       /* no endpoint has a route outside the tunnel */
+	WgksPolicyTunnel tunnel;
+	gboolean       user_disconnect;
+	gboolean       lockdown;         /* at a user's disconnect: the lockdown record says on */
+	gboolean       routable;         /* some endpoint has a route outside the tunnel, as last looked up */
+	gboolean       unroutable;       /* the last plan blocked the tunnel for want of an uplink */
 } ks;
 
 static void
@@ -194,25 +198,6 @@ tunnel_skip (void)
 	return ks.ifindex ? ks.ifindex : tunnel_ifindex_now ();
 }
 
-/* The tunnel is the link the service created: its index is taken once, when
- * the tunnel first comes up after connecting. A link of that name with
- * another index is someone else's (the name derives from the connection's
- * UUID, which every user can read): block. */
-static WgksFirewallState
-tunnel_checked (WgksFirewallState state)
-{
-	guint now = tunnel_ifindex_now ();
-
-	if (state != WGKS_FIREWALL_CONNECTED)
-		return state;
-	if (ks.ifindex == 0)
-		ks.ifindex = now;
-	if (now != 0 && now == ks.ifindex)
-		return state;
-	wgks_log_warn ("kill switch: the tunnel interface %s was removed or replaced; blocking", ks.ifname);
-	return WGKS_FIREWALL_BLOCKED;
-}
-
 static gboolean
 environment_changed (void)
 {
@@ -230,31 +215,59 @@ environment_changed (void)
 }
 
 static gboolean
-install (WgksFirewallState state, GError **error)
+tunnel_up (void)
+{
+	return ks.tunnel == WGKS_POLICY_TUNNEL_CONNECTED || ks.tunnel == WGKS_POLICY_TUNNEL_LOST;
+}
+
+static void
+gather (WgksPolicyInputs *in)
+{
+	*in = (WgksPolicyInputs) {
+		.kill_switch = ks.mode,
+		.allow_lan = ks.allow_lan,
+		.dns_leak_protection = ks.dns_leak_protection,
+		.tunnel = ks.tunnel,
+		.user_disconnect = ks.user_disconnect,
+		.n_endpoints = ks.endpoints ? ks.endpoints->len : 0,
+		.resolving = ks.resolvers != NULL,
+		.endpoints_routable = ks.routable,
+		.tunnel_ifindex = ks.ifindex,
+		.tunnel_ifindex_now = tunnel_ifindex_now (),
+		.lockdown = ks.lockdown,
+		.forwarding = forwarding_enabled (),
+	};
+}
+
+static gboolean
+install (const WgksPolicyInputs *in, const WgksPolicyPlan *plan, GError **error)
 {
 	g_autofree char *path = wgks_snapshot_path ();
 	g_autoptr (GError) local = NULL;
 
-	state = tunnel_checked (state);
+	ks.ifindex = plan->tunnel_ifindex;
+	if (plan->link_replaced)
+		wgks_log_warn ("kill switch: the tunnel interface %s was removed or replaced; blocking", ks.ifname);
 	if (ks.uplink_subnets4)
 		g_ptr_array_unref (ks.uplink_subnets4);
 	ks.uplink_subnets4 = wgks_rtnl_ipv4_subnets ((int) tunnel_skip ());
 	ks.spec = (WgksFirewallSpec) {
-		.state = state,
-		.tunnel_ifindex = state == WGKS_FIREWALL_CONNECTED ? ks.ifindex : 0,
+		.state = plan->state,
+		.tunnel_ifindex = plan->tunnel_hole ? plan->tunnel_ifindex : 0,
 		.uplink_subnets4 = ks.uplink_subnets4,
-		.forwarding = forwarding_enabled (),
+		/* As the system is, not as the plan uses it: compared later. */
+		.forwarding = in->forwarding,
 		.fwmark = ks.fwmark,
 		.endpoints = ks.endpoints,
 		.tunnel_dns = ks.tunnel_dns,
 		.tunnel_addresses = ks.tunnel_addresses,
-		.resolvers = ks.resolvers,
+		.resolvers = plan->resolver_hole ? ks.resolvers : NULL,
 		.protected_prefixes = ks.protected,
-		.allow_lan = ks.allow_lan,
-		.dns_leak_protection = ks.dns_leak_protection,
+		.allow_lan = plan->lan_hole,
+		.dns_leak_protection = plan->dns_guard,
 	};
 	g_clear_pointer (&ks.snapshot, g_free);
-	if (state == WGKS_FIREWALL_OFF)
+	if (plan->state == WGKS_FIREWALL_OFF)
 		wgks_blocked_clear ();
 	else
 		save_guard_script (&ks.spec);
@@ -269,9 +282,9 @@ install (WgksFirewallState state, GError **error)
 			wgks_log_err ("kill switch: even the blocking table failed: %s", local->message);
 		return FALSE;
 	}
-	if (state != WGKS_FIREWALL_OFF && !wgks_statefile_write (path, ks.snapshot, &local))
+	if (plan->state != WGKS_FIREWALL_OFF && !wgks_statefile_write (path, ks.snapshot, &local))
 		wgks_log_warn ("cannot record the table for the tamper check: %s", local->message);
-	wgks_log_info ("kill switch: %s", wgks_ruleset_state_to_string (state));
+	wgks_log_info ("kill switch: %s", wgks_ruleset_state_to_string (plan->state));
 	return TRUE;
 }
 
@@ -317,44 +330,88 @@ save_lockdown (gboolean enabled)
 }
 
 static gboolean
-disconnected (const WgksStateChange *change, GError **error)
+keep_lockdown (GError **error)
 {
 	g_autoptr (WgksLockdown) lockdown = NULL;
 	WgksFirewallSpec spec;
 	gboolean exists = FALSE;
+	gboolean ok;
+
+	lockdown = wgks_lockdown_load (&exists, NULL);
+	wgks_lockdown_to_spec (lockdown && lockdown->endpoints->len ? lockdown : NULL, &spec);
+	if (!lockdown || !lockdown->endpoints->len) {
+		spec.endpoints = ks.endpoints;
+		spec.fwmark = ks.fwmark;
+	}
+	g_clear_pointer (&ks.snapshot, g_free);
+	save_guard_script (&spec);
+	ok = wgks_firewall_apply (&spec, &ks.snapshot, error);
+	wgks_log_info ("kill switch: lockdown keeps blocking after disconnect");
+	save_status_why ("blocked", WGKS_REASON_LOCKDOWN);
+	return ok;
+}
+
+/* Carries out a plan for a tunnel that has ended. */
+static gboolean
+enact_end (const WgksPolicyInputs *in, const WgksPolicyPlan *plan, GError **error)
+{
 	gboolean ok = TRUE;
 
-	update_rules (NULL, FALSE);
-	g_clear_pointer (&ks.resolvers, g_ptr_array_unref);
-	if (ks.mode == WGKS_KILL_SWITCH_OFF) {
-		wgks_status_clear ();
-		forget_connection ();
-		return TRUE;
-	}
-	if (!change->user_disconnect) {
-		/* Failure, a lost NetworkManager, a signal: when in doubt, block. */
-		ok = install (WGKS_FIREWALL_BLOCKED, error);
+	switch (plan->after) {
+	case WGKS_POLICY_AFTER_BLOCK:
+		ok = install (in, plan, error);
 		save_status_why ("blocked", WGKS_REASON_FAILED);
 		return ok;
+	case WGKS_POLICY_AFTER_LOCKDOWN:
+		return keep_lockdown (error);
+	case WGKS_POLICY_AFTER_LIFT:
+	case WGKS_POLICY_AFTER_NONE:
+	default:
+		break;
 	}
-	lockdown = wgks_lockdown_load (&exists, NULL);
-	if (ks.mode == WGKS_KILL_SWITCH_LOCKDOWN || !lockdown || lockdown->enabled) {
-		wgks_lockdown_to_spec (lockdown && lockdown->endpoints->len ? lockdown : NULL, &spec);
-		if (!lockdown || !lockdown->endpoints->len) {
-			spec.endpoints = ks.endpoints;
-			spec.fwmark = ks.fwmark;
-		}
-		g_clear_pointer (&ks.snapshot, g_free);
-		save_guard_script (&spec);
-		ok = wgks_firewall_apply (&spec, &ks.snapshot, error);
-		wgks_log_info ("kill switch: lockdown keeps blocking after disconnect");
-		save_status_why ("blocked", WGKS_REASON_LOCKDOWN);
-		return ok;
-	}
-	ok = install (WGKS_FIREWALL_OFF, error);
+	if (plan->write_table)
+		ok = install (in, plan, error);
 	wgks_status_clear ();
 	forget_connection ();
 	return ok;
+}
+
+static gboolean
+disconnected (const WgksStateChange *change, GError **error)
+{
+	WgksPolicyInputs in;
+	WgksPolicyPlan plan;
+
+	update_rules (NULL, FALSE);
+	g_clear_pointer (&ks.resolvers, g_ptr_array_unref);
+	ks.tunnel = change->user_disconnect ? WGKS_POLICY_TUNNEL_NONE : WGKS_POLICY_TUNNEL_FAILED;
+	ks.user_disconnect = change->user_disconnect;
+	ks.lockdown = FALSE;
+	if (ks.mode != WGKS_KILL_SWITCH_OFF && change->user_disconnect) {
+		g_autoptr (WgksLockdown) lockdown = NULL;
+		gboolean exists = FALSE;
+
+		/* Unreadable: fail closed. */
+		lockdown = wgks_lockdown_load (&exists, NULL);
+		ks.lockdown = !lockdown || lockdown->enabled;
+	}
+	gather (&in);
+	wgks_policy_plan (&in, &plan);
+	return enact_end (&in, &plan, error);
+}
+
+/* Plans again from what is now and installs the result. */
+static gboolean
+replan (GError **error)
+{
+	WgksPolicyInputs in;
+	WgksPolicyPlan plan;
+
+	gather (&in);
+	wgks_policy_plan (&in, &plan);
+	if (plan.after != WGKS_POLICY_AFTER_NONE)
+		return enact_end (&in, &plan, error);
+	return !plan.write_table || install (&in, &plan, error);
 }
 
 /* An endpoint is routable when a packet with the tunnel's mark would leave
@@ -375,33 +432,34 @@ endpoints_routable (void)
 		    && wgks_rtnl_link_has_carrier (oif))
 			return TRUE;
 	}
-	return !ks.endpoints || ks.endpoints->len == 0;
+	return FALSE;
 }
 
 gboolean
 wgks_killswitch_check_uplink (void)
 {
 	g_autoptr (GError) error = NULL;
-	gboolean unroutable;
+	WgksPolicyInputs in;
+	WgksPolicyPlan plan;
 
-	if (ks.mode == WGKS_KILL_SWITCH_OFF || !ks.tunnel_up)
+	if (ks.mode == WGKS_KILL_SWITCH_OFF || !tunnel_up ())
 		return FALSE;
-	unroutable = !endpoints_routable ();
-	if (unroutable == ks.unroutable) {
+	ks.routable = endpoints_routable ();
+	gather (&in);
+	wgks_policy_plan (&in, &plan);
+	if (plan.unroutable == ks.unroutable) {
 		/* The uplinks' subnets (unicast DHCP), forwarding or the tunnel link
 		 * changed: the same state, written again. */
 		if (!ks.snapshot || !environment_changed ())
 			return FALSE;
-		if (!install (ks.spec.state, &error))
+		if (!install (&in, &plan, &error))
 			wgks_log_err ("kill switch: %s", error->message);
 		return TRUE;
 	}
-	ks.unroutable = unroutable;
-	/* Without an uplink the tunnel cannot carry anything: reject what enters
-	 * it, so applications fail at once instead of timing out. */
-	wgks_log_info ("kill switch: endpoints %s", unroutable ? "unroutable, blocking the tunnel too"
-	                                                       : "routable again, tunnel open");
-	if (!install (unroutable ? WGKS_FIREWALL_BLOCKED : WGKS_FIREWALL_CONNECTED, &error))
+	ks.unroutable = plan.unroutable;
+	wgks_log_info ("kill switch: endpoints %s", plan.unroutable ? "unroutable, blocking the tunnel too"
+	                                                            : "routable again, tunnel open");
+	if (!install (&in, &plan, &error))
 		wgks_log_err ("kill switch: %s", error->message);
 	return TRUE;
 }
@@ -412,11 +470,28 @@ wgks_killswitch_uplink_ok (void)
 	return !ks.unroutable;
 }
 
+static WgksPolicyTunnel
+policy_tunnel (WgksServiceState state)
+{
+	switch (state) {
+	case WGKS_SERVICE_STATE_CONNECTING:
+		return WGKS_POLICY_TUNNEL_CONNECTING;
+	case WGKS_SERVICE_STATE_CONNECTED:
+		return WGKS_POLICY_TUNNEL_CONNECTED;
+	case WGKS_SERVICE_STATE_TUNNEL_LOST:
+		return WGKS_POLICY_TUNNEL_LOST;
+	case WGKS_SERVICE_STATE_DISCONNECTED:
+	default:
+		return WGKS_POLICY_TUNNEL_NONE;
+	}
+}
+
 gboolean
 wgks_killswitch_update (const WgksStateChange *change, GError **error)
 {
-	if (change->new_state != WGKS_SERVICE_STATE_CONNECTED && change->new_state != WGKS_SERVICE_STATE_TUNNEL_LOST)
-		ks.tunnel_up = FALSE;
+	WgksPolicyInputs in;
+	WgksPolicyPlan plan;
+
 	if (change->new_state == WGKS_SERVICE_STATE_DISCONNECTED)
 		return change->old_state == WGKS_SERVICE_STATE_DISCONNECTED ? TRUE : disconnected (change, error);
 
@@ -426,31 +501,20 @@ wgks_killswitch_update (const WgksStateChange *change, GError **error)
 		ks.uuid = g_strdup (change->connection_uuid);
 	}
 	remember_endpoints (change);
-	if (ks.mode == WGKS_KILL_SWITCH_OFF) {
-		update_rules (change->config, TRUE);
-		save_status (wgks_service_state_to_string (change->new_state));
-		return TRUE;
-	}
-	switch (change->new_state) {
-	case WGKS_SERVICE_STATE_CONNECTING:
-		/* (Re)connecting creates the tunnel anew. */
-		ks.ifindex = 0;
-		if (!install (WGKS_FIREWALL_CONNECTING, error))
+	ks.tunnel = policy_tunnel (change->new_state);
+	ks.user_disconnect = FALSE;
+	ks.lockdown = FALSE;
+	if (tunnel_up () && ks.mode != WGKS_KILL_SWITCH_OFF)
+		ks.routable = endpoints_routable ();
+	gather (&in);
+	wgks_policy_plan (&in, &plan);
+	if (plan.write_table) {
+		if (tunnel_up ())
+			ks.unroutable = plan.unroutable;
+		if (!install (&in, &plan, error))
 			return FALSE;
-		break;
-	case WGKS_SERVICE_STATE_CONNECTED:
-	case WGKS_SERVICE_STATE_TUNNEL_LOST:
-		/* A stale tunnel still only carries encrypted traffic: keep it open. */
-		ks.tunnel_up = TRUE;
-		ks.unroutable = !endpoints_routable ();
-		if (!install (ks.unroutable ? WGKS_FIREWALL_BLOCKED : WGKS_FIREWALL_CONNECTED, error))
-			return FALSE;
-		if (ks.mode == WGKS_KILL_SWITCH_LOCKDOWN)
+		if (plan.record_lockdown)
 			save_lockdown (TRUE);
-		break;
-	case WGKS_SERVICE_STATE_DISCONNECTED:
-	default:
-		break;
 	}
 	update_rules (change->config, TRUE);
 	save_status (wgks_service_state_to_string (change->new_state));
@@ -470,7 +534,7 @@ wgks_killswitch_check_tamper (void)
 		return FALSE;
 	wgks_log_warn ("kill switch: table %s was %s by another program; restoring it", WGKS_FIREWALL_TABLE,
 	               listing ? "changed" : "deleted");
-	if (!install (ks.spec.state, &error))
+	if (!replan (&error))
 		wgks_log_err ("kill switch: cannot restore the table: %s", error->message);
 	return TRUE;
 }
@@ -493,5 +557,5 @@ wgks_killswitch_set_resolvers (GPtrArray *servers, GError **error)
 		ks.resolvers = g_ptr_array_ref (servers);
 	if (ks.mode == WGKS_KILL_SWITCH_OFF || !ks.snapshot || ks.spec.state == WGKS_FIREWALL_OFF)
 		return TRUE;
-	return install (ks.spec.state, error);
+	return replan (error);
 }

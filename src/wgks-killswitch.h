@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* What the kill switch does on each state of the service: which nftables
- * state to install, when to lift it, lockdown, and the tamper watch. One
- * service process serves one connection, so this keeps its state here. */
+/* The kill switch's owner: gathers what the policy (wgks-policy.c) decides
+ * on, has it plan, renders and applies the table, watches it (tamper,
+ * uplink) and writes the status, lockdown and guardian files. One service
+ * process serves one connection, so this keeps its state here. */
 #ifndef WGKS_KILLSWITCH_H
 #define WGKS_KILLSWITCH_H
 
