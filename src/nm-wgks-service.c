@@ -73,6 +73,7 @@ struct _NMWgksService {
 	gboolean          failed;          /* this attempt failed: keep blocking */
 	gboolean          user_disconnect; /* set only by a Disconnect we trust */
 	WgksDisconnectOrigin *origin;      /* NetworkManager's reason when it disconnects us */
+	WgksKillswitch   *killswitch;      /* the firewall, kept beyond the connection */
 };
 
 G_DEFINE_TYPE (NMWgksService, nm_wgks_service, NM_TYPE_VPN_SERVICE_PLUGIN)
@@ -155,7 +156,7 @@ enter_state (NMWgksService *self, WgksServiceState state, GError **error)
 		change.n_endpoints = 0;
 	self->state = state;
 	schedule_release (self);
-	return wgks_state_changed (&change, error);
+	return wgks_state_changed (self->killswitch, &change, error);
 }
 
 static void
@@ -312,7 +313,7 @@ dns_window_open (NMWgksService *self, WgksResolveVia *via)
 	}
 	/* Written again for every lookup: the servers expire in the table
 	 * WGKS_FIREWALL_RESOLVER_TIMEOUT_S after it was written. */
-	if (self->dns_servers->len && !wgks_killswitch_set_resolvers (self->dns_servers, &error))
+	if (self->dns_servers->len && !wgks_killswitch_set_resolvers (self->killswitch, self->dns_servers, &error))
 		wgks_log_warn ("kill switch: cannot let the endpoint lookups through: %s", error->message);
 	via->servers = self->dns_servers;
 	via->fwmark = wgks_config_effective_fwmark (self->config);
@@ -325,7 +326,7 @@ dns_window_close (NMWgksService *self)
 
 	if (self->dns_lookups == 0 || --self->dns_lookups > 0)
 		return;
-	if (!wgks_killswitch_set_resolvers (NULL, &error))
+	if (!wgks_killswitch_set_resolvers (self->killswitch, NULL, &error))
 		wgks_log_warn ("kill switch: %s", error->message);
 	g_clear_pointer (&self->dns_servers, g_ptr_array_unref);
 }
@@ -449,13 +450,13 @@ watch_poll (gpointer user_data)
 	}
 	set_watch_state (self, any_fresh ? WGKS_SERVICE_STATE_CONNECTED : WGKS_SERVICE_STATE_TUNNEL_LOST);
 	for (i = 0; i < stats->len; i++)
-		wgks_killswitch_note_handshake (g_array_index (stats, WgksPeerStats, i).last_handshake_sec);
+		wgks_killswitch_note_handshake (self->killswitch, g_array_index (stats, WgksPeerStats, i).last_handshake_sec);
 	/* Only where a netlink watch could not be opened: otherwise the uplink
 	 * and the table are checked on their notifications alone. */
 	if (!self->route_watch_id)
 		check_uplink (self);
 	if (!self->tamper_id)
-		wgks_killswitch_check_tamper ();
+		wgks_killswitch_check_tamper (self->killswitch);
 	watch_schedule (self, watch_delay_s (self, index, now_s));
 	if (!self->release_id)
 		wgks_firewall_release_memory ();
@@ -480,7 +481,7 @@ roam_reresolve (gpointer user_data)
 static void
 check_uplink (NMWgksService *self)
 {
-	if (wgks_killswitch_check_uplink () && wgks_killswitch_uplink_ok () && !self->roam_id
+	if (wgks_killswitch_check_uplink (self->killswitch) && wgks_killswitch_uplink_ok (self->killswitch) && !self->roam_id
 	    && wgks_resolve_config_needs_dns (self->config))
 		self->roam_id = g_timeout_add (ROAM_SETTLE_MS, roam_reresolve, self);
 }
@@ -506,8 +507,10 @@ routes_changed (gpointer user_data)
 static gboolean
 nftables_changed (gpointer user_data)
 {
-	wgks_killswitch_check_tamper ();
-	schedule_release (user_data);
+	NMWgksService *self = user_data;
+
+	wgks_killswitch_check_tamper (self->killswitch);
+	schedule_release (self);
 	return G_SOURCE_CONTINUE;
 }
 
@@ -1041,6 +1044,7 @@ static void
 nm_wgks_service_init (NMWgksService *self)
 {
 	self->state = WGKS_SERVICE_STATE_DISCONNECTED;
+	self->killswitch = wgks_killswitch_new ();
 	/* Before any Connect: NetworkManager's signals about our connection
 	 * may come before it calls us. */
 	self->origin = wgks_disconnect_origin_new ();
@@ -1054,6 +1058,7 @@ dispose (GObject *object)
 	teardown (self);
 	clear_source (&self->release_id);
 	g_clear_pointer (&self->origin, wgks_disconnect_origin_free);
+	g_clear_pointer (&self->killswitch, wgks_killswitch_free);
 	G_OBJECT_CLASS (nm_wgks_service_parent_class)->dispose (object);
 }
 
