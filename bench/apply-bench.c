@@ -117,7 +117,7 @@ measure (const char *series, guint n, guint rep, WgksFirewallSpec *spec)
 	/* the parts, measured separately on the same transition back */
 	spec->state = spec->state == WGKS_FIREWALL_CONNECTED ? WGKS_FIREWALL_CONNECTING : WGKS_FIREWALL_CONNECTED;
 	t0 = now_us ();
-	script = wgks_firewall_render (spec);
+	script = wgks_ruleset_render (spec);
 	t_render = now_us () - t0;
 	t0 = now_us ();
 	if (!wgks_firewall_run (script, FALSE, NULL, &error)) {

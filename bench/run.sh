@@ -110,7 +110,7 @@ flock "$builddir/.e2e-install.lock" make -s -C "$builddir" install DESTDIR="$DES
 APPLY_BIN=$BENCH_TMP/apply-bench
 # shellcheck disable=SC2046
 gcc -O2 -g -I"$builddir" -I"$top/src" -I"$top/shared" $(pkg-config --cflags glib-2.0) -o "$APPLY_BIN" \
-	"$bench_dir/apply-bench.c" "$top/src/wgks-firewall.c" "$top/shared/wgks-ip.c" \
+	"$bench_dir/apply-bench.c" "$top/src/wgks-ruleset.c" "$top/src/wgks-firewall.c" "$top/shared/wgks-ip.c" \
 	-lnftables $(pkg-config --libs glib-2.0) 2>"$BENCH_TMP/apply-cc.log" || { cat "$BENCH_TMP/apply-cc.log"; die "apply-bench does not compile"; }
 
 # ------------------------------------------------------------------ machine

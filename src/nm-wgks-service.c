@@ -17,6 +17,7 @@
 #include "wgks-config.h"
 #include "wgks-device-settings.h"
 #include "wgks-device.h"
+#include "wgks-disconnect-origin.h"
 #include "wgks-dns-mode.h"
 #include "wgks-firewall.h"
 #include "wgks-ifname.h"
@@ -34,7 +35,6 @@
 #define CONNECT_POLL_MAX_MS  200   /* then back off while an unreachable server is retried */
 #define MAX_STATS_FAILURES   3
 #define OWNER_WAIT_MS        3000  /* for a previous service that is still shutting down */
-#define MAX_IGNORED_LOGGED   10    /* a flood of fake signals must not flood the log */
 #define ROAM_SETTLE_MS       1000  /* after a new uplink, before its DNS servers are asked */
 #define RELEASE_AFTER_S      5     /* a quiet moment after a burst of table writes */
 
@@ -72,15 +72,8 @@ struct _NMWgksService {
 	char             *uuid;            /* of the connection, to match NetworkManager's signals */
 	gboolean          failed;          /* this attempt failed: keep blocking */
 	gboolean          user_disconnect; /* set only by a Disconnect we trust */
-	GDBusConnection  *bus;             /* the same shared connection libnm uses */
-	guint             vpn_state_sub;
-	guint             nm_owner_sub;
-	char             *nm_owner;        /* NetworkManager's unique bus name, NULL while it is gone */
-	GHashTable       *ac_uuids;        /* active connection path -> connection UUID, of nm_owner */
-	char             *ac_path;         /* our active connection, once a signal named it */
-	guint             ignored_signals; /* fake VpnStateChanged, logged up to MAX_IGNORED_LOGGED */
-	guint32           nm_reason;       /* NMActiveConnectionStateReason of NM's last "down" */
-	gboolean          nm_reason_known;
+	WgksDisconnectOrigin *origin;      /* NetworkManager's reason when it disconnects us */
+	WgksKillswitch   *killswitch;      /* the firewall, kept beyond the connection */
 };
 
 G_DEFINE_TYPE (NMWgksService, nm_wgks_service, NM_TYPE_VPN_SERVICE_PLUGIN)
@@ -163,7 +156,7 @@ enter_state (NMWgksService *self, WgksServiceState state, GError **error)
 		change.n_endpoints = 0;
 	self->state = state;
 	schedule_release (self);
-	return wgks_state_changed (&change, error);
+	return wgks_state_changed (self->killswitch, &change, error);
 }
 
 static void
@@ -231,9 +224,8 @@ teardown (NMWgksService *self)
 	g_clear_pointer (&self->ifname, g_free);
 	g_clear_pointer (&self->connection_id, g_free);
 	g_clear_pointer (&self->uuid, g_free);
-	g_clear_pointer (&self->ac_path, g_free);
+	wgks_disconnect_origin_follow (self->origin, NULL);
 	g_clear_pointer (&self->owner, wgks_owner_release);
-	self->nm_reason_known = FALSE;
 	self->stats_failures = 0;
 	self->failed = FALSE;
 	self->user_disconnect = FALSE;
@@ -321,7 +313,7 @@ dns_window_open (NMWgksService *self, WgksResolveVia *via)
 	}
 	/* Written again for every lookup: the servers expire in the table
 	 * WGKS_FIREWALL_RESOLVER_TIMEOUT_S after it was written. */
-	if (self->dns_servers->len && !wgks_killswitch_set_resolvers (self->dns_servers, &error))
+	if (self->dns_servers->len && !wgks_killswitch_set_resolvers (self->killswitch, self->dns_servers, &error))
 		wgks_log_warn ("kill switch: cannot let the endpoint lookups through: %s", error->message);
 	via->servers = self->dns_servers;
 	via->fwmark = wgks_config_effective_fwmark (self->config);
@@ -334,7 +326,7 @@ dns_window_close (NMWgksService *self)
 
 	if (self->dns_lookups == 0 || --self->dns_lookups > 0)
 		return;
-	if (!wgks_killswitch_set_resolvers (NULL, &error))
+	if (!wgks_killswitch_set_resolvers (self->killswitch, NULL, &error))
 		wgks_log_warn ("kill switch: %s", error->message);
 	g_clear_pointer (&self->dns_servers, g_ptr_array_unref);
 }
@@ -458,13 +450,13 @@ watch_poll (gpointer user_data)
 	}
 	set_watch_state (self, any_fresh ? WGKS_SERVICE_STATE_CONNECTED : WGKS_SERVICE_STATE_TUNNEL_LOST);
 	for (i = 0; i < stats->len; i++)
-		wgks_killswitch_note_handshake (g_array_index (stats, WgksPeerStats, i).last_handshake_sec);
+		wgks_killswitch_note_handshake (self->killswitch, g_array_index (stats, WgksPeerStats, i).last_handshake_sec);
 	/* Only where a netlink watch could not be opened: otherwise the uplink
 	 * and the table are checked on their notifications alone. */
 	if (!self->route_watch_id)
 		check_uplink (self);
 	if (!self->tamper_id)
-		wgks_killswitch_check_tamper ();
+		wgks_killswitch_check_tamper (self->killswitch);
 	watch_schedule (self, watch_delay_s (self, index, now_s));
 	if (!self->release_id)
 		wgks_firewall_release_memory ();
@@ -489,7 +481,7 @@ roam_reresolve (gpointer user_data)
 static void
 check_uplink (NMWgksService *self)
 {
-	if (wgks_killswitch_check_uplink () && wgks_killswitch_uplink_ok () && !self->roam_id
+	if (wgks_killswitch_check_uplink (self->killswitch) && wgks_killswitch_uplink_ok (self->killswitch) && !self->roam_id
 	    && wgks_resolve_config_needs_dns (self->config))
 		self->roam_id = g_timeout_add (ROAM_SETTLE_MS, roam_reresolve, self);
 }
@@ -515,8 +507,10 @@ routes_changed (gpointer user_data)
 static gboolean
 nftables_changed (gpointer user_data)
 {
-	wgks_killswitch_check_tamper ();
-	schedule_release (user_data);
+	NMWgksService *self = user_data;
+
+	wgks_killswitch_check_tamper (self->killswitch);
+	schedule_release (self);
 	return G_SOURCE_CONTINUE;
 }
 
@@ -942,6 +936,7 @@ start_connect (NMWgksService *self, NMConnection *connection, GError **error)
 	self->config = config;
 	self->connection_id = g_strdup (nm_connection_get_id (connection));
 	self->uuid = g_strdup (nm_connection_get_uuid (connection));
+	wgks_disconnect_origin_follow (self->origin, self->uuid);
 	self->ifname = wgks_ifname_for_uuid (nm_connection_get_uuid (connection));
 	self->cancellable = g_cancellable_new ();
 	self->handshake_timeout_s = handshake_timeout_seconds ();
@@ -1014,136 +1009,6 @@ real_need_secrets (NMVpnServicePlugin *plugin, NMConnection *connection,
 	return TRUE;
 }
 
-/* The UUID of an active connection object, asked once per object. */
-static const char *
-active_connection_uuid (NMWgksService *self, const char *path)
-{
-	g_autoptr (GVariant) reply = NULL;
-	g_autoptr (GVariant) value = NULL;
-	const char *uuid = g_hash_table_lookup (self->ac_uuids, path);
-
-	if (uuid)
-		return uuid;
-	reply = g_dbus_connection_call_sync (self->bus, "org.freedesktop.NetworkManager", path,
-	                                     "org.freedesktop.DBus.Properties", "Get",
-	                                     g_variant_new ("(ss)", "org.freedesktop.NetworkManager.Connection.Active",
-	                                                    "Uuid"),
-	                                     G_VARIANT_TYPE ("(v)"), G_DBUS_CALL_FLAGS_NONE, 3000, NULL, NULL);
-	if (!reply)
-		return NULL;
-	g_variant_get (reply, "(v)", &value);
-	if (!g_variant_is_of_type (value, G_VARIANT_TYPE_STRING))
-		return NULL;
-	uuid = g_variant_get_string (value, NULL);
-	g_hash_table_insert (self->ac_uuids, g_strdup (path), g_strdup (uuid));
-	return g_hash_table_lookup (self->ac_uuids, path);
-}
-
-/* Whether a signal's active connection is ours. Its UUID is asked on every
- * state change of every VPN, also before our Connect (NetworkManager is
- * then preparing it), so that it is known long before the "disconnected":
- * by then NetworkManager may have removed the object, and a question
- * unanswered would leave the user's disconnect without its reason. Once
- * known, the path alone decides, without asking. */
-static gboolean
-is_our_active_connection (NMWgksService *self, const char *path)
-{
-	const char *uuid;
-
-	if (self->ac_path)
-		return strcmp (path, self->ac_path) == 0;
-	uuid = active_connection_uuid (self, path);
-	if (!uuid) {
-		if (self->uuid)
-			wgks_log_warn ("NetworkManager did not say which connection %s is", path);
-		return FALSE;
-	}
-	if (!self->uuid || strcmp (uuid, self->uuid) != 0)
-		return FALSE;
-	self->ac_path = g_strdup (path);
-	return TRUE;
-}
-
-/* NetworkManager tells every client why a VPN goes down (VpnStateChanged),
- * and it does so before it calls our Disconnect, on the same bus
- * connection: remember the reason for our connection. */
-static void
-vpn_state_changed (GDBusConnection *bus, const char *sender, const char *path, const char *iface,
-                   const char *signal, GVariant *params, gpointer user_data)
-{
-	NMWgksService *self = user_data;
-	guint32 state, reason;
-
-	/* Anyone on the bus can send a signal with NetworkManager's interface,
-	 * also straight to us; only NetworkManager itself says why a VPN went
-	 * down. */
-	if (g_strcmp0 (sender, self->nm_owner) != 0) {
-		if (self->ignored_signals++ < MAX_IGNORED_LOGGED)
-			wgks_log_warn ("ignoring VpnStateChanged from %s, which is not NetworkManager (%s)",
-			               sender ? sender : "(unknown)", self->nm_owner ? self->nm_owner : "not on the bus");
-		return;
-	}
-	if (!g_variant_is_of_type (params, G_VARIANT_TYPE ("(uu)")))
-		return;
-	g_variant_get (params, "(uu)", &state, &reason);
-	if (!is_our_active_connection (self, path))
-		return;
-	if (state == NM_VPN_CONNECTION_STATE_DISCONNECTED || state == NM_VPN_CONNECTION_STATE_FAILED) {
-		wgks_log_info ("NetworkManager: VPN %s, reason %u",
-		               state == NM_VPN_CONNECTION_STATE_FAILED ? "failed" : "disconnected", reason);
-		self->nm_reason = reason;
-		self->nm_reason_known = TRUE;
-	}
-}
-
-/* NetworkManager's unique name, followed through NameOwnerChanged. A new
- * NetworkManager numbers its active connections from the start again: the
- * paths learnt from the previous one, and the reason it gave, mean nothing
- * to the new one. */
-static void
-nm_owner_changed (NMWgksService *self, const char *owner)
-{
-	if (g_strcmp0 (owner, self->nm_owner) == 0)
-		return;
-	wgks_log_debug ("NetworkManager is %s on the bus", owner ? owner : "not");
-	g_free (self->nm_owner);
-	self->nm_owner = g_strdup (owner);
-	g_hash_table_remove_all (self->ac_uuids);
-	g_clear_pointer (&self->ac_path, g_free);
-	self->nm_reason_known = FALSE;
-}
-
-/* Our own subscription, not g_bus_watch_name(): its callbacks run in the
- * order the signals came, so a VpnStateChanged from a new NetworkManager is
- * never judged against the old name. */
-static void
-name_owner_changed (GDBusConnection *bus, const char *sender, const char *path, const char *iface,
-                    const char *signal, GVariant *params, gpointer user_data)
-{
-	const char *name, *old_owner, *new_owner;
-
-	if (!g_variant_is_of_type (params, G_VARIANT_TYPE ("(sss)")))
-		return;
-	g_variant_get (params, "(&s&s&s)", &name, &old_owner, &new_owner);
-	if (strcmp (name, NM_DBUS_SERVICE) == 0)
-		nm_owner_changed (user_data, *new_owner ? new_owner : NULL);
-}
-
-static char *
-get_nm_owner (GDBusConnection *bus)
-{
-	g_autoptr (GVariant) reply = NULL;
-	char *owner = NULL;
-
-	reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-	                                     "org.freedesktop.DBus", "GetNameOwner",
-	                                     g_variant_new ("(s)", NM_DBUS_SERVICE), G_VARIANT_TYPE ("(s)"),
-	                                     G_DBUS_CALL_FLAGS_NONE, 5000, NULL, NULL);
-	if (reply)
-		g_variant_get (reply, "(s)", &owner);
-	return owner;
-}
-
 /* NetworkManager calls Disconnect for a user's "down", but also after a
  * failure, after its own connect timeout, when the profile was deleted, and
  * libnm calls it when NetworkManager left the bus. Only the first lifts the
@@ -1160,22 +1025,7 @@ disconnect_is_from_user (NMWgksService *self)
 		wgks_log_info ("disconnect after %s went down: the kill switch stays", self->ifname);
 		return FALSE;
 	}
-	/* followed in the order of the bus's messages: when NetworkManager
-	 * left, we know it before libnm calls us for that */
-	if (!self->nm_owner) {
-		wgks_log_info ("NetworkManager is gone: the kill switch stays");
-		return FALSE;
-	}
-	if (!self->nm_reason_known) {
-		wgks_log_info ("disconnect without a reason from NetworkManager: the kill switch stays");
-		return FALSE;
-	}
-	if (self->nm_reason != NM_ACTIVE_CONNECTION_STATE_REASON_USER_DISCONNECTED) {
-		wgks_log_info ("disconnect for NetworkManager's reason %u, not the user's: the kill switch stays",
-		               self->nm_reason);
-		return FALSE;
-	}
-	return TRUE;
+	return wgks_disconnect_origin_is_user (self->origin);
 }
 
 static gboolean
@@ -1194,27 +1044,10 @@ static void
 nm_wgks_service_init (NMWgksService *self)
 {
 	self->state = WGKS_SERVICE_STATE_DISCONNECTED;
-	self->ac_uuids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-	/* The shared system bus connection, as libnm's: NetworkManager's signals
-	 * and its Disconnect call arrive here in the order it sent them. */
-	self->bus = g_bus_get_sync (G_BUS_TYPE_SYSTEM, NULL, NULL);
-	if (self->bus) {
-		g_autofree char *owner = NULL;
-
-		/* first the subscription, then the question: no change is missed */
-		self->nm_owner_sub = g_dbus_connection_signal_subscribe (
-			self->bus, "org.freedesktop.DBus", "org.freedesktop.DBus", "NameOwnerChanged",
-			"/org/freedesktop/DBus", NM_DBUS_SERVICE, G_DBUS_SIGNAL_FLAGS_NONE, name_owner_changed, self, NULL);
-		owner = get_nm_owner (self->bus);
-		nm_owner_changed (self, owner);
-	}
-	if (self->bus)
-		/* From any sender: vpn_state_changed() itself checks it, the same
-		 * with every GLib (older ones let a signal sent straight to us
-		 * pass a well-known sender name) */
-		self->vpn_state_sub = g_dbus_connection_signal_subscribe (
-			self->bus, NULL, "org.freedesktop.NetworkManager.VPN.Connection",
-			"VpnStateChanged", NULL, NULL, G_DBUS_SIGNAL_FLAGS_NONE, vpn_state_changed, self, NULL);
+	self->killswitch = wgks_killswitch_new ();
+	/* Before any Connect: NetworkManager's signals about our connection
+	 * may come before it calls us. */
+	self->origin = wgks_disconnect_origin_new ();
 }
 
 static void
@@ -1224,15 +1057,8 @@ dispose (GObject *object)
 
 	teardown (self);
 	clear_source (&self->release_id);
-	if (self->bus && self->vpn_state_sub)
-		g_dbus_connection_signal_unsubscribe (self->bus, self->vpn_state_sub);
-	self->vpn_state_sub = 0;
-	if (self->bus && self->nm_owner_sub)
-		g_dbus_connection_signal_unsubscribe (self->bus, self->nm_owner_sub);
-	self->nm_owner_sub = 0;
-	g_clear_pointer (&self->nm_owner, g_free);
-	g_clear_object (&self->bus);
-	g_clear_pointer (&self->ac_uuids, g_hash_table_unref);
+	g_clear_pointer (&self->origin, wgks_disconnect_origin_free);
+	g_clear_pointer (&self->killswitch, wgks_killswitch_free);
 	G_OBJECT_CLASS (nm_wgks_service_parent_class)->dispose (object);
 }
 

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "wgks-firewall.h"
+#include "wgks-lockdown.h"
 #include "wgks-nl-watch.h"
 #include "wgks-statefile.h"
 

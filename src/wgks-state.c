@@ -23,7 +23,7 @@ wgks_service_state_to_string (WgksServiceState state)
 }
 
 gboolean
-wgks_state_changed (const WgksStateChange *change, GError **error)
+wgks_state_changed (WgksKillswitch *ks, const WgksStateChange *change, GError **error)
 {
 	if (change->old_state == change->new_state)
 		wgks_log_info ("state %s: %u endpoint(s) updated",
@@ -33,5 +33,5 @@ wgks_state_changed (const WgksStateChange *change, GError **error)
 		               wgks_service_state_to_string (change->old_state),
 		               wgks_service_state_to_string (change->new_state),
 		               change->ifname ? " on " : "", change->ifname ? change->ifname : "");
-	return wgks_killswitch_update (change, error);
+	return wgks_killswitch_update (ks, change, error);
 }

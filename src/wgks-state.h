@@ -39,9 +39,12 @@ typedef struct {
 
 const char *wgks_service_state_to_string (WgksServiceState state);
 
+struct _WgksKillswitch; /* wgks-killswitch.h */
+
 /* Called by the service on every transition, before it reports the new
- * state to NetworkManager. FALSE + error: the service fails the
- * connection (entering CONNECTING / CONNECTED) or logs (otherwise). */
-gboolean wgks_state_changed (const WgksStateChange *change, GError **error);
+ * state to NetworkManager; KS is the service's kill switch. FALSE + error:
+ * the service fails the connection (entering CONNECTING / CONNECTED) or
+ * logs (otherwise). */
+gboolean wgks_state_changed (struct _WgksKillswitch *ks, const WgksStateChange *change, GError **error);
 
 #endif

@@ -10,7 +10,6 @@
 #define WGKS_STATEFILE_H
 
 #include "wgks-firewall.h"
-#include "wgks-lockdown.h"
 
 #include "wgks-public-status.h"
 

@@ -9,6 +9,7 @@
 
 #include "wgks-cli.h"
 #include "wgks-firewall.h"
+#include "wgks-lockdown.h"
 #include "wgks-statefile.h"
 
 static char *

@@ -92,7 +92,7 @@ wgks_test_assert_same_ip (NMConnection *a, NMConnection *b)
 }
 #endif
 
-#ifdef WGKS_FIREWALL_H
+#ifdef WGKS_RULESET_H
 /* Appends an endpoint given as text to a WgksFirewallEndpoint array. */
 static inline void
 wgks_test_add_endpoint (GArray *endpoints, const char *ip, guint16 port)

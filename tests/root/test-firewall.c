@@ -65,7 +65,7 @@ test_render_states (Fixture *f, gconstpointer data)
 
 		f->spec.state = states[i];
 		f->spec.allow_lan = i % 2;
-		script = wgks_firewall_render (&f->spec);
+		script = wgks_ruleset_render (&f->spec);
 		/* libnftables parses and checks it against the kernel, then aborts */
 		g_assert_true (wgks_firewall_run (script, TRUE, NULL, &error));
 		g_assert_no_error (error);
@@ -253,7 +253,7 @@ test_render_narrow (Fixture *f, gconstpointer data)
 	f->spec.uplink_subnets4 = subnets;
 	f->spec.state = WGKS_FIREWALL_CONNECTED;
 	f->spec.allow_lan = TRUE;
-	script = wgks_firewall_render (&f->spec);
+	script = wgks_ruleset_render (&f->spec);
 	for (i = 0; want[i]; i++)
 		g_assert_nonnull (strstr (script, want[i]));
 	for (i = 0; never[i]; i++)
@@ -263,7 +263,7 @@ test_render_narrow (Fixture *f, gconstpointer data)
 
 	/* Replies to forwarded connections only when the system forwards. */
 	f->spec.forwarding = TRUE;
-	with_fwd = wgks_firewall_render (&f->spec);
+	with_fwd = wgks_ruleset_render (&f->spec);
 	g_assert_nonnull (strstr (with_fwd, "iif 4242 ct state established,related accept\n"
 	                                    "\t\tiif 4242 counter name blocked_fwd drop"));
 	g_assert_true (wgks_firewall_run (with_fwd, TRUE, NULL, &error));
@@ -271,7 +271,7 @@ test_render_narrow (Fixture *f, gconstpointer data)
 	/* Without the tunnel, nothing reaches the tunnel's addresses at all. */
 	f->spec.state = WGKS_FIREWALL_BLOCKED;
 	g_clear_pointer (&script, g_free);
-	script = wgks_firewall_render (&f->spec);
+	script = wgks_ruleset_render (&f->spec);
 	g_assert_nonnull (strstr (script, "\t\tip daddr @tunnel_addr4 drop\n"));
 	g_assert_null (strstr (script, "4242"));
 }
@@ -285,14 +285,14 @@ test_render_side_channels (Fixture *f, gconstpointer data)
 	g_autoptr (GError) error = NULL;
 
 	f->spec.state = WGKS_FIREWALL_CONNECTED;
-	closed = wgks_firewall_render (&f->spec);
+	closed = wgks_ruleset_render (&f->spec);
 	g_assert_nonnull (strstr (closed, "\t\tudp dport 5353 jump dns_reject\n"));
 	g_assert_null (strstr (closed, "224.0.0.251"));
 	g_assert_nonnull (strstr (closed, "th dport 5355 jump dns_reject"));
 	g_assert_true (wgks_firewall_run (closed, TRUE, NULL, &error));
 	g_assert_no_error (error);
 	f->spec.dns_leak_protection = FALSE;
-	off = wgks_firewall_render (&f->spec);
+	off = wgks_ruleset_render (&f->spec);
 	g_assert_null (strstr (off, "5355"));
 	g_assert_null (strstr (off, "5353"));
 	g_assert_null (strstr (off, "853"));

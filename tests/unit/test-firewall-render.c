@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The kill switch's nft script, rendered by the pure wgks_firewall_render()
+/* The kill switch's nft script, rendered by the pure wgks_ruleset_render()
  * and compared with a golden file per state and profile shape; no kernel,
  * no root. The kernel's view of the same scripts is tests/root/test-firewall.
  *
@@ -120,7 +120,7 @@ render_case (const Case *c)
 	spec.forwarding = c->shape == SHAPE_FORWARDING;
 	if (c->shape == SHAPE_FORWARDING)
 		spec.dns_leak_protection = FALSE;
-	return wgks_firewall_render (&spec);
+	return wgks_ruleset_render (&spec);
 }
 
 /* `diff -u` of the golden file and the rendering, for the test log. */

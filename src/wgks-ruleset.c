@@ -1,0 +1,402 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include "wgks-ruleset.h"
+
+#include <arpa/inet.h>
+#include <string.h>
+
+#define TABLE WGKS_FIREWALL_FAMILY " " WGKS_FIREWALL_TABLE
+
+/* RFC 1918, link-local, CGNAT is not "local"; broadcast; multicast only
+ * local-network control (224.0.0.0/24), administratively scoped (239/8) and
+ * link- to site-local IPv6 scopes: globally routed multicast is no LAN. */
+static const char *const lan4[] = {
+	"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "224.0.0.0/24",
+	"239.0.0.0/8", "255.255.255.255/32", NULL,
+};
+static const char *const lan6[] = {
+	"fe80::/10", "fc00::/7", "ff02::/16", "ff03::/16", "ff04::/16", "ff05::/16", NULL,
+};
+
+const char *
+wgks_ruleset_state_to_string (WgksFirewallState state)
+{
+	switch (state) {
+	case WGKS_FIREWALL_OFF:
+		return "off";
+	case WGKS_FIREWALL_CONNECTING:
+		return "connecting";
+	case WGKS_FIREWALL_CONNECTED:
+		return "connected";
+	case WGKS_FIREWALL_BLOCKED:
+		return "blocked";
+	}
+	return "unknown";
+}
+
+static void
+append_set (GString *out, const char *name, const char *type, gboolean interval, GPtrArray *elements)
+{
+	guint i;
+
+	g_string_append_printf (out, "\tset %s {\n\t\ttype %s\n", name, type);
+	if (interval)
+		g_string_append (out, "\t\tflags interval\n\t\tauto-merge\n");
+	if (elements && elements->len) {
+		g_string_append (out, "\t\telements = { ");
+		for (i = 0; i < elements->len; i++)
+			g_string_append_printf (out, "%s%s", i ? ", " : "", (const char *) elements->pdata[i]);
+		g_string_append (out, " }\n");
+	}
+	g_string_append (out, "\t}\n");
+}
+
+/* The uplink's DNS servers expire in the kernel itself: if the service dies
+ * while it resolves a name, its (marked-only) exception ends anyway. */
+static void
+append_resolver_set (GString *out, const char *name, const char *type, GPtrArray *elements)
+{
+	guint i;
+
+	g_string_append_printf (out, "\tset %s {\n\t\ttype %s\n\t\tflags timeout\n", name, type);
+	if (elements->len) {
+		g_string_append (out, "\t\telements = { ");
+		for (i = 0; i < elements->len; i++)
+			g_string_append_printf (out, "%s%s timeout %us", i ? ", " : "", (const char *) elements->pdata[i],
+			                        WGKS_FIREWALL_RESOLVER_TIMEOUT_S);
+		g_string_append (out, " }\n");
+	}
+	g_string_append (out, "\t}\n");
+}
+
+static void
+split_addresses (GPtrArray *addresses, GPtrArray *v4, GPtrArray *v6)
+{
+	guint i;
+
+	for (i = 0; addresses && i < addresses->len; i++) {
+		const char *a = addresses->pdata[i];
+
+		GPtrArray *to = strchr (a, ':') ? v6 : v4;
+
+		if (to)
+			g_ptr_array_add (to, g_strdup (a));
+	}
+}
+
+static void
+split_endpoints (GArray *endpoints, GPtrArray *v4, GPtrArray *v6)
+{
+	char buf[INET6_ADDRSTRLEN];
+	guint i;
+
+	for (i = 0; endpoints && i < endpoints->len; i++) {
+		const WgksFirewallEndpoint *ep = &g_array_index (endpoints, WgksFirewallEndpoint, i);
+
+		inet_ntop (ep->family, ep->addr, buf, sizeof buf);
+		g_ptr_array_add (ep->family == AF_INET6 ? v6 : v4, g_strdup_printf ("%s . %u", buf, ep->port));
+	}
+}
+
+static void
+split_prefixes (GPtrArray *prefixes, GPtrArray *v4, GPtrArray *v6)
+{
+	guint i;
+
+	for (i = 0; prefixes && i < prefixes->len; i++) {
+		WgksPrefix p = *(const WgksPrefix *) prefixes->pdata[i];
+
+		wgks_prefix_mask (&p);
+		g_ptr_array_add (p.family == AF_INET6 ? v6 : v4, wgks_prefix_to_string (&p));
+	}
+}
+
+static GPtrArray *
+strv_to_array (const char *const *strv)
+{
+	GPtrArray *a = g_ptr_array_new_with_free_func (g_free);
+
+	for (; *strv; strv++)
+		g_ptr_array_add (a, g_strdup (*strv));
+	return a;
+}
+
+/* Sets: addresses go in sets so that the rules stay few for any number of
+ * peers and prefixes. */
+static void
+render_sets (GString *out, const WgksFirewallSpec *spec)
+{
+	g_autoptr (GPtrArray) ep4 = g_ptr_array_new_with_free_func (g_free);
+	g_autoptr (GPtrArray) ep6 = g_ptr_array_new_with_free_func (g_free);
+	g_autoptr (GPtrArray) dns4 = g_ptr_array_new_with_free_func (g_free);
+	g_autoptr (GPtrArray) dns6 = g_ptr_array_new_with_free_func (g_free);
+	g_autoptr (GPtrArray) res4 = g_ptr_array_new_with_free_func (g_free);
+	g_autoptr (GPtrArray) res6 = g_ptr_array_new_with_free_func (g_free);
+	g_autoptr (GPtrArray) prot4 = g_ptr_array_new_with_free_func (g_free);
+	g_autoptr (GPtrArray) prot6 = g_ptr_array_new_with_free_func (g_free);
+	g_autoptr (GPtrArray) own4 = g_ptr_array_new_with_free_func (g_free);
+	g_autoptr (GPtrArray) own6 = g_ptr_array_new_with_free_func (g_free);
+	g_autoptr (GPtrArray) l4 = strv_to_array (lan4);
+	g_autoptr (GPtrArray) l6 = strv_to_array (lan6);
+	g_autoptr (GPtrArray) up4 = g_ptr_array_new_with_free_func (g_free);
+
+	split_endpoints (spec->endpoints, ep4, ep6);
+	split_addresses (spec->tunnel_dns, dns4, dns6);
+	split_addresses (spec->tunnel_addresses, own4, own6);
+	split_addresses (spec->resolvers, res4, res6);
+	split_prefixes (spec->protected_prefixes, prot4, prot6);
+	split_addresses (spec->uplink_subnets4, up4, NULL);
+
+	append_set (out, "endpoints4", "ipv4_addr . inet_service", FALSE, ep4);
+	append_set (out, "endpoints6", "ipv6_addr . inet_service", FALSE, ep6);
+	append_set (out, "tunnel_dns4", "ipv4_addr", FALSE, dns4);
+	append_set (out, "tunnel_dns6", "ipv6_addr", FALSE, dns6);
+	append_set (out, "tunnel_addr4", "ipv4_addr", FALSE, own4);
+	append_set (out, "tunnel_addr6", "ipv6_addr", FALSE, own6);
+	append_resolver_set (out, "resolvers4", "ipv4_addr", res4);
+	append_resolver_set (out, "resolvers6", "ipv6_addr", res6);
+	append_set (out, "lan4", "ipv4_addr", TRUE, spec->allow_lan ? l4 : NULL);
+	append_set (out, "lan6", "ipv6_addr", TRUE, spec->allow_lan ? l6 : NULL);
+	append_set (out, "uplink_nets4", "ipv4_addr", TRUE, up4);
+	if (spec->protected_prefixes) {
+		append_set (out, "protected4", "ipv4_addr", TRUE, prot4);
+		append_set (out, "protected6", "ipv6_addr", TRUE, prot6);
+	}
+}
+
+/* Verdict for what no rule accepted: fail fast, so applications do not hang. */
+static void
+render_reject (GString *out, const char *counter)
+{
+	g_string_append_printf (out, "\t\tcounter name %s\n", counter);
+	g_string_append (out, "\t\tmeta l4proto tcp reject with tcp reset\n");
+	g_string_append (out, "\t\treject with icmpx type admin-prohibited\n");
+}
+
+/* Split tunnel: only traffic for the protected prefixes must not leave
+ * outside the tunnel; everything else goes on as without VPN. */
+static void
+render_split_bypass (GString *out, const WgksFirewallSpec *spec, gboolean output)
+{
+	const char *dir = output ? "daddr" : "saddr";
+
+	if (!spec->protected_prefixes)
+		return;
+	g_string_append_printf (out, "\t\tip %s != @protected4 meta nfproto ipv4 accept\n", dir);
+	g_string_append_printf (out, "\t\tip6 %s != @protected6 meta nfproto ipv6 accept\n", dir);
+}
+
+/* While the service resolves endpoint names: its own queries, from sockets
+ * with the tunnel's mark (only a privileged process can set one), to the
+ * uplink's DNS servers, and their answers. Ahead of the DNS guard, and
+ * absent whenever no name is being resolved. */
+static void
+render_resolvers (GString *out, const WgksFirewallSpec *spec, gboolean output)
+{
+	if (!spec->resolvers || spec->resolvers->len == 0)
+		return;
+	if (output) {
+		g_string_append_printf (out, "\t\tmeta mark 0x%x ip daddr @resolvers4 meta l4proto { tcp, udp } th dport 53 accept\n",
+		                        spec->fwmark);
+		g_string_append_printf (out, "\t\tmeta mark 0x%x ip6 daddr @resolvers6 meta l4proto { tcp, udp } th dport 53 accept\n",
+		                        spec->fwmark);
+	} else {
+		g_string_append (out, "\t\tip saddr @resolvers4 meta l4proto { tcp, udp } th sport 53 accept\n");
+		g_string_append (out, "\t\tip6 saddr @resolvers6 meta l4proto { tcp, udp } th sport 53 accept\n");
+	}
+}
+
+static void
+render_dns_guard (GString *out, const WgksFirewallSpec *spec)
+{
+	if (!spec->dns_leak_protection)
+		return;
+	/* Wherever a query comes from (an application that ignores resolv.conf,
+	 * a local resolver's upstream), it may reach only the tunnel's DNS. */
+	g_string_append (out, "\t\tmeta l4proto { tcp, udp } th dport { 53, 853 } ip daddr != @tunnel_dns4 "
+	                      "jump dns_reject\n");
+	g_string_append (out, "\t\tmeta l4proto { tcp, udp } th dport { 53, 853 } ip6 daddr != @tunnel_dns6 "
+	                      "jump dns_reject\n");
+}
+
+/* Names that leave beside DNS, outside the tunnel (the tunnel's own
+ * packets were accepted before): LLMNR asks everyone on the link; mDNS only
+ * to its groups and only with allow-lan (printers: the firewall cannot read
+ * the name, resolvers send only .local there); DNS over TLS and over QUIC
+ * only to the tunnel's DNS servers, in a split tunnel too. */
+static void
+render_dns_side_channels (GString *out, const WgksFirewallSpec *spec)
+{
+	if (!spec->dns_leak_protection)
+		return;
+	g_string_append (out, "\t\tmeta l4proto { tcp, udp } th dport 5355 jump dns_reject\n");
+	if (spec->allow_lan) {
+		g_string_append (out, "\t\tudp dport 5353 ip daddr != 224.0.0.251 jump dns_reject\n");
+		g_string_append (out, "\t\tudp dport 5353 ip6 daddr != ff02::fb jump dns_reject\n");
+	} else {
+		g_string_append (out, "\t\tudp dport 5353 jump dns_reject\n");
+	}
+	g_string_append (out, "\t\tmeta l4proto { tcp, udp } th dport 853 ip daddr != @tunnel_dns4 jump dns_reject\n");
+	g_string_append (out, "\t\tmeta l4proto { tcp, udp } th dport 853 ip6 daddr != @tunnel_dns6 jump dns_reject\n");
+}
+
+/* DHCP and neighbour discovery, as narrow as the protocols allow. Port 68
+ * proves nothing (a raw socket, CAP_NET_BIND_SERVICE or a lowered
+ * ip_unprivileged_port_start get it), so DHCPv4 may only go to the link:
+ * broadcast, or a unicast renewal within the uplinks' own subnets, which the
+ * service reads from the kernel when it writes the table (a server behind a
+ * relay is then not reached by unicast, and the client rebinds by broadcast).
+ * No rule without addresses can do this: a hop limit of 1 would still hand
+ * the packet to the ISP's router. DHCPv6 and ND stay on the link by their
+ * addresses, and ND by hop limit 255, which no router forwards. */
+static void
+render_link_out (GString *out)
+{
+	g_string_append (out, "\t\tudp sport 68 ip daddr 255.255.255.255 udp dport 67 accept\n");
+	g_string_append (out, "\t\tudp sport 68 ip daddr @uplink_nets4 udp dport 67 accept\n");
+	g_string_append (out, "\t\tip6 saddr fe80::/10 udp sport 546 ip6 daddr ff02::1:2 udp dport 547 accept\n");
+	g_string_append (out, "\t\ticmpv6 type nd-router-solicit ip6 daddr ff02::2 ip6 hoplimit 255 accept\n");
+	g_string_append (out, "\t\ticmpv6 type nd-neighbor-solicit ip6 daddr { ff02::1:ff00:0/104, fe80::/10 } "
+	                      "ip6 hoplimit 255 accept\n");
+	g_string_append (out, "\t\ticmpv6 type nd-neighbor-advert ip6 daddr fe80::/10 ip6 hoplimit 255 accept\n");
+}
+
+/* Replies: a DHCPv4 server or relay answers before the client has an
+ * address, so only the ports tell. Solicitations and advertisements from
+ * any source but only with hop limit 255, i.e. from the link itself: a
+ * neighbour answers from the address asked for, which may be global. */
+static void
+render_link_in (GString *out)
+{
+	g_string_append (out, "\t\tudp sport 67 udp dport 68 accept\n");
+	g_string_append (out, "\t\tip6 saddr fe80::/10 udp sport 547 udp dport 546 accept\n");
+	g_string_append (out, "\t\ticmpv6 type { nd-router-advert, nd-redirect } ip6 saddr fe80::/10 "
+	                      "ip6 hoplimit 255 accept\n");
+	g_string_append (out, "\t\ticmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } ip6 hoplimit 255 accept\n");
+}
+
+/* Into the tunnel, in the output and the forward chain: DNS only to the
+ * tunnel's servers, the rest as it is. The first rules of the chain, so that
+ * a packet of the tunnel's data path is decided after two comparisons of the
+ * interface index; only DNS ports walk the guard. */
+static void
+render_tunnel_out (GString *out, const WgksFirewallSpec *spec)
+{
+	if (spec->state != WGKS_FIREWALL_CONNECTED)
+		return;
+	if (spec->dns_leak_protection)
+		g_string_append_printf (out, "\t\toif %u meta l4proto { tcp, udp } th dport { 53, 853 } jump dns_guard\n",
+		                        spec->tunnel_ifindex);
+	g_string_append_printf (out, "\t\toif %u accept\n", spec->tunnel_ifindex);
+}
+
+static void
+render_output (GString *out, const WgksFirewallSpec *spec)
+{
+	g_string_append (out, "\tchain output {\n\t\ttype filter hook output priority filter - 10; policy drop;\n");
+	render_tunnel_out (out, spec);
+	g_string_append (out, "\t\toifname \"lo\" accept\n");
+	/* The tunnel's own encrypted packets: to an endpoint, and marked; never
+	 * with a tunnel address as source. While the uplink has no address of
+	 * the family yet (after a link flap, before SLAAC), the kernel picks the
+	 * tunnel's address; the endpoint would then answer into the tunnel
+	 * itself and the tunnel would loop until the next handshake. */
+	g_string_append_printf (out, "\t\tmeta mark 0x%x ip saddr != @tunnel_addr4 ip daddr . udp dport @endpoints4 accept\n",
+	                        spec->fwmark);
+	g_string_append_printf (out, "\t\tmeta mark 0x%x ip6 saddr != @tunnel_addr6 ip6 daddr . udp dport @endpoints6 accept\n",
+	                        spec->fwmark);
+	render_dns_side_channels (out, spec);
+	render_link_out (out);
+	render_resolvers (out, spec, TRUE);
+	/* A full tunnel owns DNS: not even a LAN resolver may answer outside it.
+	 * A split tunnel leaves other names to the uplink's resolver. */
+	if (!spec->protected_prefixes)
+		g_string_append (out, "\t\tjump dns_guard\n");
+	g_string_append (out, "\t\tip daddr @lan4 accept\n\t\tip6 daddr @lan6 accept\n");
+	render_split_bypass (out, spec, TRUE);
+	render_reject (out, "blocked_out");
+	g_string_append (out, "\t}\n");
+}
+
+static void
+render_input (GString *out, const WgksFirewallSpec *spec)
+{
+	g_string_append (out, "\tchain input {\n\t\ttype filter hook input priority filter - 10; policy drop;\n");
+	/* What comes out of the tunnel first: the data path's one rule. */
+	if (spec->state == WGKS_FIREWALL_CONNECTED)
+		g_string_append_printf (out, "\t\tiif %u accept\n", spec->tunnel_ifindex);
+	g_string_append (out, "\t\tiifname \"lo\" accept\n");
+	/* CVE-2019-14899: a neighbour probing for the tunnel's address on the
+	 * uplink (answers and resets reveal it and the connections in the
+	 * tunnel). Before any LAN or DHCP rule. */
+	if (spec->state == WGKS_FIREWALL_CONNECTED) {
+		g_string_append_printf (out, "\t\tiif != %u ip daddr @tunnel_addr4 drop\n", spec->tunnel_ifindex);
+		g_string_append_printf (out, "\t\tiif != %u ip6 daddr @tunnel_addr6 drop\n", spec->tunnel_ifindex);
+	} else {
+		g_string_append (out, "\t\tip daddr @tunnel_addr4 drop\n\t\tip6 daddr @tunnel_addr6 drop\n");
+	}
+	g_string_append (out, "\t\tip saddr . udp sport @endpoints4 accept\n");
+	g_string_append (out, "\t\tip6 saddr . udp sport @endpoints6 accept\n");
+	render_link_in (out);
+	g_string_append (out, "\t\tip saddr @lan4 accept\n\t\tip6 saddr @lan6 accept\n");
+	render_resolvers (out, spec, FALSE);
+	render_split_bypass (out, spec, FALSE);
+	g_string_append (out, "\t\tcounter name blocked_in\n\t\tdrop\n\t}\n");
+}
+
+/* Forwarded traffic (containers, VMs, a shared connection) obeys the same rule. */
+static void
+render_forward (GString *out, const WgksFirewallSpec *spec)
+{
+	g_string_append (out, "\tchain forward {\n\t\ttype filter hook forward priority filter - 10; policy drop;\n");
+	render_tunnel_out (out, spec);
+	/* From the tunnel only the replies to what was forwarded into it (a
+	 * container's or VM's connections); nobody on the VPN's side reaches
+	 * the LAN or the containers behind this host. A ct expression switches
+	 * connection tracking on for every packet of the namespace, which costs
+	 * the tunnel's data path more than all the rules together: only when
+	 * the system forwards at all, and then its NAT tracks connections
+	 * anyway. */
+	if (spec->state == WGKS_FIREWALL_CONNECTED) {
+		if (spec->forwarding)
+			g_string_append_printf (out, "\t\tiif %u ct state established,related accept\n",
+			                        spec->tunnel_ifindex);
+		g_string_append_printf (out, "\t\tiif %u counter name blocked_fwd drop\n", spec->tunnel_ifindex);
+	}
+	/* Containers' and VMs' DNS is guarded like the host's, before the LAN. */
+	if (!spec->protected_prefixes)
+		g_string_append (out, "\t\tjump dns_guard\n");
+	render_dns_side_channels (out, spec);
+	g_string_append (out, "\t\tip daddr @lan4 ip saddr @lan4 accept\n\t\tip6 daddr @lan6 ip6 saddr @lan6 accept\n");
+	render_split_bypass (out, spec, TRUE);
+	g_string_append (out, "\t\tcounter name blocked_fwd\n\t\tdrop\n\t}\n");
+}
+
+char *
+wgks_ruleset_render (const WgksFirewallSpec *spec)
+{
+	GString *out = g_string_sized_new (4096);
+
+	/* "add" + "delete" + definition in one transaction: replaced atomically,
+	 * whether or not the table existed, never flushed and refilled. */
+	g_string_append (out, "add table " TABLE "\ndelete table " TABLE "\n");
+	if (spec->state == WGKS_FIREWALL_OFF)
+		return g_string_free (out, FALSE);
+
+	g_string_append_printf (out, "table " TABLE " {\n\tcomment \"wireguard-killswitch state=%s\"\n",
+	                        wgks_ruleset_state_to_string (spec->state));
+	g_string_append (out, "\tcounter blocked_out { }\n\tcounter blocked_in { }\n\tcounter blocked_fwd { }\n"
+	                      "\tcounter blocked_dns { }\n");
+	render_sets (out, spec);
+	g_string_append (out, "\tchain dns_reject {\n\t\tcounter name blocked_dns\n");
+	g_string_append (out, "\t\tmeta l4proto tcp reject with tcp reset\n\t\treject with icmpx type admin-prohibited\n\t}\n");
+	g_string_append (out, "\tchain dns_guard {\n");
+	render_dns_guard (out, spec);
+	g_string_append (out, "\t}\n");
+	render_output (out, spec);
+	render_input (out, spec);
+	render_forward (out, spec);
+	g_string_append (out, "}\n");
+	return g_string_free (out, FALSE);
+}
