@@ -11,7 +11,7 @@ set -uo pipefail
 vm_require
 
 # Boot-order tests last: they reboot the guest.
-all_tests="tunnel-kernel hostname-endpoint split-dns roam-crash nm-restart lockdown-reboot nftables-service"
+all_tests="tunnel-kernel hostname-endpoint split-dns roam-crash nm-restart dns-matrix-resolved dns-over-tls hostname-modes lockdown-reboot nftables-service"
 tests=${*:-$all_tests}
 
 t0=$(date +%s)
