@@ -441,6 +441,28 @@ verify_dns_routing (NMDnsEntry *tunnel, gboolean split, const char *ifname, guin
 	}
 }
 
+/* With dns=systemd-resolved NetworkManager leaves resolv.conf to resolved
+ * (rc-manager "unmanaged" when it is resolved's symlink); DNS is still
+ * NetworkManager's if resolv.conf's first server is resolved's stub. */
+static gboolean
+resolv_conf_is_resolved_stub (void)
+{
+	g_autofree char *text = NULL;
+	g_auto (GStrv) lines = NULL;
+	char **l;
+
+	if (!g_file_get_contents ("/etc/resolv.conf", &text, NULL, NULL))
+		return FALSE;
+	lines = g_strsplit (text, "\n", -1);
+	for (l = lines; *l; l++) {
+		g_auto (GStrv) words = g_strsplit_set (g_strstrip (*l), " \t", -1);
+
+		if (g_strv_length (words) >= 2 && strcmp (words[0], "nameserver") == 0)
+			return strcmp (words[1], "127.0.0.53") == 0;
+	}
+	return FALSE;
+}
+
 /* NetworkManager's DNS mode, the tunnel link's share of DNS, a query the
  * tunnel's DNS must answer, a query to each uplink's DNS that must not be. */
 static void
@@ -448,6 +470,7 @@ verify_dns (const WgksStatus *status, gboolean split, guint *passed, guint *fail
 {
 	g_autoptr (NMClient) client = nm_client_or_complain ();
 	const char *mode, *rc, *server;
+	gboolean resolved_stub = FALSE;
 	const GPtrArray *entries;
 	NMDnsEntry *tunnel = NULL;
 	g_autofree char *detail = NULL;
@@ -461,9 +484,18 @@ verify_dns (const WgksStatus *status, gboolean split, guint *passed, guint *fail
 	}
 	mode = nm_client_get_dns_mode (client);
 	rc = nm_client_get_dns_rc_manager (client);
-	detail = g_strdup_printf ("NetworkManager dns=%s rc-manager=%s", mode, rc);
-	report (mode && rc && strcmp (mode, "none") != 0 && strcmp (rc, "unmanaged") != 0, passed, failed, "dns-mode",
-	        detail);
+	if (g_strcmp0 (mode, "systemd-resolved") == 0 && g_strcmp0 (rc, "unmanaged") == 0) {
+		resolved_stub = resolv_conf_is_resolved_stub ();
+		detail = g_strdup_printf (resolved_stub ? _("NetworkManager dns=%s rc-manager=%s, /etc/resolv.conf names "
+		                                            "systemd-resolved's stub 127.0.0.53")
+		                                        : _("NetworkManager dns=%s rc-manager=%s, but /etc/resolv.conf does "
+		                                            "not name systemd-resolved's stub 127.0.0.53"),
+		                          mode, rc);
+	} else {
+		detail = g_strdup_printf ("NetworkManager dns=%s rc-manager=%s", mode, rc);
+	}
+	report (mode && rc && strcmp (mode, "none") != 0 && (strcmp (rc, "unmanaged") != 0 || resolved_stub), passed,
+	        failed, "dns-mode", detail);
 	problem = wgks_dns_over_tls_problem (active_dns_over_tls (client, status->connection), mode);
 	if (problem)
 		report (FALSE, passed, failed, "dns-tls", problem);
