@@ -14,7 +14,11 @@ set -uo pipefail
 . /usr/local/lib/wgks-vm/vmlab.sh
 conf_d=/etc/NetworkManager/conf.d/95-wgks-vm-dns-mode.conf
 
-hm_ep_lines() { grep -c 'query\[[A-Z]*\] vpn\.lab\.example from' "$(lab_dns_log "$1")" 2>/dev/null || echo 0; }
+hm_ep_lines() { # ISP: endpoint lookups in its resolver's log
+	local n
+	n=$(grep -c 'query\[[A-Z]*\] vpn\.lab\.example from' "$(lab_dns_log "$1")" 2>/dev/null)
+	echo "${n:-0}"
+}
 HM_EP0=
 hm_reset() { lab_leak_reset "$1"; HM_EP0=$(hm_ep_lines "$1"); }
 # leaks since hm_reset, minus the endpoint lookups the resolver logged
