@@ -95,7 +95,8 @@ ifname=$(vm_tun_ifname)
 st=$(resolvectl status "$ifname" 2>&1)
 vm_log "resolvectl status $ifname:"
 while IFS= read -r l; do vm_log "  $l"; done <<<"$st"
-vm_log "wg-killswitch status: $(wg-killswitch status 2>&1 | grep -i 'dns' | paste -sd'|')"
+wg-killswitch status >"$d/status-nm.out" 2>&1
+vm_log "wg-killswitch status: $(grep -i 'dns' "$d/status-nm.out" | paste -sd'|')"
 dot_reset
 n0=$(vm_dns_fresh dot-nm)
 dig +short +time=5 +tries=1 "$n0" >/dev/null 2>&1
@@ -109,6 +110,11 @@ else
 	ok "per-connection: NetworkManager $(NetworkManager --version) leaves DNS over TLS off on the VPN's link (-DNSOverTLS)" \
 		grep -q -- '-DNSOverTLS' <<<"$st"
 	ok "per-connection: so the query reached the tunnel's server in clear, inside the tunnel" lab_dns_queried tun "$n0"
+	ok "per-connection: wg-killswitch status says DNS over TLS is NOT ACTIVE on the link" \
+		grep -q '^DNS over TLS: *NOT ACTIVE: systemd-resolved uses DNSOverTLS=no' "$d/status-nm.out"
+	wg-killswitch verify --target "$LAB_WEB4:80" --dns "$LAB_ISPA_GW4:53" >"$d/verify-nm.out" 2>&1
+	while IFS= read -r l; do vm_log "  $l"; done <"$d/verify-nm.out"
+	ok "per-connection: wg-killswitch verify FAILs the dns-tls line" grep -q '^FAIL  dns-tls ' "$d/verify-nm.out"
 fi
 is "per-connection: ISP A's meter counts no DNS" "$(lab_leak_count ispa dns)" 0
 ok "per-connection: ISP A's resolver never saw the name" bash -c "! grep -q '$n0' '$(lab_dns_log ispa)'"
@@ -151,6 +157,9 @@ ok "the CA goes into the system trust store; resolved restarts" dot_trust
 ok "connect (CA trusted)" vm_up wgdot
 ifname=$(vm_tun_ifname)
 ok "+DNSOverTLS on the tunnel link" bash -c "resolvectl status '$ifname' | grep -q '+DNSOverTLS'"
+wg-killswitch status >"$d/status-global.out" 2>&1
+vm_log "wg-killswitch status: $(grep -i 'dns' "$d/status-global.out" | paste -sd'|')"
+ok "wg-killswitch status says DNS over TLS is on" grep -q '^DNS over TLS: *yes (systemd-resolved)' "$d/status-global.out"
 dot_reset
 is "DNS through the stub is answered over TLS" "$(dig +short +time=5 +tries=1 secret.lab.example)" "$LAB_TUN_WEB4"
 n2=$(vm_dns_fresh dot-dig)
