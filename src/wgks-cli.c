@@ -93,6 +93,60 @@ active_dns_over_tls (NMClient *client, const char *name)
 	return dot;
 }
 
+/* A string property of systemd-resolved's object PATH, NULL on error. */
+static char *
+resolved_get_string (GDBusConnection *bus, const char *path, const char *iface, const char *name)
+{
+	g_autoptr (GVariant) reply = NULL;
+	g_autoptr (GVariant) value = NULL;
+
+	reply = g_dbus_connection_call_sync (bus, "org.freedesktop.resolve1", path, "org.freedesktop.DBus.Properties",
+	                                     "Get", g_variant_new ("(ss)", iface, name), G_VARIANT_TYPE ("(v)"),
+	                                     G_DBUS_CALL_FLAGS_NONE, 2000, NULL, NULL);
+	if (!reply)
+		return NULL;
+	g_variant_get (reply, "(v)", &value);
+	return g_variant_is_of_type (value, G_VARIANT_TYPE_STRING) ? g_variant_dup_string (value, NULL) : NULL;
+}
+
+/* The mode the profile asks for is not proof: NetworkManager 1.42 does not
+ * hand a VPN's connection.dns-over-tls to systemd-resolved. Asks resolved
+ * what it does on the tunnel link (its own setting, else the global one). */
+static char *
+resolved_dns_over_tls_problem (WgksDnsOverTls want, const char *ifname)
+{
+	g_autoptr (GDBusConnection) bus = NULL;
+	g_autoptr (GVariant) link = NULL;
+	g_autofree char *mode = NULL;
+	const char *path;
+	unsigned idx;
+
+	if (want == WGKS_DNS_OVER_TLS_NO || !ifname || !(idx = if_nametoindex (ifname)))
+		return NULL;
+	bus = g_bus_get_sync (G_BUS_TYPE_SYSTEM, NULL, NULL);
+	if (bus)
+		link = g_dbus_connection_call_sync (bus, "org.freedesktop.resolve1", "/org/freedesktop/resolve1",
+		                                    "org.freedesktop.resolve1.Manager", "GetLink",
+		                                    g_variant_new ("(i)", (gint32) idx), G_VARIANT_TYPE ("(o)"),
+		                                    G_DBUS_CALL_FLAGS_NONE, 2000, NULL, NULL);
+	if (link) {
+		g_variant_get (link, "(&o)", &path);
+		mode = resolved_get_string (bus, path, "org.freedesktop.resolve1.Link", "DNSOverTLS");
+		if (mode && !*mode) {
+			g_free (mode);
+			mode = resolved_get_string (bus, "/org/freedesktop/resolve1", "org.freedesktop.resolve1.Manager",
+			                            "DNSOverTLS");
+		}
+	}
+	if (!mode)
+		return g_strdup_printf (_("systemd-resolved cannot say what it does on %s"), ifname);
+	if (strcmp (mode, "yes") == 0 || (want == WGKS_DNS_OVER_TLS_OPPORTUNISTIC && strcmp (mode, "opportunistic") == 0))
+		return NULL;
+	return g_strdup_printf (_("systemd-resolved uses DNSOverTLS=%s on %s: NetworkManager did not apply the "
+	                          "profile's connection.dns-over-tls to the VPN's link"),
+	                        *mode ? mode : "no", ifname);
+}
+
 static void
 print_dns_status (const WgksStatus *status)
 {
@@ -110,6 +164,8 @@ print_dns_status (const WgksStatus *status)
 	         nm_client_get_dns_rc_manager (client));
 	dot = active_dns_over_tls (client, status ? status->connection : NULL);
 	problem = wgks_dns_over_tls_problem (dot, nm_client_get_dns_mode (client));
+	if (!problem && status)
+		problem = resolved_dns_over_tls_problem (dot, status->ifname);
 	if (problem)
 		g_print (_("DNS over TLS:    NOT ACTIVE: %s\n"), problem);
 	else if (dot != WGKS_DNS_OVER_TLS_NO)
@@ -442,6 +498,28 @@ verify_dns_routing (NMDnsEntry *tunnel, gboolean split, const char *ifname, guin
 	}
 }
 
+/* With dns=systemd-resolved NetworkManager leaves resolv.conf to resolved
+ * (rc-manager "unmanaged" when it is resolved's symlink); DNS is still
+ * NetworkManager's if resolv.conf's first server is resolved's stub. */
+static gboolean
+resolv_conf_is_resolved_stub (void)
+{
+	g_autofree char *text = NULL;
+	g_auto (GStrv) lines = NULL;
+	char **l;
+
+	if (!g_file_get_contents ("/etc/resolv.conf", &text, NULL, NULL))
+		return FALSE;
+	lines = g_strsplit (text, "\n", -1);
+	for (l = lines; *l; l++) {
+		g_auto (GStrv) words = g_strsplit_set (g_strstrip (*l), " \t", -1);
+
+		if (g_strv_length (words) >= 2 && strcmp (words[0], "nameserver") == 0)
+			return strcmp (words[1], "127.0.0.53") == 0;
+	}
+	return FALSE;
+}
+
 /* NetworkManager's DNS mode, the tunnel link's share of DNS, a query the
  * tunnel's DNS must answer, a query to each uplink's DNS that must not be. */
 static void
@@ -449,6 +527,8 @@ verify_dns (const WgksStatus *status, gboolean split, guint *passed, guint *fail
 {
 	g_autoptr (NMClient) client = nm_client_or_complain ();
 	const char *mode, *rc, *server;
+	gboolean resolved_stub = FALSE;
+	WgksDnsOverTls dot;
 	const GPtrArray *entries;
 	NMDnsEntry *tunnel = NULL;
 	g_autofree char *detail = NULL;
@@ -462,10 +542,22 @@ verify_dns (const WgksStatus *status, gboolean split, guint *passed, guint *fail
 	}
 	mode = nm_client_get_dns_mode (client);
 	rc = nm_client_get_dns_rc_manager (client);
-	detail = g_strdup_printf ("NetworkManager dns=%s rc-manager=%s", mode ? mode : "?", rc ? rc : "?");
-	report (mode && rc && strcmp (mode, "none") != 0 && strcmp (rc, "unmanaged") != 0, passed, failed, "dns-mode",
-	        detail);
-	problem = wgks_dns_over_tls_problem (active_dns_over_tls (client, status->connection), mode);
+	if (g_strcmp0 (mode, "systemd-resolved") == 0 && g_strcmp0 (rc, "unmanaged") == 0) {
+		resolved_stub = resolv_conf_is_resolved_stub ();
+		detail = g_strdup_printf (resolved_stub ? _("NetworkManager dns=%s rc-manager=%s, /etc/resolv.conf names "
+		                                            "systemd-resolved's stub 127.0.0.53")
+		                                        : _("NetworkManager dns=%s rc-manager=%s, but /etc/resolv.conf does "
+		                                            "not name systemd-resolved's stub 127.0.0.53"),
+		                          mode, rc);
+	} else {
+		detail = g_strdup_printf ("NetworkManager dns=%s rc-manager=%s", mode ? mode : "?", rc ? rc : "?");
+	}
+	report (mode && rc && strcmp (mode, "none") != 0 && (strcmp (rc, "unmanaged") != 0 || resolved_stub), passed,
+	        failed, "dns-mode", detail);
+	dot = active_dns_over_tls (client, status->connection);
+	problem = wgks_dns_over_tls_problem (dot, mode);
+	if (!problem)
+		problem = resolved_dns_over_tls_problem (dot, status->ifname);
 	if (problem)
 		report (FALSE, passed, failed, "dns-tls", problem);
 

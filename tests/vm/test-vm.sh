@@ -11,11 +11,13 @@ set -uo pipefail
 vm_require
 
 # Boot-order tests last: they reboot the guest.
-all_tests="tunnel-kernel hostname-endpoint split-dns roam-crash nm-restart lockdown-reboot nftables-service"
+all_tests="tunnel-kernel hostname-endpoint split-dns roam-crash nm-restart dns-matrix-resolved dns-over-tls hostname-modes lockdown-reboot nftables-service"
 # The package lifecycle last: it removes and purges the plugin.
 deb_tests="deb-upgrade deb-remove deb-purge"
 [ "${WGKS_VM_INSTALL:-deb}" = make ] || all_tests="$all_tests $deb_tests"
 tests=${*:-$all_tests}
+# all of them in one boot take about 20 min under TCG on a busy 2-core machine
+export WGKS_VM_TIMEOUT=${WGKS_VM_TIMEOUT:-2400}
 
 t0=$(date +%s)
 tap_ok "the image (tests/vm/packages.list) is built or taken from the cache" vm_setup || {

@@ -111,6 +111,12 @@ vm_payload() {
 	install -m 0644 "$WGKS_TOP_SRCDIR/tests/lab/lab.sh" "$WGKS_TOP_SRCDIR/tests/lab/probe.py" \
 		"$WGKS_TOP_SRCDIR/tests/lab/webserver.py" "$WGKS_TOP_SRCDIR/tests/tap.sh" "$root/usr/local/lib/wgks-vm/lab/"
 	install -m 0600 "$WGKS_TOP_SRCDIR"/tests/lab/keys/* "$root/usr/local/lib/wgks-vm/lab/keys/"
+	# the namespace lab's DNS matrix (DNS_MATRIX_LIB=1), laid out as in the source tree
+	install -d "$root/usr/local/lib/wgks-vm/src/tests/e2e"
+	install -m 0644 "$WGKS_TOP_SRCDIR/tests/e2e/dns-matrix.sh" "$WGKS_TOP_SRCDIR/tests/e2e/e2e-lib.sh" \
+		"$root/usr/local/lib/wgks-vm/src/tests/e2e/"
+	ln -sfn ../../lab "$root/usr/local/lib/wgks-vm/src/tests/lab"
+	ln -sfn ../../lab/tap.sh "$root/usr/local/lib/wgks-vm/src/tests/tap.sh"
 	install -m 0644 "$g/wgks-vm-lab.service" "$g/wgks-vm-test.service" "$root/etc/systemd/system/"
 	ln -sf ../wgks-vm-lab.service "$root/etc/systemd/system/sysinit.target.wants/wgks-vm-lab.service"
 	ln -sf ../wgks-vm-test.service "$root/etc/systemd/system/multi-user.target.wants/wgks-vm-test.service"

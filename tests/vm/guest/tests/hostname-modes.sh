@@ -1,0 +1,150 @@
+#!/bin/bash
+# A host-name endpoint (vpn.lab.example) in each of NetworkManager's DNS
+# modes: dns=systemd-resolved (the image's own), dns=dnsmasq and dns=default
+# (NetworkManager writes /etc/resolv.conf), switched by a conf.d file and a
+# restart of NetworkManager. In each: connect, a ~1 kpps probe and ISP A's
+# meter, roaming to ISP B (the endpoint is resolved again through ISP B's
+# resolver), the probe and ISP B's meter. Under systemd-resolved also the
+# failure scenarios with the probe running: tunnel link down, SIGKILL of the
+# service, systemctl restart NetworkManager, loss of the uplink.
+# The meters may count the service's own endpoint lookups (DNS to the
+# uplink's resolver) and nothing else: each lookup is one line in that
+# resolver's log and is subtracted.
+set -uo pipefail
+. /usr/local/lib/wgks-vm/vmlab.sh
+conf_d=/etc/NetworkManager/conf.d/95-wgks-vm-dns-mode.conf
+
+hm_ep_lines() { # ISP: endpoint lookups in its resolver's log
+	local n
+	n=$(grep -c 'query\[[A-Z]*\] vpn\.lab\.example from' "$(lab_dns_log "$1")" 2>/dev/null)
+	echo "${n:-0}"
+}
+HM_EP0=
+hm_reset() { lab_leak_reset "$1"; HM_EP0=$(hm_ep_lines "$1"); }
+# leaks since hm_reset, minus the endpoint lookups the resolver logged
+hm_leaks() { echo $(($(lab_leak_count "$1" leaks) - ($(hm_ep_lines "$1") - HM_EP0))); }
+hm_check() { # LABEL ISP
+	vm_leaks_comment "$2"
+	vm_log "$1: endpoint lookups at $2 since the reset: $(($(hm_ep_lines "$2") - HM_EP0))"
+	is "$1: nothing but WireGuard, DHCP, ND and the endpoint lookups left through $2" "$(hm_leaks "$2")" 0
+}
+
+hm_mode() { # MODE
+	local mode=$1
+	if [ "$mode" = systemd-resolved ]; then
+		rm -f "$conf_d"
+		systemctl unmask --runtime -q systemd-resolved 2>/dev/null
+		systemctl start systemd-resolved || return 1
+		ln -sfn ../run/systemd/resolve/stub-resolv.conf /etc/resolv.conf
+	else
+		printf '[main]\ndns=%s\nrc-manager=file\nsystemd-resolved=false\n' "$mode" >"$conf_d"
+		systemctl mask --runtime -q systemd-resolved && systemctl stop systemd-resolved || return 1
+		rm -f /etc/resolv.conf && : >/etc/resolv.conf
+	fi
+	systemctl restart NetworkManager && vm_nm_wait_uplink eth0
+}
+
+hm_profile() {
+	local conf=$VM_PROFILES/wghm.conf
+	nmcli connection delete wghm >/dev/null 2>&1
+	vm_write_config "$conf" "0.0.0.0/0, ::/0" "vpn.lab.example:$LAB_WG_PORT" && vm_import "$conf"
+}
+
+hm_probe_window() { # LABEL ISP SECONDS
+	hm_reset "$2"
+	vm_probe_start
+	sleep "$3"
+	vm_probe_stop
+	hm_check "$1" "$2"
+}
+
+for mode in systemd-resolved dnsmasq default; do
+	vm_log "===== NetworkManager dns=$mode"
+	ok "$mode: NetworkManager restarted with dns=$mode, eth0 up" hm_mode "$mode"
+	vm_log "$mode: resolv.conf: $(grep '^nameserver' /etc/resolv.conf | paste -sd' ')"
+	case $mode in
+	systemd-resolved) is "$mode: resolv.conf is resolved's stub" "$(awk '/^nameserver/ {print $2; exit}' /etc/resolv.conf)" 127.0.0.53 ;;
+	dnsmasq) is "$mode: resolv.conf is NetworkManager's dnsmasq" "$(awk '/^nameserver/ {print $2; exit}' /etc/resolv.conf)" 127.0.0.1 ;;
+	default) is "$mode: resolv.conf is ISP A's resolver" "$(awk '/^nameserver/ {print $2; exit}' /etc/resolv.conf)" "$LAB_ISPA_GW4" ;;
+	esac
+	is "$mode: NetworkManager reports dns=$mode" \
+		"$(busctl get-property org.freedesktop.NetworkManager /org/freedesktop/NetworkManager/DnsManager \
+			org.freedesktop.NetworkManager.DnsManager Mode | awk '{print $2}' | tr -d '"')" "$mode"
+	ok "$mode: the profile with Endpoint = vpn.lab.example:$LAB_WG_PORT" hm_profile
+	hm_reset ispa
+	t0=$(date +%s)
+	ok "$mode: nmcli connection up wghm" vm_up wghm
+	vm_log "$mode: connect took $(($(date +%s) - t0)) s"
+	ok "$mode: the endpoint name was asked at ISP A's resolver" lab_dns_queried ispa vpn.lab.example
+	hm_check "$mode/connect" ispa
+	is "$mode: through the tunnel" "$(vm_curl "http://$LAB_WEB4/")" "$LAB_TUN_CLIENT4"
+	hm_probe_window "$mode/connected" ispa 5
+
+	hm_reset ispb
+	vm_probe_start
+	ok "$mode: roam to ISP B" lab_roam_to ispb
+	ok "$mode: after roaming, the endpoint is resolved again through ISP B's resolver" \
+		lab_wait_for 30 lab_dns_queried ispb vpn.lab.example
+	is "$mode: the tunnel carries traffic through ISP B" \
+		"$(vm_curl_until "http://$LAB_WEB4/" "$LAB_TUN_CLIENT4" 20)" "$LAB_TUN_CLIENT4"
+	sleep 3
+	vm_probe_stop
+	hm_check "$mode/roamed" ispb
+	ok "$mode: ISP B carried the WireGuard packets" test "$(lab_leak_count ispb wg)" -gt 0
+	ok "$mode: roam back to ISP A" lab_roam_to ispa
+	is "$mode: through the tunnel over ISP A again" \
+		"$(vm_curl_until "http://$LAB_WEB4/" "$LAB_TUN_CLIENT4" 20)" "$LAB_TUN_CLIENT4"
+
+	if [ "$mode" = systemd-resolved ]; then
+		# --- failure scenarios with the host-name profile -----------------------------
+		ifname=$(vm_tun_ifname)
+		hm_reset ispa
+		vm_probe_start
+		ok "$mode: ip link set $ifname down" ip link set "$ifname" down
+		sleep 6
+		vm_probe_stop
+		hm_check "$mode/tunnel-link-down" ispa
+		vm_log "after the link went down: VPN '$(vm_state wghm)'"
+		nmcli connection down id wghm >/dev/null 2>&1
+		ok "$mode: connect again after the link loss" vm_up wghm
+
+		hm_reset ispa
+		vm_probe_start
+		svc=$(vm_service_pid)
+		ok "$mode: SIGKILL to the service" kill -9 "$svc"
+		lab_wait_for 20 bash -c "[ \"\$(nmcli -g GENERAL.STATE connection show wghm 2>/dev/null)\" != activated ]"
+		sleep 3
+		vm_probe_stop
+		hm_check "$mode/service-sigkill" ispa
+		ok "$mode: connect again after the crash (name resolved under the stale table)" vm_up wghm
+		is "$mode: exactly one tunnel interface" "$(ip -o link show | grep -c ': wgks')" 1
+
+		hm_reset ispa
+		vm_probe_start
+		ok "$mode: systemctl restart NetworkManager" systemctl restart NetworkManager
+		ok "$mode: NetworkManager is back with eth0" vm_nm_wait_uplink eth0
+		sleep 3
+		vm_probe_stop
+		hm_check "$mode/nm-restart" ispa
+		nmcli connection down id wghm >/dev/null 2>&1
+		ok "$mode: connect again after the restart" vm_up wghm
+
+		hm_reset ispa
+		vm_probe_start
+		ok "$mode: uplink loss (ISP A unplugged)" lab_uplink_down ispa
+		sleep 5
+		ok "$mode: ISP A plugged again" lab_uplink_up ispa
+		ok "$mode: eth0 back" vm_nm_wait_uplink eth0
+		is "$mode: the tunnel carries traffic again" \
+			"$(vm_curl_until "http://$LAB_WEB4/" "$LAB_TUN_CLIENT4" 30)" "$LAB_TUN_CLIENT4"
+		vm_probe_stop
+		hm_check "$mode/uplink-loss" ispa
+	fi
+
+	ok "$mode: nmcli connection down wghm" vm_down wghm
+	is "$mode: the plain uplink is back" "$(vm_curl_until "http://$LAB_WEB4/" "$LAB_ISPA_CLIENT4")" "$LAB_ISPA_CLIENT4"
+	is "$mode: no tunnel interface is left" "$(ip -o link show | grep -c ': wgks')" 0
+done
+ok "back to dns=systemd-resolved" hm_mode systemd-resolved
+nmcli connection delete wghm >/dev/null 2>&1
+vm_finish
