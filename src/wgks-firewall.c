@@ -148,19 +148,14 @@ verify_listing (const WgksFirewallSpec *spec, const char *listing, GError **erro
 	return TRUE;
 }
 
-gboolean
-wgks_firewall_apply (const WgksFirewallSpec *spec, char **snapshot, GError **error)
+/* Runs the script in one transaction, then reads the table back and checks
+ * it is the one of spec's state. */
+static gboolean
+run_and_verify (const char *script, const WgksFirewallSpec *spec, char **snapshot, GError **error)
 {
-	g_autofree char *script = NULL;
 	g_autofree char *listing = NULL;
 	GError *list_error = NULL;
 
-	if (spec->state == WGKS_FIREWALL_CONNECTED && spec->tunnel_ifindex == 0) {
-		g_set_error (error, WGKS_FIREWALL_ERROR, WGKS_FIREWALL_ERROR_INTERNAL,
-		             "no tunnel interface index for the kill switch");
-		return FALSE;
-	}
-	script = wgks_ruleset_render (spec);
 	if (!wgks_firewall_run (script, FALSE, NULL, error))
 		return FALSE;
 	listing = wgks_firewall_list (&list_error);
@@ -173,6 +168,20 @@ wgks_firewall_apply (const WgksFirewallSpec *spec, char **snapshot, GError **err
 	if (snapshot)
 		*snapshot = g_steal_pointer (&listing);
 	return TRUE;
+}
+
+gboolean
+wgks_firewall_apply (const WgksFirewallSpec *spec, char **snapshot, GError **error)
+{
+	g_autofree char *script = NULL;
+
+	if (spec->state == WGKS_FIREWALL_CONNECTED && spec->tunnel_ifindex == 0) {
+		g_set_error (error, WGKS_FIREWALL_ERROR, WGKS_FIREWALL_ERROR_INTERNAL,
+		             "no tunnel interface index for the kill switch");
+		return FALSE;
+	}
+	script = wgks_ruleset_render (spec);
+	return run_and_verify (script, spec, snapshot, error);
 }
 
 gboolean
@@ -211,19 +220,6 @@ gboolean
 wgks_firewall_apply_script (const char *script, WgksFirewallState state, char **snapshot, GError **error)
 {
 	WgksFirewallSpec spec = { .state = state };
-	g_autofree char *listing = NULL;
-	GError *list_error = NULL;
 
-	if (!wgks_firewall_run (script, FALSE, NULL, error))
-		return FALSE;
-	listing = wgks_firewall_list (&list_error);
-	if (list_error) {
-		g_propagate_error (error, list_error);
-		return FALSE;
-	}
-	if (!verify_listing (&spec, listing, error))
-		return FALSE;
-	if (snapshot)
-		*snapshot = g_steal_pointer (&listing);
-	return TRUE;
+	return run_and_verify (script, &spec, snapshot, error);
 }
