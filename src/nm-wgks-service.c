@@ -911,7 +911,10 @@ warn_dns_over_tls (const WgksConfig *config, NMConnection *connection)
 	if (problem)
 		wgks_log_warn ("%s", problem);
 	else
-		wgks_log_notice ("dns-over-tls=%s: NetworkManager's DNS mode \"%s\" encrypts DNS to the tunnel's servers",
+		/* NetworkManager 1.42 does not hand connection.dns-over-tls to
+		 * resolved for a VPN's link: only resolved can tell. */
+		wgks_log_notice ("dns-over-tls=%s: NetworkManager's DNS mode \"%s\" can encrypt DNS; whether the "
+		                 "tunnel's link does, only systemd-resolved knows (wg-killswitch status)",
 		                 wgks_dns_over_tls_to_string (config->dns_over_tls), mode);
 }
 
