@@ -12,6 +12,7 @@
 # resolver's log and is subtracted.
 set -uo pipefail
 . /usr/local/lib/wgks-vm/vmlab.sh
+hm_isp_a_resolver() { [[ "$1" == "${LAB_ISPA_GW4%.*}".* ]]; }  # 198.51.100.0/25 side of ISP A
 conf_d=/etc/NetworkManager/conf.d/95-wgks-vm-dns-mode.conf
 
 hm_ep_lines() { # ISP: endpoint lookups in its resolver's log
@@ -65,7 +66,10 @@ for mode in systemd-resolved dnsmasq default; do
 	case $mode in
 	systemd-resolved) is "$mode: resolv.conf is resolved's stub" "$(awk '/^nameserver/ {print $2; exit}' /etc/resolv.conf)" 127.0.0.53 ;;
 	dnsmasq) is "$mode: resolv.conf is NetworkManager's dnsmasq" "$(awk '/^nameserver/ {print $2; exit}' /etc/resolv.conf)" 127.0.0.1 ;;
-	default) is "$mode: resolv.conf is ISP A's resolver" "$(awk '/^nameserver/ {print $2; exit}' /etc/resolv.conf)" "$LAB_ISPA_GW4" ;;
+	# ISP A's DHCP server may hand out another of its resolvers by now (the
+	# DNS matrix pushes new ones): any ISP A address, never a local stub.
+	default) ok "$mode: resolv.conf names a resolver of ISP A, not a local stub" \
+		hm_isp_a_resolver "$(awk '/^nameserver/ {print $2; exit}' /etc/resolv.conf)" ;;
 	esac
 	is "$mode: NetworkManager reports dns=$mode" \
 		"$(busctl get-property org.freedesktop.NetworkManager /org/freedesktop/NetworkManager/DnsManager \
