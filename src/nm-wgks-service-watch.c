@@ -12,6 +12,7 @@
 #include "wgks-firewall.h"
 #include "wgks-log.h"
 #include "wgks-nl-watch.h"
+#include "wgks-poll.h"
 #include "wgks-rtnl.h"
 #include "wgks-watch.h"
 
@@ -56,12 +57,7 @@ connect_poll (gpointer user_data)
 			return G_SOURCE_REMOVE;
 		}
 	}
-	if (self->connect_poll_ms < CONNECT_POLL_MAX_MS) {
-		self->connect_poll_ms = MIN (self->connect_poll_ms * 2, CONNECT_POLL_MAX_MS);
-		self->poll_id = g_timeout_add (self->connect_poll_ms, connect_poll, self);
-		return G_SOURCE_REMOVE;
-	}
-	return G_SOURCE_CONTINUE;
+	return wgks_poll_back_off (&self->poll_id, &self->connect_poll_ms, CONNECT_POLL_MAX_MS, connect_poll, self);
 }
 
 static gboolean
