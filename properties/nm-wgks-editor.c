@@ -467,10 +467,8 @@ describe_options (NMWgksEditor *self)
 		{ "import_button", "import_hint" },
 		{ "dns_over_tls_yes_radio", "dns_over_tls_hint" },
 	};
-	guint i;
 
-	for (i = 0; i < G_N_ELEMENTS (pairs); i++)
-		wgks_accessible_describe (get_widget (self, pairs[i][0]), get_widget (self, pairs[i][1]));
+	wgks_accessible_describe_ids (self->builder, pairs, G_N_ELEMENTS (pairs));
 }
 
 static void
