@@ -76,14 +76,21 @@ const WgksPeer *nm_wgks_service_endpoint_peer (NMWgksService *self, guint i);
 void nm_wgks_service_connected (NMWgksService *self, guint i, GHashTable *index);
 
 /* nm-wgks-service-watch.c */
+/* The tamper and uplink watches on nftables, route and link notifications. */
 void nm_wgks_service_watch_netlink (NMWgksService *self);
+/* Polls for the first handshake; fails after handshake_timeout_s. */
 void nm_wgks_service_watch_first_handshake (NMWgksService *self);
+/* Once connected: the handshakes read again when one of them would go stale. */
 void nm_wgks_service_watch_connected (NMWgksService *self, GHashTable *index);
 
 /* nm-wgks-service-resolve.c */
+/* One lookup more (VIA: the uplink's servers and the mark), one less: the
+ * kill switch lets them through while any runs. */
 void nm_wgks_service_dns_window_open (NMWgksService *self, WgksResolveVia *via);
 void nm_wgks_service_dns_window_close (NMWgksService *self);
+/* An endpoint resolved to where the tunnel's packets cannot go is an error. */
 gboolean nm_wgks_service_check_resolved (const WgksConfig *config, GArray *endpoints, GError **error);
+/* Looks up endpoint I again; a new address goes to the firewall, then the device. */
 void nm_wgks_service_reresolve (NMWgksService *self, guint i);
 
 #endif
