@@ -164,6 +164,19 @@ ks_meter_reset() { lab_ns "$1" nft reset counters table inet wgks_test_meter >/d
 ks_meter__seen() { [ "$(ks_meter "$1" "$2")" -gt 0 ] 2>/dev/null; }
 ks_meter_wait() { lab_wait_for 10 ks_meter__seen "$1" "$2"; }
 
+# ks_unreachable on|off: the internet drops WireGuard to the endpoint
+ks_unreachable() {
+	if [ "$1" = on ]; then
+		lab_ns inet nft -f - <<-EOF
+			table inet wgks_test_unreach {
+				chain pre { type filter hook prerouting priority -300; policy accept; udp dport $LAB_WG_PORT drop; }
+			}
+		EOF
+	else
+		lab_ns inet nft delete table inet wgks_test_unreach
+	fi
+}
+
 # ---------------------------------------------------------------- checks
 
 # ks_curl_fast URL: curl --max-time 5 must fail, in under KS_FAST_MS ms
