@@ -33,10 +33,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 143' INT TERM
 
-flock "$builddir/.e2e-install.lock" make -s -C "$builddir" install DESTDIR="$DESTDIR_" >"$BENCH_TMP/install.log" 2>&1 ||
-	{ tail -20 "$BENCH_TMP/install.log"; exit 1; }
-LAB_PLUGIN_DESTDIR=$DESTDIR_ LAB_NO_TRAP=1 lab_up >"$BENCH_TMP/lab.log" 2>&1 || { cat "$BENCH_TMP/lab.log"; exit 1; }
-bench_write_configs || exit 1
+bench_lab_start "$builddir" "$DESTDIR_" || exit 1
 
 # share REGEX REPORT: percent of all samples (self) whose key (symbol or
 # command, the last column of "perf report --sort X") matches REGEX

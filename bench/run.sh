@@ -104,9 +104,6 @@ if [ "${WGKS_NO_BUILD:-0}" != 1 ]; then
 	log "building in $builddir"
 	make -s -C "$builddir" -j"$(nproc)" >"$BENCH_TMP/make.log" 2>&1 || { tail -30 "$BENCH_TMP/make.log"; die "make failed"; }
 fi
-# the same lock as the e2e tests: one `make install` at a time in a build tree
-flock "$builddir/.e2e-install.lock" make -s -C "$builddir" install DESTDIR="$DESTDIR_" >"$BENCH_TMP/install.log" 2>&1 ||
-	{ tail -30 "$BENCH_TMP/install.log"; die "make install DESTDIR failed"; }
 APPLY_BIN=$BENCH_TMP/apply-bench
 # shellcheck disable=SC2046
 gcc -O2 -g -I"$builddir" -I"$top/src" -I"$top/shared" $(pkg-config --cflags glib-2.0) -o "$APPLY_BIN" \
@@ -143,8 +140,7 @@ for t in wg wg-quick iptables ip6tables iperf3; do
 	command -v "$t" >/dev/null || die "$t is missing (apt-get install wireguard-tools iptables iperf3)"
 done
 log "bringing the lab up"
-LAB_PLUGIN_DESTDIR=$DESTDIR_ LAB_NO_TRAP=1 lab_up >"$BENCH_TMP/lab.log" 2>&1 || { cat "$BENCH_TMP/lab.log"; die "lab_up failed"; }
-bench_write_configs || die "cannot write/import the profiles"
+bench_lab_start "$builddir" "$DESTDIR_" || die "the lab did not start"
 
 # ------------------------------------------------------------------ connect time
 echo "system,rep,up_cmd_ms,first_http_ms" >"$out/connect.csv"

@@ -33,10 +33,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 143' INT TERM
 
-flock "$builddir/.e2e-install.lock" make -s -C "$builddir" install DESTDIR="$DESTDIR_" >"$BENCH_TMP/install.log" 2>&1 ||
-	{ tail -20 "$BENCH_TMP/install.log"; exit 1; }
-LAB_PLUGIN_DESTDIR=$DESTDIR_ LAB_NO_TRAP=1 lab_up >"$BENCH_TMP/lab.log" 2>&1 || { cat "$BENCH_TMP/lab.log"; exit 1; }
-bench_write_configs || exit 1
+bench_lab_start "$builddir" "$DESTDIR_" || exit 1
 
 # first EPOCH line of FILE matching ERE, as ms after T0 (NA if none)
 first_ms() { awk -v re="$2" -v t0="$3" '$0 ~ re {printf "%.1f", ($1 - t0) * 1000; found = 1; exit} END {if (!found) printf "NA"}' "$1"; }

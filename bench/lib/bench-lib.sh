@@ -15,6 +15,18 @@ bench__log() { printf 'bench: %s\n' "$*" >&2; }
 bench_now() { echo "$EPOCHREALTIME"; }   # seconds.micro (same clock as python's time.time())
 bench_ms_since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN {printf "%.1f", (b - a) * 1000}'; }
 
+# bench_lab_start BUILDDIR DESTDIR: the build installed into DESTDIR (under
+# the e2e tests' lock: one `make install` at a time in a build tree), the
+# lab up with that plugin, the profiles imported. On failure, the log that
+# says why goes to stderr. Logs in $BENCH_TMP.
+bench_lab_start() {
+	flock "$1/.e2e-install.lock" make -s -C "$1" install DESTDIR="$2" >"$BENCH_TMP/install.log" 2>&1 ||
+		{ tail -30 "$BENCH_TMP/install.log" >&2; bench__log "make install DESTDIR failed"; return 1; }
+	LAB_PLUGIN_DESTDIR=$2 LAB_NO_TRAP=1 lab_up >"$BENCH_TMP/lab.log" 2>&1 ||
+		{ cat "$BENCH_TMP/lab.log" >&2; bench__log "lab_up failed"; return 1; }
+	bench_write_configs || { bench__log "cannot write/import the profiles"; return 1; }
+}
+
 # Profiles: one wg-quick file for NetworkManager (imported twice), one with
 # the seed's kill switch for wg-quick. Endpoint by name for both.
 bench_write_configs() {

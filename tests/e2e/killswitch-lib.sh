@@ -132,6 +132,51 @@ ks_probe_min() { # half the nominal rate over the probe's elapsed time
 		"$KS_PROBE_OUT" "$KS_PROBE_RATE"
 }
 
+# ---------------------------------------------------------------- packet meters
+
+# ks_meter_up NS RULE...: a counter per rule, named after the rule's first
+# word, in NS's prerouting (before anything else there can drop); the lab's
+# teardown deletes it with the namespace.
+ks_meter_up() {
+	local ns=$1 r name counters="" rules=""
+	shift
+	for r in "$@"; do
+		name=${r%% *}
+		counters+="counter $name {}"$'\n'
+		rules+="${r#* } counter name $name"$'\n'
+	done
+	lab_ns "$ns" nft -f - <<-EOF
+		table inet wgks_test_meter {
+			$counters
+			chain pre {
+				type filter hook prerouting priority -310; policy accept;
+				$rules
+			}
+		}
+	EOF
+}
+ks_meter() { # NS NAME -> packets
+	lab_ns "$1" nft list counter inet wgks_test_meter "$2" | awk '$1 == "packets" {print $2}'
+}
+ks_meter_reset() { lab_ns "$1" nft reset counters table inet wgks_test_meter >/dev/null; }
+# ks_meter_wait NS NAME: until NAME has counted a packet (up to 10 s; a
+# packet through wireguard-go can take its time on a loaded machine)
+ks_meter__seen() { [ "$(ks_meter "$1" "$2")" -gt 0 ] 2>/dev/null; }
+ks_meter_wait() { lab_wait_for 10 ks_meter__seen "$1" "$2"; }
+
+# ks_unreachable on|off: the internet drops WireGuard to the endpoint
+ks_unreachable() {
+	if [ "$1" = on ]; then
+		lab_ns inet nft -f - <<-EOF
+			table inet wgks_test_unreach {
+				chain pre { type filter hook prerouting priority -300; policy accept; udp dport $LAB_WG_PORT drop; }
+			}
+		EOF
+	else
+		lab_ns inet nft delete table inet wgks_test_unreach
+	fi
+}
+
 # ---------------------------------------------------------------- checks
 
 # ks_curl_fast URL: curl --max-time 5 must fail, in under KS_FAST_MS ms

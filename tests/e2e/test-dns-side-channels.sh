@@ -67,33 +67,14 @@ meter_rules=(
 	"dot iifname \"lan\" tcp dport 853"
 	"doq iifname \"lan\" udp dport 853"
 )
-meter_up() { # NS RULE...: counters named after each rule's first word
-	local ns=$1 r counters="" rules=""
-	shift
-	for r in "$@"; do
-		counters+="counter ${r%% *} {}"$'\n'
-		rules+="${r#* } counter name ${r%% *}"$'\n'
-	done
-	lab_ns "$ns" nft -f - <<-EOF
-		table inet wgks_side_meter {
-			$counters
-			chain pre {
-				type filter hook prerouting priority -310; policy accept;
-				$rules
-			}
-		}
-	EOF
-}
-meter() { lab_ns "$1" nft list counter inet wgks_side_meter "$2" | awk '$1 == "packets" {print $2}'; }
-meter_reset() { lab_ns "$1" nft reset counters table inet wgks_side_meter >/dev/null; }
-ok "meters at ISP A" meter_up ispa "${meter_rules[@]}"
-ok "meters at the tunnel server" meter_up inet "dot_tun iifname \"$LAB_WG_SERVER_IF\" ip daddr $LAB_TUN_DNS4 tcp dport 853" \
+ok "meters at ISP A" ks_meter_up ispa "${meter_rules[@]}"
+ok "meters at the tunnel server" ks_meter_up inet "dot_tun iifname \"$LAB_WG_SERVER_IF\" ip daddr $LAB_TUN_DNS4 tcp dport 853" \
 	"doq_tun iifname \"$LAB_WG_SERVER_IF\" ip daddr $LAB_TUN_DNS4 udp dport 853"
 
 # side_channels LABEL: every side channel once (3 datagrams or a connect each)
 side_channels() {
-	meter_reset ispa
-	meter_reset inet
+	ks_meter_reset ispa
+	ks_meter_reset inet
 	send udp 224.0.0.252 5355 llmnr-probe eth0       # LLMNR, as resolved sends it per link
 	send udp ff02::1:3 5355 llmnr-probe eth0
 	send tcp "$LAN_GW4" 5355 llmnr-probe eth0         # LLMNR over TCP to a LAN host
@@ -108,29 +89,31 @@ side_channels() {
 	send udp "$LAN_GW4" 853 x eth0                    # DoQ to a LAN resolver
 	send tcp "$LAB_TUN_DNS4" 853 x -                  # DoT to the tunnel's DNS server
 	send udp "$LAB_TUN_DNS4" 853 x wgks0 2>/dev/null || send udp "$LAB_TUN_DNS4" 853 x "$(ks_tun_ifname)"
-	sleep 0.5
+	# the last two, through wireguard-go, arrive after the ones via the uplink
+	ks_meter_wait inet dot_tun
+	ks_meter_wait inet doq_tun
 	local c line="" 
 	for c in llmnr_udp llmnr_tcp mdns_group mdns_group6 mdns_unicast dot doq; do
-		line+=" $c=$(meter ispa "$c")"
+		line+=" $c=$(ks_meter ispa "$c")"
 	done
-	e2e__log "COUNTERS $1 at ISP A:$line | at the tunnel DNS: dot=$(meter inet dot_tun) doq=$(meter inet doq_tun)"
+	e2e__log "COUNTERS $1 at ISP A:$line | at the tunnel DNS: dot=$(ks_meter inet dot_tun) doq=$(ks_meter inet doq_tun)"
 }
 
 check_closed() { # LABEL ALLOW_LAN
-	is "$1: LLMNR over UDP (224.0.0.252, ff02::1:3), packets at ISP A" "$(meter ispa llmnr_udp)" 0
-	is "$1: LLMNR over TCP to a LAN host, packets at ISP A" "$(meter ispa llmnr_tcp)" 0
-	is "$1: unicast mDNS to a LAN host, packets at ISP A" "$(meter ispa mdns_unicast)" 0
-	is "$1: DNS over TLS to the ISP, the LAN and a public server, packets at ISP A" "$(meter ispa dot)" 0
-	is "$1: DNS over QUIC to the ISP and the LAN, packets at ISP A" "$(meter ispa doq)" 0
-	ok "$1: DNS over TLS to the tunnel's DNS server arrives there ($(meter inet dot_tun))" test "$(meter inet dot_tun)" -gt 0
-	ok "$1: DNS over QUIC to the tunnel's DNS server arrives there ($(meter inet doq_tun))" test "$(meter inet doq_tun)" -gt 0
+	is "$1: LLMNR over UDP (224.0.0.252, ff02::1:3), packets at ISP A" "$(ks_meter ispa llmnr_udp)" 0
+	is "$1: LLMNR over TCP to a LAN host, packets at ISP A" "$(ks_meter ispa llmnr_tcp)" 0
+	is "$1: unicast mDNS to a LAN host, packets at ISP A" "$(ks_meter ispa mdns_unicast)" 0
+	is "$1: DNS over TLS to the ISP, the LAN and a public server, packets at ISP A" "$(ks_meter ispa dot)" 0
+	is "$1: DNS over QUIC to the ISP and the LAN, packets at ISP A" "$(ks_meter ispa doq)" 0
+	ok "$1: DNS over TLS to the tunnel's DNS server arrives there ($(ks_meter inet dot_tun))" test "$(ks_meter inet dot_tun)" -gt 0
+	ok "$1: DNS over QUIC to the tunnel's DNS server arrives there ($(ks_meter inet doq_tun))" test "$(ks_meter inet doq_tun)" -gt 0
 	if [ "$2" = yes ]; then
 		# the exception: mDNS to the mDNS groups (printers, .local)
-		ok "$1: mDNS to 224.0.0.251 passes with allow-lan=yes ($(meter ispa mdns_group))" test "$(meter ispa mdns_group)" -gt 0
-		ok "$1: mDNS to ff02::fb passes with allow-lan=yes ($(meter ispa mdns_group6))" test "$(meter ispa mdns_group6)" -gt 0
+		ok "$1: mDNS to 224.0.0.251 passes with allow-lan=yes ($(ks_meter ispa mdns_group))" test "$(ks_meter ispa mdns_group)" -gt 0
+		ok "$1: mDNS to ff02::fb passes with allow-lan=yes ($(ks_meter ispa mdns_group6))" test "$(ks_meter ispa mdns_group6)" -gt 0
 	else
-		is "$1: mDNS to 224.0.0.251, packets at ISP A" "$(meter ispa mdns_group)" 0
-		is "$1: mDNS to ff02::fb, packets at ISP A" "$(meter ispa mdns_group6)" 0
+		is "$1: mDNS to 224.0.0.251, packets at ISP A" "$(ks_meter ispa mdns_group)" 0
+		is "$1: mDNS to ff02::fb, packets at ISP A" "$(ks_meter ispa mdns_group6)" 0
 	fi
 }
 

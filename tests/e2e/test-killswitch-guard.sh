@@ -40,18 +40,6 @@ guard_stop() {
 }
 guard_alive() { lab__pid_alive "$GUARD_PID" "$GUARD_START"; }
 
-ks_unreachable() { # on|off: the internet drops WireGuard to the endpoint
-	if [ "$1" = on ]; then
-		lab_ns inet nft -f - <<-EOF
-			table inet wgks_test_unreach {
-				chain pre { type filter hook prerouting priority -300; policy accept; udp dport $LAB_WG_PORT drop; }
-			}
-		EOF
-	else
-		lab_ns inet nft delete table inet wgks_test_unreach
-	fi
-}
-
 quiet() { "$@" >/dev/null; }
 
 ks_no_service() { ! ks_service_pid >/dev/null; }

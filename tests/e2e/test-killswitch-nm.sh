@@ -36,17 +36,6 @@ ks_reset wgks
 # --- 7. endpoint unreachable during connect ------------------------------------------
 # The internet drops everything to the endpoint's port, so the client's
 # handshakes still count as "wg" at the ISP's meter.
-ks_unreachable() {
-	if [ "$1" = on ]; then
-		lab_ns inet nft -f - <<-EOF
-			table inet wgks_test_unreach {
-				chain pre { type filter hook prerouting priority -300; policy accept; udp dport $LAB_WG_PORT drop; }
-			}
-		EOF
-	else
-		lab_ns inet nft delete table inet wgks_test_unreach
-	fi
-}
 ok "7: the endpoint becomes unreachable (dropped in the internet)" ks_unreachable on
 # (the meters start once the table is in place: before that, no VPN was asked for)
 t0=$(ks_ms)

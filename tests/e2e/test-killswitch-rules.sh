@@ -75,30 +75,6 @@ EOF
 send() { lab_client "$LAB_PYTHON" "$SEND" "$@"; }
 send_in() { local ns=$1; shift; lab_ns "$ns" "$LAB_PYTHON" "$SEND" "$@"; }
 
-# meter_up NS RULE...: counters named after the first word of each rule,
-# in NS's prerouting (before anything else there can drop)
-meter_up() {
-	local ns=$1 r name counters="" rules=""
-	shift
-	for r in "$@"; do
-		name=${r%% *}
-		counters+="counter $name {}"$'\n'
-		rules+="${r#* } counter name $name"$'\n'
-	done
-	lab_ns "$ns" nft -f - <<-EOF
-		table inet wgks_test_meter {
-			$counters
-			chain pre {
-				type filter hook prerouting priority -310; policy accept;
-				$rules
-			}
-		}
-	EOF
-}
-meter() { # NS NAME -> packets
-	lab_ns "$1" nft list counter inet wgks_test_meter "$2" | awk '$1 == "packets" {print $2}'
-}
-meter_reset() { lab_ns "$1" nft reset counters table inet wgks_test_meter >/dev/null; }
 
 # An extra namespace the lab's teardown deletes with its own.
 extra_ns() { # NAME
@@ -106,7 +82,7 @@ extra_ns() { # NAME
 	ip netns add "$LAB_PREFIX-$1" && ip -n "$LAB_PREFIX-$1" link set lo up
 }
 
-ok "meters at ISP A" meter_up ispa \
+ok "meters at ISP A" ks_meter_up ispa \
 	"dhcp_inet iifname \"lan\" udp sport 68 udp dport 67 ip daddr $LAB_WEB4" \
 	"dhcp_gw iifname \"lan\" udp sport 68 udp dport 67 ip daddr $LAB_ISPA_GW4" \
 	"dhcp6_inet iifname \"lan\" udp sport 546 udp dport 547 ip6 daddr $LAB_WEB6" \
@@ -130,11 +106,11 @@ ks_leak_reset
 ok "DHCP: a socket bound to port 68 sends to $LAB_WEB4:67" send udp dst="$LAB_WEB4" dport=67 sport=68 dev=eth0
 ok "DHCP: a socket bound to port 546 sends to [$LAB_WEB6]:547" send udp dst="$LAB_WEB6" dport=547 sport=546 dev=eth0
 ok "DHCP: a socket bound to port 68 sends to $LAB_ISPA_GW4:67" send udp dst="$LAB_ISPA_GW4" dport=67 sport=68 dev=eth0
-sleep 0.5
-is "DHCP: from port 68 to $LAB_WEB4:67, packets at ISP A" "$(meter ispa dhcp_inet)" 0
-is "DHCP: from port 546 to [$LAB_WEB6]:547 (global source), packets at ISP A" "$(meter ispa dhcp6_inet)" 0
-ok "DHCP: unicast within the uplink's subnet ($LAB_ISPA_GW4:67) still passes ($(meter ispa dhcp_gw))" \
-	test "$(meter ispa dhcp_gw)" -gt 0
+ks_meter_wait ispa dhcp_gw # sent last: the others were counted before
+is "DHCP: from port 68 to $LAB_WEB4:67, packets at ISP A" "$(ks_meter ispa dhcp_inet)" 0
+is "DHCP: from port 546 to [$LAB_WEB6]:547 (global source), packets at ISP A" "$(ks_meter ispa dhcp6_inet)" 0
+ok "DHCP: unicast within the uplink's subnet ($LAB_ISPA_GW4:67) still passes ($(ks_meter ispa dhcp_gw))" \
+	test "$(ks_meter ispa dhcp_gw)" -gt 0
 
 # --- neighbour discovery -------------------------------------------------------------------
 send icmp6 kind=ns dst="$LAB_WEB6" hops=255 dev=eth0
@@ -144,9 +120,9 @@ send icmp6 kind=rs dst=ff02::1 hops=255 dev=eth0
 send icmp6 kind=ns dst=ff02::1:ff00:1 hops=64 dev=eth0
 send icmp6 kind=na dst="$ISPA_LL" hops=64 dev=eth0
 sleep 0.5
-is "ND: solicitations/advertisements addressed to $LAB_WEB6, packets at ISP A" "$(meter ispa nd_inet)" 0
-is "ND: router solicitation to ff02::1 (not ff02::2), packets at ISP A" "$(meter ispa nd_rs_other)" 0
-is "ND: hop limit 64, packets at ISP A" "$(meter ispa nd_hops)" 0
+is "ND: solicitations/advertisements addressed to $LAB_WEB6, packets at ISP A" "$(ks_meter ispa nd_inet)" 0
+is "ND: router solicitation to ff02::1 (not ff02::2), packets at ISP A" "$(ks_meter ispa nd_rs_other)" 0
+is "ND: hop limit 64, packets at ISP A" "$(ks_meter ispa nd_hops)" 0
 ok "ND: the uplink's IPv6 still works (SLAAC address on eth0)" test -n "$(lab_client_addr6 eth0)"
 ks_no_leaks "DHCP ports and ND"
 ks_reset wgks
@@ -166,56 +142,56 @@ lab_client sysctl -q -w net.ipv4.ip_forward=1
 lab_ns ispa ip addr add "$LAN_GW4/24" dev lan
 lab_ns ispa ip route add 172.17.0.0/16 via "$LAN_CLIENT4"
 lab_client ip addr add "$LAN_CLIENT4/24" dev eth0
-ok "container meter" meter_up ctr \
+ok "container meter" ks_meter_up ctr \
 	"from_tunnel iifname \"eth0\" ip saddr $LAB_TUN_SERVER4 udp dport 9999"
 # The VPN server routes 172.17.0.0/16 to the client (as if it pushed a route back).
 lab_wg_server set public_key="@$LAB_CLIENT_PUB" allowed_ip=172.17.0.0/16 >/dev/null
 lab_ns inet ip route add 172.17.0.0/16 dev "$LAB_WG_SERVER_IF"
 
 ok "allow-lan: connect" ks_up wglan
-meter_reset ispa
+ks_meter_reset ispa
 for r in "$LAN_GW4" "$LAB_ISPA_GW4"; do
 	send_in ctr udp dst="$r" dport=53
 	lab_ns ctr dig +time=1 +tries=1 +tcp @"$r" fwd.lab.example >/dev/null 2>&1
 done
 send_in ctr udp dst="$LAN_GW4" dport=9999
-sleep 0.5
+ks_meter_wait ispa udp_ctr # sent last: the others were counted before
 is "forwarded DNS: queries from the container to $LAN_GW4 and $LAB_ISPA_GW4 (UDP and TCP), packets at ISP A" \
-	"$(meter ispa dns_ctr)" 0
-ok "forwarded: the container still reaches the LAN ($(meter ispa udp_ctr) packets to $LAN_GW4:9999)" \
-	test "$(meter ispa udp_ctr)" -gt 0
+	"$(ks_meter ispa dns_ctr)" 0
+ok "forwarded: the container still reaches the LAN ($(ks_meter ispa udp_ctr) packets to $LAN_GW4:9999)" \
+	test "$(ks_meter ispa udp_ctr)" -gt 0
 body=$(lab_ns ctr curl -s --max-time 5 "http://$LAB_WEB4/")
 is "forwarded: the container reaches the internet through the tunnel (replies pass)" "$body" "$CTR4"
 lab_ns inet "$LAB_PYTHON" "$SEND" udp dst="$CTR4" dport=9999
 sleep 0.5
-is "from the tunnel: the VPN side's packets to the container, at the container" "$(meter ctr from_tunnel)" 0
+is "from the tunnel: the VPN side's packets to the container, at the container" "$(ks_meter ctr from_tunnel)" 0
 
 # --- LAN multicast -------------------------------------------------------------------------
-meter_reset ispa
+ks_meter_reset ispa
 send udp dst=224.0.1.1 dport=5000 mcif=eth0
 send udp dst=ff0e::101 dport=5000 mcif=eth0
 send udp dst=224.0.0.251 dport=5353 mcif=eth0
 send udp dst=239.255.255.250 dport=1900 mcif=eth0
 send udp dst=ff02::fb dport=5353 mcif=eth0
 send udp dst=ff05::1:3 dport=5000 mcif=eth0
-sleep 0.5
-is "multicast: to 224.0.1.1 (not local), packets at ISP A" "$(meter ispa mc_global4)" 0
-is "multicast: to ff0e::101 (global scope), packets at ISP A" "$(meter ispa mc_global6)" 0
-ok "multicast: 224.0.0.251 (mDNS) passes ($(meter ispa mc_local4))" test "$(meter ispa mc_local4)" -gt 0
-ok "multicast: 239.255.255.250 (SSDP) passes ($(meter ispa mc_admin4))" test "$(meter ispa mc_admin4)" -gt 0
-ok "multicast: ff02::fb passes ($(meter ispa mc_local6))" test "$(meter ispa mc_local6)" -gt 0
-ok "multicast: ff05::1:3 (site scope) passes ($(meter ispa mc_site6))" test "$(meter ispa mc_site6)" -gt 0
+ks_meter_wait ispa mc_site6 # sent last: the others were counted before
+is "multicast: to 224.0.1.1 (not local), packets at ISP A" "$(ks_meter ispa mc_global4)" 0
+is "multicast: to ff0e::101 (global scope), packets at ISP A" "$(ks_meter ispa mc_global6)" 0
+ok "multicast: 224.0.0.251 (mDNS) passes ($(ks_meter ispa mc_local4))" test "$(ks_meter ispa mc_local4)" -gt 0
+ok "multicast: 239.255.255.250 (SSDP) passes ($(ks_meter ispa mc_admin4))" test "$(ks_meter ispa mc_admin4)" -gt 0
+ok "multicast: ff02::fb passes ($(ks_meter ispa mc_local6))" test "$(ks_meter ispa mc_local6)" -gt 0
+ok "multicast: ff05::1:3 (site scope) passes ($(ks_meter ispa mc_site6))" test "$(ks_meter ispa mc_site6)" -gt 0
 
 # --- CVE-2019-14899: a LAN neighbour probes the tunnel's address on eth0 --------------------
-meter_reset ispa
+ks_meter_reset ispa
 lab_ns ispa ip route add "$LAB_TUN_CLIENT4/32" via "$LAN_CLIENT4" dev lan
 lab_ns ispa ip -6 route add "$LAB_TUN_CLIENT6/128" via "$CLIENT_LL" dev lan
 lab_ns ispa ping -c 3 -i 0.2 -W 1 -I "$LAN_GW4" "$LAB_TUN_CLIENT4" >/dev/null 2>&1
 send_in ispa udp dst="$LAB_TUN_CLIENT4" dport=9
 send_in ispa icmp6 kind=echo dst="$LAB_TUN_CLIENT6" hops=64 dev=lan src="$ISPA_LL"
 sleep 0.5
-is "CVE-2019-14899: answers from $LAB_TUN_CLIENT4 on eth0 (ping, UDP)" "$(meter ispa tun_reply4)" 0
-is "CVE-2019-14899: answers from $LAB_TUN_CLIENT6 on eth0 (ping from link-local)" "$(meter ispa tun_reply6)" 0
+is "CVE-2019-14899: answers from $LAB_TUN_CLIENT4 on eth0 (ping, UDP)" "$(ks_meter ispa tun_reply4)" 0
+is "CVE-2019-14899: answers from $LAB_TUN_CLIENT6 on eth0 (ping from link-local)" "$(ks_meter ispa tun_reply6)" 0
 ok "the tunnel still carries traffic" ks_via_tunnel
 ks_reset wglan
 
@@ -241,10 +217,10 @@ lab_ns stranger ip link set x0 up
 lab_client ip addr add 192.0.2.201/29 dev "$tun"
 lab_client ip link set "$tun" up
 e2e__log "namesake $tun, index $(lab_client cat "/sys/class/net/$tun/ifindex")"
-ok "stranger's meter" meter_up stranger "namesake iifname \"x0\" ip saddr 192.0.2.201"
+ok "stranger's meter" ks_meter_up stranger "namesake iifname \"x0\" ip saddr 192.0.2.201"
 send udp dst=192.0.2.202 dport=9999
 lab_client ping -c 2 -i 0.2 -W 1 192.0.2.202 >/dev/null 2>&1
-is "namesake: packets the client sent through the new $tun, at its far end" "$(meter stranger namesake)" 0
+is "namesake: packets the client sent through the new $tun, at its far end" "$(ks_meter stranger namesake)" 0
 ks_reset wgks
 
 e2e_finish

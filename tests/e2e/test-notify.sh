@@ -174,12 +174,18 @@ sleep 1
 is "no notification left on screen" "$(rec_open)" ""
 ks_reset wgks
 
+# blocked_notified: connect, SIGKILL to wireguard-go, the "Traffic is
+# blocked" notification arrives; sets t (before the kill) and nid (its id)
+blocked_notified() {
+	ok "connect again" ks_up wgks
+	t=$(now)
+	ok "SIGKILL to wireguard-go" kill -KILL "$(ks_wggo_pid)"
+	ok "blocked: Notify" rec_wait 10 "$t" Notify summary "Traffic is blocked"
+	read -r nid _ <<<"$(rec_find "$t" Notify summary "Traffic is blocked")"
+}
+
 # --- the state ends by itself: the notification is withdrawn ---------------------------
-ok "connect again" ks_up wgks
-t=$(now)
-ok "SIGKILL to wireguard-go" kill -KILL "$(ks_wggo_pid)"
-ok "blocked: Notify" rec_wait 10 "$t" Notify summary "Traffic is blocked"
-read -r nid _ <<<"$(rec_find "$t" Notify summary "Traffic is blocked")"
+blocked_notified
 t=$(now)
 ok "the user connects the VPN (nmcli)" ks_up wgks
 ok "CloseNotification within 2 s of the new state" rec_wait 2 "$t" CloseNotification id "$nid"
@@ -187,11 +193,7 @@ is "no notification left on screen" "$(rec_open)" ""
 ks_reset wgks
 
 # --- Keep blocking brings the notification back ------------------------------------------
-ok "connect again" ks_up wgks
-t=$(now)
-ok "SIGKILL to wireguard-go" kill -KILL "$(ks_wggo_pid)"
-ok "blocked: Notify" rec_wait 10 "$t" Notify summary "Traffic is blocked"
-read -r nid _ <<<"$(rec_find "$t" Notify summary "Traffic is blocked")"
+blocked_notified
 ok "Release… clicked" invoke "$nid" app.release
 ok "the confirmation appears" rec_wait 2 "$t" Notify summary "Release the kill switch?"
 read -r cid _ <<<"$(rec_find "$t" Notify summary "Release the kill switch?")"

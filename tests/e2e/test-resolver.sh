@@ -39,7 +39,18 @@ rs_monitor_start() {
 	RS_MON_OUT=$LAB_DIR/monitor-$1.txt
 	nsenter -t "$LAB_CLIENT_PID" -m -n -u --wd=/ -- nft monitor ruleset >"$RS_MON_OUT" 2>&1 &
 	RS_MON_PID=$!
-	sleep 0.3
+	lab_wait_for 10 rs__monitor_listening || e2e__log "nft monitor did not join the nftables group"
+}
+# nft monitor listens once its netlink socket (one of its fds, in the
+# client's /proc/net/netlink) has joined a group; nsenter execs nft, so
+# RS_MON_PID is nft's
+rs__monitor_listening() {
+	local inodes
+	inodes=$(find "/proc/$RS_MON_PID/fd" -lname 'socket:*' -printf '%l ' 2>/dev/null | tr -c '0-9' ' ')
+	[ -n "${inodes// /}" ] || return 1
+	awk -v inodes="$inodes" 'BEGIN { n = split(inodes, a); for (i = 1; i <= n; i++) ours[a[i]] = 1 }
+		$2 == 12 && $4 != "00000000" && ($10 in ours) { found = 1 } END { exit !found }' \
+		"/proc/$RS_MON_PID/net/netlink" 2>/dev/null
 }
 rs_monitor_stop() {
 	[ -n "$RS_MON_PID" ] || return 0
