@@ -278,8 +278,8 @@ wgks_resolved_dot_stop (WgksResolvedDot *self)
 	g_dbus_connection_signal_unsubscribe (self->bus, self->link_sub);
 	g_dbus_connection_signal_unsubscribe (self->bus, self->nm_dns_sub);
 	g_dbus_connection_signal_unsubscribe (self->bus, self->owner_sub);
-	wgks_log_info ("DNS over TLS: no longer watching %s in systemd-resolved (set %u times)", self->ifname,
-	               self->set_count);
+	wgks_log_notice ("DNS over TLS: stopped keeping DNSOverTLS on %s in systemd-resolved (set %u times)",
+	                 self->ifname, self->set_count);
 	g_clear_object (&self->bus);
 	g_free (self->ifname);
 	g_free (self->path);
