@@ -246,8 +246,8 @@ wgks_resolved_dot_start (const char *ifname, WgksDnsOverTls want)
 	self->path = link_path (self->ifindex);
 	self->want = wanted_mode (self->bus, want);
 	self->strict = want == WGKS_DNS_OVER_TLS_YES;
-	/* resolved's link properties do not announce their changes today; the
-	 * subscription costs nothing and the poll catches what no signal says */
+	/* resolved 252 announces no change of a link's properties; the
+	 * subscription costs nothing, and the poll catches what no signal says */
 	self->link_sub = g_dbus_connection_signal_subscribe (self->bus, RESOLVE1, "org.freedesktop.DBus.Properties",
 	                                                     "PropertiesChanged", self->path, NULL,
 	                                                     G_DBUS_SIGNAL_FLAGS_NONE, pushed_cb, self, NULL);
