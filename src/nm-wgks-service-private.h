@@ -13,6 +13,7 @@
 #include "wgks-killswitch.h"
 #include "wgks-owner.h"
 #include "wgks-resolve.h"
+#include "wgks-resolved-dot.h"
 #include "wgks-state.h"
 
 /* Per-endpoint bookkeeping of the watch. */
@@ -51,6 +52,7 @@ struct _NMWgksService {
 	gboolean          user_disconnect; /* set only by a Disconnect we trust */
 	WgksDisconnectOrigin *origin;      /* NetworkManager's reason when it disconnects us */
 	WgksKillswitch   *killswitch;      /* the firewall, kept beyond the connection */
+	WgksResolvedDot  *resolved_dot;    /* DNS over TLS on the tunnel's link, while connected */
 };
 
 /* An async step of one connection attempt: stale once it is cancelled. */

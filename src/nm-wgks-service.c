@@ -153,6 +153,7 @@ teardown (NMWgksService *self)
 	clear_source (&self->tamper_id);
 	clear_source (&self->route_watch_id);
 	clear_source (&self->roam_id);
+	g_clear_pointer (&self->resolved_dot, wgks_resolved_dot_stop);
 	self->dns_lookups = 0;
 	g_clear_pointer (&self->dns_servers, g_ptr_array_unref);
 	g_clear_pointer (&self->device, wgks_device_free);
@@ -247,8 +248,11 @@ nm_wgks_service_connected (NMWgksService *self, guint endpoint, GHashTable *inde
 		nm_wgks_service_fail (self, NM_VPN_PLUGIN_FAILURE_CONNECT_FAILED, "%s", error->message);
 		return;
 	}
-	if (report_ip_config (self))
-		nm_wgks_service_watch_connected (self, index);
+	if (!report_ip_config (self))
+		return;
+	g_clear_pointer (&self->resolved_dot, wgks_resolved_dot_stop);
+	self->resolved_dot = wgks_resolved_dot_start (self->ifname, self->config->dns_over_tls);
+	nm_wgks_service_watch_connected (self, index);
 }
 
 /* ---------------------------------------------------------------------------
@@ -427,27 +431,19 @@ parse_connection (NMConnection *connection, GError **error)
 	return g_steal_pointer (&config);
 }
 
-/* The service cannot change the profile: NetworkManager applies the
- * profile's connection.dns-over-tls to the VPN's DNS, and only the resolver
- * of its DNS mode can encrypt. Say so when the key asks for more. */
+/* Only the resolver of NetworkManager's DNS mode can encrypt. With
+ * systemd-resolved the service sets the mode on the tunnel's link itself
+ * once connected: NetworkManager 1.42 does not apply a VPN profile's
+ * connection.dns-over-tls. */
 static void
-warn_dns_over_tls (const WgksConfig *config, NMConnection *connection)
+warn_dns_over_tls (const WgksConfig *config)
 {
-	NMSettingConnection *s_con = nm_connection_get_setting_connection (connection);
 	g_autoptr (GError) local = NULL;
 	g_autofree char *mode = NULL;
 	g_autofree char *problem = NULL;
-	int want;
 
 	if (config->dns_over_tls == WGKS_DNS_OVER_TLS_NO)
 		return;
-	want = config->dns_over_tls == WGKS_DNS_OVER_TLS_YES ? NM_SETTING_CONNECTION_DNS_OVER_TLS_YES
-	                                                     : NM_SETTING_CONNECTION_DNS_OVER_TLS_OPPORTUNISTIC;
-	if (!s_con || nm_setting_connection_get_dns_over_tls (s_con) != want)
-		wgks_log_warn ("dns-over-tls=%s, but the profile's connection.dns-over-tls differs and NetworkManager "
-		               "applies only that: nmcli connection modify \"%s\" connection.dns-over-tls %s",
-		               wgks_dns_over_tls_to_string (config->dns_over_tls), nm_connection_get_id (connection),
-		               wgks_dns_over_tls_to_string (config->dns_over_tls));
 	mode = wgks_nm_dns_mode (&local);
 	if (!mode)
 		wgks_log_debug ("NetworkManager's DNS mode: %s", local->message);
@@ -455,10 +451,8 @@ warn_dns_over_tls (const WgksConfig *config, NMConnection *connection)
 	if (problem)
 		wgks_log_warn ("%s", problem);
 	else
-		/* NetworkManager 1.42 does not hand connection.dns-over-tls to
-		 * resolved for a VPN's link: only resolved can tell. */
-		wgks_log_notice ("dns-over-tls=%s: NetworkManager's DNS mode \"%s\" can encrypt DNS; whether the "
-		                 "tunnel's link does, only systemd-resolved knows (wg-killswitch status)",
+		wgks_log_notice ("dns-over-tls=%s: NetworkManager's DNS mode is \"%s\"; once connected, the service sets "
+		                 "DNSOverTLS on the tunnel's link in systemd-resolved and keeps it set",
 		                 wgks_dns_over_tls_to_string (config->dns_over_tls), mode);
 }
 
@@ -490,7 +484,7 @@ start_connect (NMWgksService *self, NMConnection *connection, GError **error)
 	wgks_log_notice ("connecting \"%s\" on %s: %u peer(s), kill switch %s",
 	                 nm_connection_get_id (connection), self->ifname, config->peers->len,
 	                 wgks_kill_switch_to_string (config->kill_switch));
-	warn_dns_over_tls (config, connection);
+	warn_dns_over_tls (config);
 	if (!nm_wgks_service_enter_state (self, WGKS_SERVICE_STATE_CONNECTING, &local)) {
 		g_set_error (error, NM_VPN_PLUGIN_ERROR, NM_VPN_PLUGIN_ERROR_LAUNCH_FAILED,
 		             "%s", local->message);

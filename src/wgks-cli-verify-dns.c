@@ -49,9 +49,9 @@ resolved_get_string (GDBusConnection *bus, const char *path, const char *iface, 
 	return g_variant_is_of_type (value, G_VARIANT_TYPE_STRING) ? g_variant_dup_string (value, NULL) : NULL;
 }
 
-/* The mode the profile asks for is not proof: NetworkManager 1.42 does not
- * hand a VPN's connection.dns-over-tls to systemd-resolved. Asks resolved
- * what it does on the tunnel link (its own setting, else the global one). */
+/* The mode the profile asks for is not proof: the service sets it on the
+ * tunnel's link, NetworkManager may reset it. Asks resolved what it does on
+ * the tunnel link (its own setting, else the global one). */
 char *
 wgks_cli_resolved_dns_over_tls_problem (WgksDnsOverTls want, const char *ifname)
 {
@@ -82,8 +82,8 @@ wgks_cli_resolved_dns_over_tls_problem (WgksDnsOverTls want, const char *ifname)
 		return g_strdup_printf (_("systemd-resolved cannot say what it does on %s"), ifname);
 	if (strcmp (mode, "yes") == 0 || (want == WGKS_DNS_OVER_TLS_OPPORTUNISTIC && strcmp (mode, "opportunistic") == 0))
 		return NULL;
-	return g_strdup_printf (_("systemd-resolved uses DNSOverTLS=%s on %s: NetworkManager did not apply the "
-	                          "profile's connection.dns-over-tls to the VPN's link"),
+	return g_strdup_printf (_("systemd-resolved uses DNSOverTLS=%s on %s: the service's setting is not in "
+	                          "effect (see its log)"),
 	                        *mode ? mode : "no", ifname);
 }
 

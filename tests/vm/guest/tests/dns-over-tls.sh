@@ -1,18 +1,18 @@
 #!/bin/bash
 # DNS over TLS through the tunnel under systemd-resolved: unbound inside the
 # tunnel serves DNS over TLS on 10.66.0.53:853 with a certificate this test
-# makes (its own CA, the server's address in subjectAltName); the profile has
-# dns-over-tls=yes and connection.dns-over-tls=yes.
-# 1. What NetworkManager 1.42 hands resolved for the VPN's link: the
-#    profile's connection.dns-over-tls is not applied to a VPN connection
-#    (resolvectl shows -DNSOverTLS); DNS goes to the tunnel's server in
-#    clear, inside the tunnel. Printed and asserted as found, so that a fixed
-#    NetworkManager makes this test say so.
-# 2. What systemd-resolved 252 can do through the tunnel: DNSOverTLS=yes in
-#    resolved.conf (the global mode, which applies to every link for which
-#    NetworkManager sets none). With the CA unknown to the system, then with
-#    it in the trust store. Counted at the tunnel server: queries arrive over
-#    TLS on 853, none in clear on 53; ISP A's resolver and meter see nothing.
+# makes (its own CA, the server's address in subjectAltName). The profile
+# sets only the plugin's key dns-over-tls (NetworkManager 1.42 applies no
+# connection.dns-over-tls to a VPN's link): the service sets DNSOverTLS on
+# the tunnel's link in resolved itself and sets it again when it is reset.
+# 1. opportunistic: the link has DNSOverTLS=opportunistic.
+# 2. yes, the CA in the guest's trust store: +DNSOverTLS on the link; names
+#    asked through dig, getent and resolvectl arrive at unbound over TLS
+#    (nft counters at the tunnel server: TLS on 853, nothing on 53 at the
+#    tunnel DNS), the tunnel's plain resolver and ISP A see none of them.
+# 3. Still so after a DHCP renewal with a new DNS server on the uplink
+#    (NetworkManager pushes DNS again) and after a restart of resolved
+#    (every link setting gone, NetworkManager pushes them again).
 set -uo pipefail
 . /usr/local/lib/wgks-vm/vmlab.sh
 d=$LAB_DIR/dot
@@ -77,6 +77,88 @@ dot_count() { lab_ns inet nft list counter inet wgks_vm_dot "$1" | awk '$1 == "p
 dot_reset() { lab_ns inet nft reset counters table inet wgks_vm_dot >/dev/null; lab_leak_reset ispa; }
 dot_seen() { grep -q " ${1//./\\.}\. " "$d/unbound.log"; }
 
+
+# dot_link_mode IFNAME: resolved's DNSOverTLS of the link ("" when unset)
+dot_link_mode() {
+	local idx path
+	idx=$(cat "/sys/class/net/$1/ifindex") || return 1
+	path=$(busctl call org.freedesktop.resolve1 /org/freedesktop/resolve1 org.freedesktop.resolve1.Manager \
+		GetLink i "$idx" | awk '{gsub(/"/, "", $2); print $2}') || return 1
+	busctl get-property org.freedesktop.resolve1 "$path" org.freedesktop.resolve1.Link DNSOverTLS |
+		awk '{gsub(/"/, "", $2); print $2}'
+}
+dot_link_is() { [ "$(dot_link_mode "$1")" = "$2" ]; }
+
+# The CA into the guest's trust store (the guest is this test's own VM);
+# resolved reads the store when it starts. The bundle is restored after.
+dot_trust() {
+	cp /etc/ssl/certs/ca-certificates.crt "$d/bundle.orig" 2>/dev/null
+	if command -v update-ca-certificates >/dev/null; then
+		mkdir -p /usr/local/share/ca-certificates &&
+			cp "$d/ca.pem" /usr/local/share/ca-certificates/wgks-vm-lab-ca.crt &&
+			update-ca-certificates >/dev/null 2>&1 || return 1
+	else
+		mkdir -p /etc/ssl/certs && cp "$d/ca.pem" /etc/ssl/certs/wgks-vm-lab-ca.pem &&
+			openssl rehash /etc/ssl/certs 2>/dev/null
+		cat "$d/ca.pem" >>/etc/ssl/certs/ca-certificates.crt
+	fi
+	grep -q "$(sed -n 2p "$d/ca.pem")" /etc/ssl/certs/ca-certificates.crt && systemctl restart systemd-resolved
+}
+dot_untrust() {
+	rm -f /usr/local/share/ca-certificates/wgks-vm-lab-ca.crt /etc/ssl/certs/wgks-vm-lab-ca.pem
+	if command -v update-ca-certificates >/dev/null; then
+		update-ca-certificates --fresh >/dev/null 2>&1
+	else
+		openssl rehash /etc/ssl/certs 2>/dev/null
+	fi
+	[ -f "$d/bundle.orig" ] && cp "$d/bundle.orig" /etc/ssl/certs/ca-certificates.crt
+	systemctl restart systemd-resolved
+}
+
+# dot_probe TAG: names through dig, getent and resolvectl; each must reach
+# unbound (over TLS) and neither the tunnel's plain resolver nor ISP A's
+dot_probe() {
+	local tag=$1 n names=()
+	dot_reset
+	is "$tag: secret.lab.example is answered over TLS" "$(dig +short +time=5 +tries=1 secret.lab.example)" "$LAB_TUN_WEB4"
+	n=$(vm_dns_fresh "dot-$tag-dig"); names+=("$n"); dig +short +time=5 +tries=1 "$n" >/dev/null 2>&1
+	n=$(vm_dns_fresh "dot-$tag-getent"); names+=("$n"); timeout 10 getent hosts "$n" >/dev/null
+	n=$(vm_dns_fresh "dot-$tag-resolvectl"); names+=("$n"); resolvectl query "$n" >/dev/null 2>&1
+	sleep 0.5
+	vm_log "CELL resolved/dot/$tag tunnel DNS: tls=$(dot_count tls) plain=$(dot_count plain) | ISP A dns meter=$(lab_leak_count ispa dns)"
+	for n in "${names[@]}"; do
+		ok "$tag: unbound answered $n (over TLS)" dot_seen "$n"
+		ok "$tag: the tunnel's plain resolver never saw $n" bash -c "! grep -q '$n' '$(lab_dns_log tun)'"
+		ok "$tag: ISP A's resolver never saw $n" bash -c "! grep -q '$n' '$(lab_dns_log ispa)'"
+	done
+	ok "$tag: TLS packets to 853 at the tunnel DNS" test "$(dot_count tls)" -gt 0
+	is "$tag: nothing on 53 at the tunnel DNS" "$(dot_count plain)" 0
+	is "$tag: ISP A's meter counts no DNS" "$(lab_leak_count ispa dns)" 0
+}
+
+# A DHCP renewal that hands the uplink a new DNS server: NetworkManager
+# renews only after T1; a reapply with a changed ipv4.dhcp-timeout restarts
+# its DHCP client now, and NetworkManager pushes DNS to resolved again.
+dot_dhcp_renewal() {
+	local a4=198.51.100.77
+	ip -n "$LAB_PREFIX-ispa" addr add "$a4/25" dev lan 2>/dev/null
+	lab_isp_dnsmasq_restart ispa "--dhcp-option=option:dns-server,$a4" "--ra-param=lan,high,4" || return 1
+	nmcli connection modify lab-ispa ipv4.dhcp-timeout 53 || return 1
+	nmcli device reapply eth0 >/dev/null || return 1
+	lab_wait_for 30 dot__eth0_has_dns "$a4"
+}
+dot__eth0_has_dns() {
+	busctl --json=short get-property org.freedesktop.NetworkManager /org/freedesktop/NetworkManager/DnsManager \
+		org.freedesktop.NetworkManager.DnsManager Configuration 2>/dev/null | grep -qF "\"$1\""
+}
+dot_log_link() { # IFNAME
+	vm_log "resolvectl status $1: $(resolvectl status "$1" 2>&1 | grep -i 'protocols\|DNS Servers' | paste -sd'|')"
+}
+dot_service_says() { vm_service_log | grep -c "DNS over TLS: $1"; }
+
+# (grep reads to the end: with pipefail, an early exit would fail journalctl)
+dot_logged_set() { vm_service_log | grep "DNS over TLS: set DNSOverTLS=yes on $1" >/dev/null; }
+
 ok "NetworkManager has eth0 up" vm_nm_wait_uplink eth0
 vm_log "$(resolvectl --version | head -1); TLS backend: $(ldd /usr/lib/systemd/systemd-resolved 2>/dev/null | grep -o 'libssl[^ ]*\|libgnutls[^ ]*' | head -1)"
 ok "a CA and a server certificate for $LAB_TUN_DNS4 (openssl)" dot_certs
@@ -86,102 +168,61 @@ ok "a meter at the tunnel server: 853 and 53 to the tunnel DNS" dot_meter
 conf=$VM_PROFILES/wgdot.conf
 vm_write_config "$conf"
 ok "nmcli imports the profile" vm_import "$conf"
-ok "dns-over-tls=yes and connection.dns-over-tls yes" \
-	nmcli connection modify wgdot +vpn.data dns-over-tls=yes connection.dns-over-tls yes
+vm_log "connection.dns-over-tls of the profile: $(nmcli -g connection.dns-over-tls connection show wgdot)"
 
-# --- 1. NetworkManager's per-connection setting ------------------------------------------
-ok "connect (the profile's connection.dns-over-tls=yes)" vm_up wgdot
+# --- 1. opportunistic --------------------------------------------------------------------------
+ok "dns-over-tls=opportunistic (the plugin's key only)" nmcli connection modify wgdot +vpn.data dns-over-tls=opportunistic
+ok "connect (opportunistic)" vm_up wgdot
 ifname=$(vm_tun_ifname)
-st=$(resolvectl status "$ifname" 2>&1)
-vm_log "resolvectl status $ifname:"
-while IFS= read -r l; do vm_log "  $l"; done <<<"$st"
-wg-killswitch status >"$d/status-nm.out" 2>&1
-vm_log "wg-killswitch status: $(grep -i 'dns' "$d/status-nm.out" | paste -sd'|')"
-dot_reset
-n0=$(vm_dns_fresh dot-nm)
-dig +short +time=5 +tries=1 "$n0" >/dev/null 2>&1
-sleep 0.5
-vm_log "CELL resolved/dot/nm-per-connection tunnel server: tls=$(dot_count tls) plain=$(dot_count plain) | ISP A dns meter=$(lab_leak_count ispa dns)"
-if grep -q '+DNSOverTLS' <<<"$st"; then
-	vm_log "NetworkManager applied connection.dns-over-tls to the VPN's link"
-	ok "per-connection: the query went over TLS" test "$(dot_count tls)" -gt 0
-	is "per-connection: nothing in clear on 53" "$(dot_count plain)" 0
-else
-	ok "per-connection: NetworkManager $(NetworkManager --version) leaves DNS over TLS off on the VPN's link (-DNSOverTLS)" \
-		grep -q -- '-DNSOverTLS' <<<"$st"
-	ok "per-connection: so the query reached the tunnel's server in clear, inside the tunnel" lab_dns_queried tun "$n0"
-	ok "per-connection: wg-killswitch status says DNS over TLS is NOT ACTIVE on the link" \
-		grep -q '^DNS over TLS: *NOT ACTIVE: systemd-resolved uses DNSOverTLS=no' "$d/status-nm.out"
-	wg-killswitch verify --target "$LAB_WEB4:80" --dns "$LAB_ISPA_GW4:53" >"$d/verify-nm.out" 2>&1
-	while IFS= read -r l; do vm_log "  $l"; done <"$d/verify-nm.out"
-	ok "per-connection: wg-killswitch verify FAILs the dns-tls line" grep -q '^FAIL  dns-tls ' "$d/verify-nm.out"
-fi
-is "per-connection: ISP A's meter counts no DNS" "$(lab_leak_count ispa dns)" 0
-ok "per-connection: ISP A's resolver never saw the name" bash -c "! grep -q '$n0' '$(lab_dns_log ispa)'"
+ok "opportunistic: resolved has DNSOverTLS=opportunistic on $ifname" lab_wait_for 10 dot_link_is "$ifname" opportunistic
+dot_log_link "$ifname"
 ok "nmcli connection down wgdot" vm_down wgdot
 
-# --- 2. resolved's DNSOverTLS=yes, the CA unknown to the system --------------------------------
-dot_global() {
-	mkdir -p /etc/systemd/resolved.conf.d &&
-		printf '[Resolve]\nDNSOverTLS=yes\n' >/etc/systemd/resolved.conf.d/90-wgks-vm-dot.conf &&
-		systemctl restart systemd-resolved && sleep 2
-}
-ok "resolved.conf.d: DNSOverTLS=yes; resolved restarts" dot_global
-ok "connect (CA not trusted)" vm_up wgdot
+# --- 2. yes, the CA trusted --------------------------------------------------------------------
+ok "the test's CA goes into the guest's trust store; resolved restarts" dot_trust
+ok "NetworkManager has eth0 up" vm_nm_wait_uplink eth0
+ok "dns-over-tls=yes (the plugin's key only)" nmcli connection modify wgdot +vpn.data dns-over-tls=yes
+ok "connect (yes)" vm_up wgdot
 ifname=$(vm_tun_ifname)
+ok "yes: resolved has DNSOverTLS=yes on $ifname" lab_wait_for 10 dot_link_is "$ifname" yes
 st=$(resolvectl status "$ifname" 2>&1)
-vm_log "resolvectl status $ifname: $(grep -i 'protocols' <<<"$st")"
-ok "+DNSOverTLS on the tunnel link" grep -q '+DNSOverTLS' <<<"$st"
-dot_reset
-n1=$(vm_dns_fresh dot-untrusted)
-r1=$(dig +short +time=5 +tries=1 "$n1" 2>&1; dig +short +time=5 +tries=1 www.lab.example 2>&1)
-sleep 0.5
-vm_log "CELL resolved/dot/untrusted-ca tunnel server: tls=$(dot_count tls) plain=$(dot_count plain) | ISP A dns meter=$(lab_leak_count ispa dns) | answers: '${r1//$'\n'/ }'"
-ok "untrusted CA: resolved tried TLS on 853" test "$(dot_count tls)" -gt 0
-is "untrusted CA: nothing in clear on 53 at the tunnel DNS" "$(dot_count plain)" 0
-ok "untrusted CA: unbound never got a query (resolved rejected the certificate)" bash -c "! grep -q 'dot-untrusted' '$d/unbound.log'"
-is "untrusted CA: no answer for www.lab.example" "$(grep -c "^$LAB_WEB4$" <<<"$r1")" 0
-is "untrusted CA: ISP A's meter counts no DNS" "$(lab_leak_count ispa dns)" 0
-ok "untrusted CA: ISP A's resolver never saw the name" bash -c "! grep -q '$n1' '$(lab_dns_log ispa)'"
-ok "nmcli connection down wgdot" vm_down wgdot
+dot_log_link "$ifname"
+ok "yes: resolvectl shows +DNSOverTLS on $ifname" grep -q '+DNSOverTLS' <<<"$st"
+ok "yes: the service logged that it set DNSOverTLS=yes on $ifname" dot_logged_set "$ifname"
+wg-killswitch status >"$d/status.out" 2>&1
+vm_log "wg-killswitch status: $(grep -i 'dns' "$d/status.out" | paste -sd'|')"
+ok "yes: wg-killswitch status says DNS over TLS is on" grep -q '^DNS over TLS: *yes (systemd-resolved)' "$d/status.out"
+wg-killswitch verify --target "$LAB_WEB4:80" --dns "$LAB_ISPA_GW4:53" >"$d/verify.out" 2>&1
+vm_log "wg-killswitch verify: $(grep ' dns-' "$d/verify.out" | paste -sd'|')"
+ok "yes: wg-killswitch verify has no FAIL dns-tls line" bash -c "! grep -q '^FAIL  dns-tls' '$d/verify.out'"
+dot_probe connected
 
-# --- 3. the CA in the system's trust store ----------------------------------------------------
-dot_trust() {
-	mkdir -p /etc/ssl/certs &&
-		cp "$d/ca.pem" /etc/ssl/certs/wgks-vm-lab-ca.pem &&
-		openssl rehash /etc/ssl/certs 2>/dev/null
-	cat "$d/ca.pem" >>/etc/ssl/certs/ca-certificates.crt
-	systemctl restart systemd-resolved && sleep 2
-}
-ok "the CA goes into the system trust store; resolved restarts" dot_trust
-ok "connect (CA trusted)" vm_up wgdot
-ifname=$(vm_tun_ifname)
-ok "+DNSOverTLS on the tunnel link" bash -c "resolvectl status '$ifname' | grep -q '+DNSOverTLS'"
-wg-killswitch status >"$d/status-global.out" 2>&1
-vm_log "wg-killswitch status: $(grep -i 'dns' "$d/status-global.out" | paste -sd'|')"
-ok "wg-killswitch status says DNS over TLS is on" grep -q '^DNS over TLS: *yes (systemd-resolved)' "$d/status-global.out"
-dot_reset
-is "DNS through the stub is answered over TLS" "$(dig +short +time=5 +tries=1 secret.lab.example)" "$LAB_TUN_WEB4"
-n2=$(vm_dns_fresh dot-dig)
-dig +short +time=5 +tries=1 "$n2" >/dev/null
-n3=$(vm_dns_fresh dot-getent)
-getent hosts "$n3" >/dev/null
-n4=$(vm_dns_fresh dot-resolvectl)
-resolvectl query "$n4" >/dev/null 2>&1
-sleep 0.5
-vm_log "CELL resolved/dot/trusted-ca tunnel server: tls=$(dot_count tls) plain=$(dot_count plain) | ISP A dns meter=$(lab_leak_count ispa dns)"
-for n in "$n2" "$n3" "$n4"; do
-	ok "unbound answered $n (over TLS)" dot_seen "$n"
-	ok "the tunnel's plain resolver never saw $n" bash -c "! grep -q '$n' '$(lab_dns_log tun)'"
-	ok "ISP A's resolver never saw $n" bash -c "! grep -q '$n' '$(lab_dns_log ispa)'"
-done
-ok "TLS packets to 853 at the tunnel server" test "$(dot_count tls)" -gt 0
-is "nothing in clear on 53 at the tunnel server" "$(dot_count plain)" 0
-is "ISP A's meter counts no DNS" "$(lab_leak_count ispa dns)" 0
+# --- 3. NetworkManager pushes the link's DNS again --------------------------------------------
+sets=$(dot_service_says 'set DNSOverTLS=yes on')
+ok "renewal: a DHCP renewal hands eth0 a new DNS server (NetworkManager pushes DNS again)" dot_dhcp_renewal
+sleep 3
+vm_log "renewal: resolvectl dns eth0: $(resolvectl dns eth0 2>&1)"
+ok "renewal: the VPN is still activated" test "$(vm_state wgdot)" = activated
+ok "renewal: resolved has DNSOverTLS=yes on $ifname" lab_wait_for 10 dot_link_is "$ifname" yes
+dot_log_link "$ifname"
+vm_log "renewal: the service set DNSOverTLS $(( $(dot_service_says 'set DNSOverTLS=yes on') - sets )) more time(s)"
+dot_probe renewal
+
+sets=$(dot_service_says 'set DNSOverTLS=yes on')
+ok "restart: systemctl restart systemd-resolved while connected" systemctl restart systemd-resolved
+ok "restart: resolved has DNSOverTLS=yes on $ifname again" lab_wait_for 15 dot_link_is "$ifname" yes
+ok "restart: resolved has the tunnel DNS on $ifname again (NetworkManager pushed it)" \
+	lab_wait_for 15 bash -c "resolvectl dns '$ifname' | grep -qF '$LAB_TUN_DNS4'"
+dot_log_link "$ifname"
+ok "restart: the service logged that it set DNSOverTLS=yes again" \
+	test "$(dot_service_says 'set DNSOverTLS=yes on')" -gt "$sets"
+vm_service_log | grep -a 'DNS over TLS' | tail -6 | sed 's/^/#   /'
+dot_probe restarted
 vm_leaks_comment ispa
 is "nothing but WireGuard left through ISP A" "$(lab_leak_count ispa leaks)" "0"
+
 ok "nmcli connection down wgdot" vm_down wgdot
+ok "disconnect: the service stopped watching resolved" bash -c "journalctl -q -b --no-pager -o cat | grep -q 'DNS over TLS: stopped keeping DNSOverTLS on $ifname'"
 nmcli connection delete wgdot >/dev/null
-rm -f /etc/systemd/resolved.conf.d/90-wgks-vm-dot.conf
-systemctl restart systemd-resolved
+ok "the CA leaves the trust store; resolved restarts" dot_untrust
 vm_finish
