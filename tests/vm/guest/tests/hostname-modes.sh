@@ -4,8 +4,8 @@
 # (NetworkManager writes /etc/resolv.conf), switched by a conf.d file and a
 # restart of NetworkManager. In each: connect, a ~1 kpps probe and ISP A's
 # meter, roaming to ISP B (the endpoint is resolved again through ISP B's
-# resolver), the probe and ISP B's meter. Under systemd-resolved also the
-# failure scenarios with the probe running: tunnel link down, SIGKILL of the
+# resolver), the probe and ISP B's meter; then, on the same connection, the
+# leak matrix with the probe running: tunnel link down, SIGKILL of the
 # service, systemctl restart NetworkManager, loss of the uplink.
 # The meters may count the service's own endpoint lookups (DNS to the
 # uplink's resolver) and nothing else: each lookup is one line in that
@@ -59,6 +59,56 @@ hm_probe_window() { # LABEL ISP SECONDS
 	hm_check "$1" "$2"
 }
 
+# hm_failures MODE: the leak matrix on the connected host-name profile, one
+# scenario after the other, each with the probe running and ISP A metered
+hm_failures() {
+	local mode=$1 ifname svc t0
+	t0=$(date +%s)
+	ifname=$(vm_tun_ifname)
+	hm_reset ispa
+	vm_probe_start
+	ok "$mode: ip link set $ifname down" ip link set "$ifname" down
+	sleep 6
+	vm_probe_stop
+	hm_check "$mode/tunnel-link-down" ispa
+	vm_log "after the link went down: VPN '$(vm_state wghm)'"
+	nmcli connection down id wghm >/dev/null 2>&1
+	ok "$mode: connect again after the link loss" vm_up wghm
+
+	hm_reset ispa
+	vm_probe_start
+	svc=$(vm_service_pid)
+	ok "$mode: SIGKILL to the service" kill -9 "$svc"
+	lab_wait_for 20 bash -c "[ \"\$(nmcli -g GENERAL.STATE connection show wghm 2>/dev/null)\" != activated ]"
+	sleep 3
+	vm_probe_stop
+	hm_check "$mode/service-sigkill" ispa
+	ok "$mode: connect again after the crash (name resolved under the stale table)" vm_up wghm
+	is "$mode: exactly one tunnel interface" "$(ip -o link show | grep -c ': wgks')" 1
+
+	hm_reset ispa
+	vm_probe_start
+	ok "$mode: systemctl restart NetworkManager" systemctl restart NetworkManager
+	ok "$mode: NetworkManager is back with eth0" vm_nm_wait_uplink eth0
+	sleep 3
+	vm_probe_stop
+	hm_check "$mode/nm-restart" ispa
+	nmcli connection down id wghm >/dev/null 2>&1
+	ok "$mode: connect again after the restart" vm_up wghm
+
+	hm_reset ispa
+	vm_probe_start
+	ok "$mode: uplink loss (ISP A unplugged)" lab_uplink_down ispa
+	sleep 5
+	ok "$mode: ISP A plugged again" lab_uplink_up ispa
+	ok "$mode: eth0 back" vm_nm_wait_uplink eth0
+	is "$mode: the tunnel carries traffic again" \
+		"$(vm_curl_until "http://$LAB_WEB4/" "$LAB_TUN_CLIENT4" 30)" "$LAB_TUN_CLIENT4"
+	vm_probe_stop
+	hm_check "$mode/uplink-loss" ispa
+	vm_log "$mode: the failure scenarios took $(($(date +%s) - t0)) s"
+}
+
 for mode in systemd-resolved dnsmasq default; do
 	vm_log "===== NetworkManager dns=$mode"
 	ok "$mode: NetworkManager restarted with dns=$mode, eth0 up" hm_mode "$mode"
@@ -99,51 +149,7 @@ for mode in systemd-resolved dnsmasq default; do
 	is "$mode: through the tunnel over ISP A again" \
 		"$(vm_curl_until "http://$LAB_WEB4/" "$LAB_TUN_CLIENT4" 20)" "$LAB_TUN_CLIENT4"
 
-	if [ "$mode" = systemd-resolved ]; then
-		# --- failure scenarios with the host-name profile -----------------------------
-		ifname=$(vm_tun_ifname)
-		hm_reset ispa
-		vm_probe_start
-		ok "$mode: ip link set $ifname down" ip link set "$ifname" down
-		sleep 6
-		vm_probe_stop
-		hm_check "$mode/tunnel-link-down" ispa
-		vm_log "after the link went down: VPN '$(vm_state wghm)'"
-		nmcli connection down id wghm >/dev/null 2>&1
-		ok "$mode: connect again after the link loss" vm_up wghm
-
-		hm_reset ispa
-		vm_probe_start
-		svc=$(vm_service_pid)
-		ok "$mode: SIGKILL to the service" kill -9 "$svc"
-		lab_wait_for 20 bash -c "[ \"\$(nmcli -g GENERAL.STATE connection show wghm 2>/dev/null)\" != activated ]"
-		sleep 3
-		vm_probe_stop
-		hm_check "$mode/service-sigkill" ispa
-		ok "$mode: connect again after the crash (name resolved under the stale table)" vm_up wghm
-		is "$mode: exactly one tunnel interface" "$(ip -o link show | grep -c ': wgks')" 1
-
-		hm_reset ispa
-		vm_probe_start
-		ok "$mode: systemctl restart NetworkManager" systemctl restart NetworkManager
-		ok "$mode: NetworkManager is back with eth0" vm_nm_wait_uplink eth0
-		sleep 3
-		vm_probe_stop
-		hm_check "$mode/nm-restart" ispa
-		nmcli connection down id wghm >/dev/null 2>&1
-		ok "$mode: connect again after the restart" vm_up wghm
-
-		hm_reset ispa
-		vm_probe_start
-		ok "$mode: uplink loss (ISP A unplugged)" lab_uplink_down ispa
-		sleep 5
-		ok "$mode: ISP A plugged again" lab_uplink_up ispa
-		ok "$mode: eth0 back" vm_nm_wait_uplink eth0
-		is "$mode: the tunnel carries traffic again" \
-			"$(vm_curl_until "http://$LAB_WEB4/" "$LAB_TUN_CLIENT4" 30)" "$LAB_TUN_CLIENT4"
-		vm_probe_stop
-		hm_check "$mode/uplink-loss" ispa
-	fi
+	hm_failures "$mode"
 
 	ok "$mode: nmcli connection down wghm" vm_down wghm
 	is "$mode: the plain uplink is back" "$(vm_curl_until "http://$LAB_WEB4/" "$LAB_ISPA_CLIENT4")" "$LAB_ISPA_CLIENT4"
