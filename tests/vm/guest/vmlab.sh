@@ -108,6 +108,19 @@ vm_leaks_comment() { # ISP: counters as one TAP comment line
 # vm_dns_fresh NAME-PREFIX: a name nobody asked before (no resolver cache)
 vm_dns_fresh() { echo "$1-$(date +%s%N | cut -c8-16).lab.example"; }
 vm_table_present() { nft list table inet wireguard_killswitch >/dev/null 2>&1; }
+# vm_up_metered NAME RESET-CMD...: nmcli connection up NAME, with RESET-CMD
+# (which zeroes a leak meter) run the moment the kill switch's table is in
+# place: before it, the system may send what it likes (resolved's LLMNR,
+# say). Returns nmcli's status.
+vm_up_metered() {
+	local name=$1 pid
+	shift
+	vm_up "$name" >/dev/null 2>&1 &
+	pid=$!
+	lab_wait_for 60 vm_table_present
+	"$@"
+	wait "$pid"
+}
 
 # vm_nm_wait_uplink [DEV]: NetworkManager activated DEV with DHCPv4 + SLAAC
 vm_nm_wait_uplink() { lab_nm_wait "${1:-eth0}" "${2:-60}"; }
@@ -191,21 +204,32 @@ vm_probe_start() {
 	"$LAB_PYTHON" "$VM_LIB/lab/probe.py" --duration 300 --rate "${1:-1000}" --out "$VM_PROBE_OUT" "${args[@]}" \
 		</dev/null >/dev/null 2>&1 &
 	VM_PROBE_PID=$!
+	# a busy TCG guest can take seconds to start Python: a scenario counts
+	# from the moment the probe sends
+	lab_wait_for 30 vm__probe_sending "$VM_PROBE_PID"
 }
+# its sockets exist once its signal handlers are in place
+vm__probe_sending() { find "/proc/$1/fd" -lname 'socket:*' 2>/dev/null | grep -q .; }
 
-# vm_probe_stop: SIGTERM to the probe's PID, its summary as a comment
+# vm_probe_stop: SIGTERM to the probe's PID, its summary as a comment;
+# true if it sent packets
 vm_probe_stop() {
+	local rc
 	[ -n "$VM_PROBE_PID" ] || return 1
 	kill -TERM "$VM_PROBE_PID" 2>/dev/null
 	wait "$VM_PROBE_PID" 2>/dev/null
 	VM_PROBE_PID=
+	[ -s "$VM_PROBE_OUT" ] || { vm_log "probe: no summary"; rm -f "$VM_PROBE_OUT"; return 1; }
 	"$LAB_PYTHON" - "$VM_PROBE_OUT" <<-'PY'
 		import json, sys
 		d = json.load(open(sys.argv[1]))
 		print("# probe: %d packets in %.1f s (%.0f/s), %d replies" % (
 		    d["sent"], d["elapsed"], d["rate"], sum(v["replies"] for v in d["kinds"].values())))
+		sys.exit(0 if d["sent"] > 0 else 1)
 	PY
+	rc=$?
 	rm -f "$VM_PROBE_OUT"
+	return $rc
 }
 
 # ---------------------------------------------------------------- packages
