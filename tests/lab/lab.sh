@@ -161,25 +161,33 @@ lab_logs_tail() { # [LINES]
 
 # ---------------------------------------------------------------- lab_up steps
 
+# lab__netns_add NAME: the lab namespace NAME (recorded for lab_down), lo up
+lab__netns_add() {
+	echo "$LAB_PREFIX-$1" >>"$LAB_DIR/netns.list"
+	ip netns add "$LAB_PREFIX-$1" && ip -n "$LAB_PREFIX-$1" link set lo up
+}
+
+# lab__router_sysctls NAME: forwarding, no DAD delays, keep v6 addresses
+# while a link is down (roaming downs the ISP side of the client link)
+lab__router_sysctls() {
+	lab_ns "$1" sysctl -q -w net.ipv4.ip_forward=1 \
+		net.ipv6.conf.all.forwarding=1 net.ipv6.conf.default.forwarding=1 \
+		net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0 \
+		net.ipv6.conf.all.keep_addr_on_down=1 net.ipv6.conf.default.keep_addr_on_down=1 \
+		>/dev/null
+}
+
 lab__step_netns() {
 	local ns
 	for ns in client ispa ispb inet; do
-		echo "$LAB_PREFIX-$ns" >>"$LAB_DIR/netns.list"
-		ip netns add "$LAB_PREFIX-$ns" || return 1
-		ip -n "$LAB_PREFIX-$ns" link set lo up || return 1
+		lab__netns_add "$ns" || return 1
 	done
 	# The client skips IPv6 duplicate address detection: it only delays SLAAC
 	# by ~2 s per (re)connect, and nothing in the lab can collide.
 	ip netns exec "$LAB_PREFIX-client" sysctl -q -w net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0 \
 		>/dev/null || return 1
-	# routers: forwarding, no DAD delays, keep v6 addresses while a link is
-	# down (roaming downs the ISP side of the client link)
 	for ns in ispa ispb inet; do
-		lab_ns "$ns" sysctl -q -w net.ipv4.ip_forward=1 \
-			net.ipv6.conf.all.forwarding=1 net.ipv6.conf.default.forwarding=1 \
-			net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0 \
-			net.ipv6.conf.all.keep_addr_on_down=1 net.ipv6.conf.default.keep_addr_on_down=1 \
-			>/dev/null || return 1
+		lab__router_sysctls "$ns" || return 1
 	done
 }
 
@@ -265,9 +273,6 @@ lab__step_leak_meters() {
 }
 
 lab__step_inet() {
-	lab__spawn inet-web ip netns exec "$LAB_PREFIX-inet" "$LAB_PYTHON" "$LAB_SRCDIR/webserver.py" 80 \
-		"$LAB_WEB4" "$LAB_WEB6" "$LAB_TUN_WEB4" "$LAB_TUN_WEB6"
-
 	# The server's wireguard-go gets its own mount namespace with a tmpfs
 	# /run, so its UAPI socket never appears in the host's /run/wireguard.
 	# shellcheck disable=SC2016
@@ -286,7 +291,19 @@ lab__step_inet() {
 		addr add $LAB_TUN_SERVER6/64 dev $LAB_WG_SERVER_IF
 		link set $LAB_WG_SERVER_IF up
 	EOF
-	# tunnel-only services (10.66.0.53/.80 on lo) answer only through the tunnel
+	lab__inet_services
+}
+
+# lab__inet_services [DNSMASQ OPTIONS...]: what the "internet" serves beside
+# the WireGuard server $LAB_WG_SERVER_IF, whichever kind that is: the web
+# server, the guard that lets the tunnel-only services (10.66.0.53/.80 on
+# lo) answer only through the tunnel, and the tunnel's resolver (the options
+# add to its records, e.g. --host-record=... for a split tunnel's domain).
+# Waits until the resolver and the web server listen.
+# shellcheck disable=SC2120 # the VM lab (tests/vm/guest/vmlab.sh) passes options
+lab__inet_services() {
+	lab__spawn inet-web ip netns exec "$LAB_PREFIX-inet" "$LAB_PYTHON" "$LAB_SRCDIR/webserver.py" 80 \
+		"$LAB_WEB4" "$LAB_WEB6" "$LAB_TUN_WEB4" "$LAB_TUN_WEB6"
 	lab_ns inet nft -f - <<-EOF || return 1
 		table inet wgks_guard {
 			chain input {
@@ -297,16 +314,15 @@ lab__step_inet() {
 			}
 		}
 	EOF
-
 	lab__spawn tun-dnsmasq ip netns exec "$LAB_PREFIX-inet" dnsmasq -k -C /dev/null --user=root \
 		--pid-file="$LAB_DIR/run/tun-dnsmasq.pid" \
 		--listen-address="$LAB_TUN_DNS4" --listen-address="$LAB_TUN_DNS6" --bind-interfaces \
 		--no-resolv --no-hosts --local=/lab.example/ \
 		--host-record="www.lab.example,$LAB_WEB4" --host-record="secret.lab.example,$LAB_TUN_WEB4" \
 		--host-record="vpn.lab.example,$LAB_WG_ENDPOINT4,$LAB_WG_ENDPOINT6" \
-		--log-queries --log-facility="$(lab_dns_log tun)"
+		--log-queries --log-facility="$(lab_dns_log tun)" "$@"
 	lab__wait_dnsmasq tun-dnsmasq inet &&
-		{ lab_wait_for 10 lab__listening inet -ltn 80 || { lab__log "web server did not start"; return 1; }; }
+		{ lab_wait_for 20 lab__listening inet -ltn 80 || { lab__log "web server did not start"; return 1; }; }
 }
 
 # lab__start_isp_dnsmasq ispa|ispb [EXTRA DNSMASQ OPTIONS...]

@@ -18,14 +18,7 @@ lab_client() { "$@"; }
 vm__step_netns() {
 	local ns
 	for ns in ispa ispb inet; do
-		echo "$LAB_PREFIX-$ns" >>"$LAB_DIR/netns.list"
-		ip netns add "$LAB_PREFIX-$ns" || return 1
-		ip -n "$LAB_PREFIX-$ns" link set lo up || return 1
-		lab_ns "$ns" sysctl -q -w net.ipv4.ip_forward=1 \
-			net.ipv6.conf.all.forwarding=1 net.ipv6.conf.default.forwarding=1 \
-			net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0 \
-			net.ipv6.conf.all.keep_addr_on_down=1 net.ipv6.conf.default.keep_addr_on_down=1 \
-			>/dev/null || return 1
+		lab__netns_add "$ns" && lab__router_sysctls "$ns" || return 1
 	done
 	sysctl -q -w net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0 >/dev/null
 	# lab__step_links puts eth0/eth1 into "$LAB_PREFIX-client": a name for
@@ -33,9 +26,10 @@ vm__step_netns() {
 	ip netns attach "$LAB_PREFIX-client" 1
 }
 
+# The namespace lab's "internet" with a kernel WireGuard server; the tunnel's
+# resolver also answers for the split tunnel's company.internal and for any
+# name in lab.example (fresh names that no cache has seen).
 vm__step_inet() {
-	lab__spawn inet-web ip netns exec "$LAB_PREFIX-inet" "$LAB_PYTHON" "$VM_LIB/lab/webserver.py" 80 \
-		"$LAB_WEB4" "$LAB_WEB6" "$LAB_TUN_WEB4" "$LAB_TUN_WEB6"
 	ip -n "$LAB_PREFIX-inet" link add "$LAB_WG_SERVER_IF" type wireguard || return 1
 	ip netns exec "$LAB_PREFIX-inet" wg set "$LAB_WG_SERVER_IF" private-key "$LAB_SERVER_KEY" \
 		listen-port "$LAB_WG_PORT" peer "$(cat "$LAB_CLIENT_PUB")" \
@@ -45,28 +39,8 @@ vm__step_inet() {
 		addr add $LAB_TUN_SERVER6/64 dev $LAB_WG_SERVER_IF nodad
 		link set $LAB_WG_SERVER_IF up
 	EOT
-	lab_ns inet nft -f - <<-EOT || return 1
-		table inet wgks_guard {
-			chain input {
-				type filter hook input priority 0; policy accept;
-				iifname { "lo", "$LAB_WG_SERVER_IF" } accept
-				ip daddr 10.66.0.0/24 drop
-				ip6 daddr fd00:66::/64 drop
-			}
-		}
-	EOT
-	# the tunnel's resolver; company.internal is the split tunnel's domain
-	lab__spawn tun-dnsmasq ip netns exec "$LAB_PREFIX-inet" dnsmasq -k -C /dev/null --user=root \
-		--pid-file="$LAB_DIR/run/tun-dnsmasq.pid" \
-		--listen-address="$LAB_TUN_DNS4" --listen-address="$LAB_TUN_DNS6" --bind-interfaces \
-		--no-resolv --no-hosts --local=/lab.example/ --local=/company.internal/ \
-		--host-record="www.lab.example,$LAB_WEB4" --host-record="secret.lab.example,$LAB_TUN_WEB4" \
-		--host-record="vpn.lab.example,$LAB_WG_ENDPOINT4,$LAB_WG_ENDPOINT6" \
-		--host-record="intra.company.internal,$LAB_TUN_WEB4" \
-		--address="/lab.example/$LAB_WEB4" \
-		--log-queries --log-facility="$(lab_dns_log tun)"
-	lab__wait_dnsmasq tun-dnsmasq inet &&
-		{ lab_wait_for 20 lab__listening inet -ltn 80 || { lab__log "web server did not start"; return 1; }; }
+	lab__inet_services --local=/company.internal/ --host-record="intra.company.internal,$LAB_TUN_WEB4" \
+		--address="/lab.example/$LAB_WEB4"
 }
 
 # vm_lab_up: the whole lab, at every boot, before NetworkManager starts.
@@ -134,6 +108,19 @@ vm_leaks_comment() { # ISP: counters as one TAP comment line
 # vm_dns_fresh NAME-PREFIX: a name nobody asked before (no resolver cache)
 vm_dns_fresh() { echo "$1-$(date +%s%N | cut -c8-16).lab.example"; }
 vm_table_present() { nft list table inet wireguard_killswitch >/dev/null 2>&1; }
+# vm_up_metered NAME RESET-CMD...: nmcli connection up NAME, with RESET-CMD
+# (which zeroes a leak meter) run the moment the kill switch's table is in
+# place: before it, the system may send what it likes (resolved's LLMNR,
+# say). Returns nmcli's status.
+vm_up_metered() {
+	local name=$1 pid
+	shift
+	vm_up "$name" >/dev/null 2>&1 &
+	pid=$!
+	lab_wait_for 60 vm_table_present
+	"$@"
+	wait "$pid"
+}
 
 # vm_nm_wait_uplink [DEV]: NetworkManager activated DEV with DHCPv4 + SLAAC
 vm_nm_wait_uplink() { lab_nm_wait "${1:-eth0}" "${2:-60}"; }
@@ -217,21 +204,32 @@ vm_probe_start() {
 	"$LAB_PYTHON" "$VM_LIB/lab/probe.py" --duration 300 --rate "${1:-1000}" --out "$VM_PROBE_OUT" "${args[@]}" \
 		</dev/null >/dev/null 2>&1 &
 	VM_PROBE_PID=$!
+	# a busy TCG guest can take seconds to start Python: a scenario counts
+	# from the moment the probe sends
+	lab_wait_for 30 vm__probe_sending "$VM_PROBE_PID"
 }
+# its sockets exist once its signal handlers are in place
+vm__probe_sending() { find "/proc/$1/fd" -lname 'socket:*' 2>/dev/null | grep -q .; }
 
-# vm_probe_stop: SIGTERM to the probe's PID, its summary as a comment
+# vm_probe_stop: SIGTERM to the probe's PID, its summary as a comment;
+# true if it sent packets
 vm_probe_stop() {
+	local rc
 	[ -n "$VM_PROBE_PID" ] || return 1
 	kill -TERM "$VM_PROBE_PID" 2>/dev/null
 	wait "$VM_PROBE_PID" 2>/dev/null
 	VM_PROBE_PID=
+	[ -s "$VM_PROBE_OUT" ] || { vm_log "probe: no summary"; rm -f "$VM_PROBE_OUT"; return 1; }
 	"$LAB_PYTHON" - "$VM_PROBE_OUT" <<-'PY'
 		import json, sys
 		d = json.load(open(sys.argv[1]))
 		print("# probe: %d packets in %.1f s (%.0f/s), %d replies" % (
 		    d["sent"], d["elapsed"], d["rate"], sum(v["replies"] for v in d["kinds"].values())))
+		sys.exit(0 if d["sent"] > 0 else 1)
 	PY
+	rc=$?
 	rm -f "$VM_PROBE_OUT"
+	return $rc
 }
 
 # ---------------------------------------------------------------- packages

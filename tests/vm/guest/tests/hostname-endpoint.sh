@@ -13,15 +13,8 @@ ok "NetworkManager has eth0 up" vm_nm_wait_uplink eth0
 conf=$VM_PROFILES/wghost.conf
 vm_write_config "$conf" "0.0.0.0/0, ::/0" "vpn.lab.example:$LAB_WG_PORT"
 ok "nmcli imports the profile (endpoint vpn.lab.example)" vm_import "$conf"
-# The meters count from the moment the kill switch's table is in place:
-# before it, the system may send what it likes (resolved's LLMNR, say).
-he_table_present() { nft list table inet wireguard_killswitch >/dev/null 2>&1; }
 t0=$(date +%s)
-vm_up wghost 60 >/dev/null 2>&1 &
-up_pid=$!
-lab_wait_for 60 he_table_present
-lab_leak_reset ispa
-wait "$up_pid"
+vm_up_metered wghost lab_leak_reset ispa
 rc=$?
 vm_log "nmcli connection up: exit $rc after $(($(date +%s) - t0)) s"
 is "nmcli connection up wghost" "$rc" "0"

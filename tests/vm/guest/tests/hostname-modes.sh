@@ -4,8 +4,8 @@
 # (NetworkManager writes /etc/resolv.conf), switched by a conf.d file and a
 # restart of NetworkManager. In each: connect, a ~1 kpps probe and ISP A's
 # meter, roaming to ISP B (the endpoint is resolved again through ISP B's
-# resolver), the probe and ISP B's meter. Under systemd-resolved also the
-# failure scenarios with the probe running: tunnel link down, SIGKILL of the
+# resolver), the probe and ISP B's meter; then, on the same connection, the
+# leak matrix with the probe running: tunnel link down, SIGKILL of the
 # service, systemctl restart NetworkManager, loss of the uplink.
 # The meters may count the service's own endpoint lookups (DNS to the
 # uplink's resolver) and nothing else: each lookup is one line in that
@@ -24,11 +24,18 @@ HM_EP0=
 hm_reset() { lab_leak_reset "$1"; HM_EP0=$(hm_ep_lines "$1"); }
 # leaks since hm_reset, minus the endpoint lookups the resolver logged
 hm_leaks() { echo $(($(lab_leak_count "$1" leaks) - ($(hm_ep_lines "$1") - HM_EP0))); }
+hm_ep_new() { [ "$(hm_ep_lines "$1")" -gt "$HM_EP0" ]; }
 hm_check() { # LABEL ISP
 	vm_leaks_comment "$2"
 	vm_log "$1: endpoint lookups at $2 since the reset: $(($(hm_ep_lines "$2") - HM_EP0))"
-	is "$1: nothing but WireGuard, DHCP, ND and the endpoint lookups left through $2" "$(hm_leaks "$2")" 0
+	is "$1: nothing but WireGuard, DHCP, ND and the endpoint lookups left through $2" "$(hm_leaks "$2")" 0 || {
+		vm_log "the service's endpoint lookups and $2's resolver:"
+		vm_service_log | grep -a 'uplink DNS servers\|resolved to\|resolv' | tail -6 | sed 's/^/#   /'
+		tail -6 "$(lab_dns_log "$2")" | sed 's/^/#   /'
+	}
 }
+# hm_probe_stop LABEL: stops the probe, which started sending before the scenario began
+hm_probe_stop() { ok "$1: the probe was sending" vm_probe_stop; }
 
 hm_mode() { # MODE
 	local mode=$1
@@ -55,8 +62,58 @@ hm_probe_window() { # LABEL ISP SECONDS
 	hm_reset "$2"
 	vm_probe_start
 	sleep "$3"
-	vm_probe_stop
+	hm_probe_stop "$1"
 	hm_check "$1" "$2"
+}
+
+# hm_failures MODE: the leak matrix on the connected host-name profile, one
+# scenario after the other, each with the probe running and ISP A metered
+hm_failures() {
+	local mode=$1 ifname svc t0
+	t0=$(date +%s)
+	ifname=$(vm_tun_ifname)
+	hm_reset ispa
+	vm_probe_start
+	ok "$mode: ip link set $ifname down" ip link set "$ifname" down
+	sleep 6
+	hm_probe_stop "$mode/tunnel-link-down"
+	hm_check "$mode/tunnel-link-down" ispa
+	vm_log "after the link went down: VPN '$(vm_state wghm)'"
+	nmcli connection down id wghm >/dev/null 2>&1
+	ok "$mode: connect again after the link loss" vm_up wghm
+
+	hm_reset ispa
+	vm_probe_start
+	svc=$(vm_service_pid)
+	ok "$mode: SIGKILL to the service" kill -9 "$svc"
+	lab_wait_for 20 bash -c "[ \"\$(nmcli -g GENERAL.STATE connection show wghm 2>/dev/null)\" != activated ]"
+	sleep 3
+	hm_probe_stop "$mode/service-sigkill"
+	hm_check "$mode/service-sigkill" ispa
+	ok "$mode: connect again after the crash (name resolved under the stale table)" vm_up wghm
+	is "$mode: exactly one tunnel interface" "$(ip -o link show | grep -c ': wgks')" 1
+
+	hm_reset ispa
+	vm_probe_start
+	ok "$mode: systemctl restart NetworkManager" systemctl restart NetworkManager
+	ok "$mode: NetworkManager is back with eth0" vm_nm_wait_uplink eth0
+	sleep 3
+	hm_probe_stop "$mode/nm-restart"
+	hm_check "$mode/nm-restart" ispa
+	nmcli connection down id wghm >/dev/null 2>&1
+	ok "$mode: connect again after the restart" vm_up wghm
+
+	hm_reset ispa
+	vm_probe_start
+	ok "$mode: uplink loss (ISP A unplugged)" lab_uplink_down ispa
+	sleep 5
+	ok "$mode: ISP A plugged again" lab_uplink_up ispa
+	ok "$mode: eth0 back" vm_nm_wait_uplink eth0
+	is "$mode: the tunnel carries traffic again" \
+		"$(vm_curl_until "http://$LAB_WEB4/" "$LAB_TUN_CLIENT4" 30)" "$LAB_TUN_CLIENT4"
+	hm_probe_stop "$mode/uplink-loss"
+	hm_check "$mode/uplink-loss" ispa
+	vm_log "$mode: the failure scenarios took $(($(date +%s) - t0)) s"
 }
 
 for mode in systemd-resolved dnsmasq default; do
@@ -75,11 +132,11 @@ for mode in systemd-resolved dnsmasq default; do
 		"$(busctl get-property org.freedesktop.NetworkManager /org/freedesktop/NetworkManager/DnsManager \
 			org.freedesktop.NetworkManager.DnsManager Mode | awk '{print $2}' | tr -d '"')" "$mode"
 	ok "$mode: the profile with Endpoint = vpn.lab.example:$LAB_WG_PORT" hm_profile
-	hm_reset ispa
+	ep_before=$(hm_ep_lines ispa)
 	t0=$(date +%s)
-	ok "$mode: nmcli connection up wghm" vm_up wghm
+	ok "$mode: nmcli connection up wghm" vm_up_metered wghm hm_reset ispa
 	vm_log "$mode: connect took $(($(date +%s) - t0)) s"
-	ok "$mode: the endpoint name was asked at ISP A's resolver" lab_dns_queried ispa vpn.lab.example
+	ok "$mode: the endpoint name was asked at ISP A's resolver" test "$(hm_ep_lines ispa)" -gt "$ep_before"
 	hm_check "$mode/connect" ispa
 	is "$mode: through the tunnel" "$(vm_curl "http://$LAB_WEB4/")" "$LAB_TUN_CLIENT4"
 	hm_probe_window "$mode/connected" ispa 5
@@ -88,62 +145,18 @@ for mode in systemd-resolved dnsmasq default; do
 	vm_probe_start
 	ok "$mode: roam to ISP B" lab_roam_to ispb
 	ok "$mode: after roaming, the endpoint is resolved again through ISP B's resolver" \
-		lab_wait_for 30 lab_dns_queried ispb vpn.lab.example
+		lab_wait_for 30 hm_ep_new ispb
 	is "$mode: the tunnel carries traffic through ISP B" \
-		"$(vm_curl_until "http://$LAB_WEB4/" "$LAB_TUN_CLIENT4" 20)" "$LAB_TUN_CLIENT4"
+		"$(vm_curl_until "http://$LAB_WEB4/" "$LAB_TUN_CLIENT4" 45)" "$LAB_TUN_CLIENT4"
 	sleep 3
-	vm_probe_stop
+	hm_probe_stop "$mode/roamed"
 	hm_check "$mode/roamed" ispb
 	ok "$mode: ISP B carried the WireGuard packets" test "$(lab_leak_count ispb wg)" -gt 0
 	ok "$mode: roam back to ISP A" lab_roam_to ispa
 	is "$mode: through the tunnel over ISP A again" \
 		"$(vm_curl_until "http://$LAB_WEB4/" "$LAB_TUN_CLIENT4" 20)" "$LAB_TUN_CLIENT4"
 
-	if [ "$mode" = systemd-resolved ]; then
-		# --- failure scenarios with the host-name profile -----------------------------
-		ifname=$(vm_tun_ifname)
-		hm_reset ispa
-		vm_probe_start
-		ok "$mode: ip link set $ifname down" ip link set "$ifname" down
-		sleep 6
-		vm_probe_stop
-		hm_check "$mode/tunnel-link-down" ispa
-		vm_log "after the link went down: VPN '$(vm_state wghm)'"
-		nmcli connection down id wghm >/dev/null 2>&1
-		ok "$mode: connect again after the link loss" vm_up wghm
-
-		hm_reset ispa
-		vm_probe_start
-		svc=$(vm_service_pid)
-		ok "$mode: SIGKILL to the service" kill -9 "$svc"
-		lab_wait_for 20 bash -c "[ \"\$(nmcli -g GENERAL.STATE connection show wghm 2>/dev/null)\" != activated ]"
-		sleep 3
-		vm_probe_stop
-		hm_check "$mode/service-sigkill" ispa
-		ok "$mode: connect again after the crash (name resolved under the stale table)" vm_up wghm
-		is "$mode: exactly one tunnel interface" "$(ip -o link show | grep -c ': wgks')" 1
-
-		hm_reset ispa
-		vm_probe_start
-		ok "$mode: systemctl restart NetworkManager" systemctl restart NetworkManager
-		ok "$mode: NetworkManager is back with eth0" vm_nm_wait_uplink eth0
-		sleep 3
-		vm_probe_stop
-		hm_check "$mode/nm-restart" ispa
-		nmcli connection down id wghm >/dev/null 2>&1
-		ok "$mode: connect again after the restart" vm_up wghm
-
-		hm_reset ispa
-		vm_probe_start
-		ok "$mode: uplink loss (ISP A unplugged)" lab_uplink_down ispa
-		sleep 5
-		ok "$mode: ISP A plugged again" lab_uplink_up ispa
-		ok "$mode: eth0 back" vm_nm_wait_uplink eth0
-		is "$mode: the tunnel carries traffic again" \
-			"$(vm_curl_until "http://$LAB_WEB4/" "$LAB_TUN_CLIENT4" 30)" "$LAB_TUN_CLIENT4"
-		vm_probe_stop
-		hm_check "$mode/uplink-loss" ispa
-	fi
+	hm_failures "$mode"
 
 	ok "$mode: nmcli connection down wghm" vm_down wghm
 	is "$mode: the plain uplink is back" "$(vm_curl_until "http://$LAB_WEB4/" "$LAB_ISPA_CLIENT4")" "$LAB_ISPA_CLIENT4"
