@@ -41,6 +41,7 @@ struct _NMWgksService {
 	guint             tamper_id;
 	guint             route_watch_id;
 	guint             roam_id;         /* re-resolution after a new uplink */
+	guint             roam_retries;    /* of that re-resolution, while the new uplink settles */
 	guint             dns_lookups;     /* endpoint lookups running: the kill switch lets them out */
 	GPtrArray        *dns_servers;     /* the uplink's, for those lookups */
 	guint             release_id;
@@ -84,6 +85,9 @@ void nm_wgks_service_watch_netlink (NMWgksService *self);
 void nm_wgks_service_watch_first_handshake (NMWgksService *self);
 /* Once connected: the handshakes read again when one of them would go stale. */
 void nm_wgks_service_watch_connected (NMWgksService *self, GHashTable *index);
+/* A re-resolution after roaming failed: try again a few times, later each
+ * time (NetworkManager may not have the new uplink's DNS servers yet). */
+void nm_wgks_service_watch_roam_retry (NMWgksService *self);
 
 /* nm-wgks-service-resolve.c */
 /* One lookup more (VIA: the uplink's servers and the mark), one less: the

@@ -93,6 +93,8 @@ reresolved_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 	ep = nm_wgks_service_endpoint (self, step->endpoint);
 	if (!wgks_resolve_one_finish (result, &addr, &error)) {
 		wgks_log_warn ("re-resolving the endpoint of peer %u: %s", ep->peer_index, error->message);
+		if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+			nm_wgks_service_watch_roam_retry (self);
 		return;
 	}
 	if (wgks_sockaddr_equal (&addr, &ep->address))

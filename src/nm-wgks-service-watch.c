@@ -20,6 +20,7 @@
 #define CONNECT_POLL_MAX_MS  200   /* then back off while an unreachable server is retried */
 #define MAX_STATS_FAILURES   3
 #define ROAM_SETTLE_MS       1000  /* after a new uplink, before its DNS servers are asked */
+#define ROAM_RETRIES         4     /* then 2, 4, 8 and 16 s more */
 
 static char *
 peer_public_b64 (const WgksPeer *peer)
@@ -237,8 +238,21 @@ static void
 check_uplink (NMWgksService *self)
 {
 	if (wgks_killswitch_check_uplink (self->killswitch) && wgks_killswitch_uplink_ok (self->killswitch) && !self->roam_id
-	    && wgks_resolve_config_needs_dns (self->config))
+	    && wgks_resolve_config_needs_dns (self->config)) {
+		self->roam_retries = 0;
 		self->roam_id = g_timeout_add (ROAM_SETTLE_MS, roam_reresolve, self);
+	}
+}
+
+void
+nm_wgks_service_watch_roam_retry (NMWgksService *self)
+{
+	if (self->roam_id || self->roam_retries >= ROAM_RETRIES)
+		return;
+	self->roam_retries++;
+	wgks_log_info ("re-resolving the endpoints again in %u s (%u of %u)", 1u << self->roam_retries,
+	               self->roam_retries, ROAM_RETRIES);
+	self->roam_id = g_timeout_add_seconds (1u << self->roam_retries, roam_reresolve, self);
 }
 
 static gboolean
