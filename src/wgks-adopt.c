@@ -93,18 +93,24 @@ read_key (Adopt *a, const char *key, const char *b64, WgksKey *out, GError **err
 }
 
 /* A secret without a value here is left out: with "not saved" or "not
- * required" that is what the original did. An agent-owned one stays with
- * its agent: NetworkManager's GetSecrets returns only system-owned
- * secrets, and agents answer only NetworkManager. The new profile keeps
- * the flag and asks for it at connect time. */
+ * required" that is what the original did. An agent-owned one without a
+ * value is one no secret agent of this user gave: the new profile keeps
+ * the flag and asks for it when it connects. */
+static gboolean
+secret_wanted (const char *value, NMSettingSecretFlags flags)
+{
+	return !(value && *value)
+	       && !(flags & (NM_SETTING_SECRET_FLAG_NOT_SAVED | NM_SETTING_SECRET_FLAG_NOT_REQUIRED));
+}
+
 static const char *
 secret_or_note (Adopt *a, const char *value, NMSettingSecretFlags flags, const char *key)
 {
 	if (value && *value)
 		return value;
-	if (!(flags & (NM_SETTING_SECRET_FLAG_NOT_SAVED | NM_SETTING_SECRET_FLAG_NOT_REQUIRED)))
-		drop (a, _("%s: NetworkManager hands out only the secrets it stores itself, not those a secret agent "
-		           "keeps: the new profile asks for it when it connects"), key);
+	if (secret_wanted (value, flags))
+		drop (a, _("%s: agent-owned, and no secret agent of this user gave it (run adopt as the user whose "
+		           "desktop keeps the key, not with sudo): the new profile asks for it when it connects"), key);
 	return NULL;
 }
 
@@ -452,7 +458,24 @@ remove_original (NMClient *client, NMRemoteConnection *orig, GError **error)
 /* ------------------------------------------------------------------ main */
 
 static gboolean
-fetch_secrets (Adopt *a, NMRemoteConnection *remote, NMConnection *copy, GError **error)
+agent_secret_missing (NMConnection *copy)
+{
+	NMSettingWireGuard *s_wg = NM_SETTING_WIREGUARD (nm_connection_get_setting (copy, NM_TYPE_SETTING_WIREGUARD));
+	guint i;
+
+	if (secret_wanted (nm_setting_wireguard_get_private_key (s_wg), nm_setting_wireguard_get_private_key_flags (s_wg)))
+		return TRUE;
+	for (i = 0; i < nm_setting_wireguard_get_peers_len (s_wg); i++) {
+		NMWireGuardPeer *p = nm_setting_wireguard_get_peer (s_wg, i);
+
+		if (secret_wanted (nm_wireguard_peer_get_preshared_key (p), nm_wireguard_peer_get_preshared_key_flags (p)))
+			return TRUE;
+	}
+	return FALSE;
+}
+
+static gboolean
+fetch_secrets_once (Adopt *a, NMRemoteConnection *remote, NMConnection *copy, GError **error)
 {
 	g_autoptr (GVariant) secrets = NULL;
 	GError *local = NULL;
@@ -463,6 +486,19 @@ fetch_secrets (Adopt *a, NMRemoteConnection *remote, NMConnection *copy, GError 
 		return FALSE;
 	}
 	return TRUE;
+}
+
+/* GetSecrets gives the stored secrets and asks this user's secret agents
+ * for the agent-owned ones. But while NetworkManager still holds an agent's
+ * earlier answer (after an activation or a change of flags), it answers
+ * from storage alone and forgets the agent's answer (nm-agent-manager.c,
+ * _con_get_try_complete_early): the second request reaches the agents. */
+static gboolean
+fetch_secrets (Adopt *a, NMRemoteConnection *remote, NMConnection *copy, GError **error)
+{
+	if (!fetch_secrets_once (a, remote, copy, error))
+		return FALSE;
+	return !agent_secret_missing (copy) || fetch_secrets_once (a, remote, copy, error);
 }
 
 static int
