@@ -12,32 +12,18 @@ import sys
 
 from gi.repository import Gio, GLib
 
-IFACE = """
-<node>
-  <interface name="org.freedesktop.NetworkManager.SecretAgent">
-    <method name="GetSecrets">
-      <arg name="connection" type="a{sa{sv}}" direction="in"/>
-      <arg name="connection_path" type="o" direction="in"/>
-      <arg name="setting_name" type="s" direction="in"/>
-      <arg name="hints" type="as" direction="in"/>
-      <arg name="flags" type="u" direction="in"/>
-      <arg name="secrets" type="a{sa{sv}}" direction="out"/>
-    </method>
-    <method name="CancelGetSecrets">
-      <arg name="connection_path" type="o" direction="in"/>
-      <arg name="setting_name" type="s" direction="in"/>
-    </method>
-    <method name="SaveSecrets">
-      <arg name="connection" type="a{sa{sv}}" direction="in"/>
-      <arg name="connection_path" type="o" direction="in"/>
-    </method>
-    <method name="DeleteSecrets">
-      <arg name="connection" type="a{sa{sv}}" direction="in"/>
-      <arg name="connection_path" type="o" direction="in"/>
-    </method>
-  </interface>
-</node>
-"""
+# NetworkManager's org.freedesktop.NetworkManager.SecretAgent: in and out arguments
+METHODS = {
+    "GetSecrets": ("a{sa{sv}} o s as u", "a{sa{sv}}"),
+    "CancelGetSecrets": ("o s", ""),
+    "SaveSecrets": ("a{sa{sv}} o", ""),
+    "DeleteSecrets": ("a{sa{sv}} o", ""),
+}
+IFACE = "<node><interface name='org.freedesktop.NetworkManager.SecretAgent'>%s</interface></node>" % "".join(
+    "<method name='%s'>%s%s</method>" % (
+        m, "".join("<arg type='%s' direction='in'/>" % t for t in ins.split()),
+        "".join("<arg type='%s' direction='out'/>" % t for t in outs.split()))
+    for m, (ins, outs) in METHODS.items())
 
 
 def setting_dicts(variant):
