@@ -428,11 +428,13 @@ connect_once (NMClient *client, NMRemoteConnection *conn, GError **error)
 	return w.done;
 }
 
+/* Deactivates the original where it is active; TRUE if it was. */
 static gboolean
-remove_original (NMClient *client, NMRemoteConnection *orig, GError **error)
+deactivate_original (NMClient *client, NMRemoteConnection *orig, GError **error)
 {
 	const GPtrArray *acs = nm_client_get_active_connections (client);
 	Wait w = { .loop = g_main_loop_new (NULL, FALSE) };
+	gboolean was_active = FALSE;
 	guint i;
 
 	for (i = 0; acs && i < acs->len && !w.error; i++) {
@@ -440,16 +442,70 @@ remove_original (NMClient *client, NMRemoteConnection *orig, GError **error)
 
 		if (nm_active_connection_get_connection (ac) != orig)
 			continue;
+		was_active = TRUE;
 		nm_client_deactivate_connection_async (client, ac, NULL, deactivated_cb, &w);
 		g_main_loop_run (w.loop);
 	}
-	if (!w.error) {
-		nm_remote_connection_delete_async (orig, NULL, deleted_cb, &w);
-		g_main_loop_run (w.loop);
-	}
+	g_main_loop_unref (w.loop);
+	if (w.error)
+		g_propagate_error (error, w.error);
+	return was_active;
+}
+
+static gboolean
+delete_original (NMRemoteConnection *orig, GError **error)
+{
+	Wait w = { .loop = g_main_loop_new (NULL, FALSE) };
+
+	nm_remote_connection_delete_async (orig, NULL, deleted_cb, &w);
+	g_main_loop_run (w.loop);
 	g_main_loop_unref (w.loop);
 	if (w.error) {
 		g_propagate_error (error, w.error);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static void
+activate_again (NMClient *client, NMRemoteConnection *orig, const char *profile)
+{
+	Wait w = { .loop = g_main_loop_new (NULL, FALSE) };
+
+	nm_client_activate_connection_async (client, NM_CONNECTION (orig), NULL, NULL, NULL, activated_cb, &w);
+	g_main_loop_run (w.loop);
+	g_main_loop_unref (w.loop);
+	g_clear_object (&w.result);
+	if (w.error) {
+		g_printerr (_("wg-killswitch: cannot activate \"%s\" again: %s\n"), profile, w.error->message);
+		g_error_free (w.error);
+	}
+}
+
+/* An active original goes down first: both tunnels talk to the same peer
+ * with the same key, and the original's routing (its default route with
+ * its own fwmark rule) carries the new tunnel's handshakes inside the old
+ * tunnel, so the new one never connects beside it. Until the new profile's
+ * kill switch is in place, nothing protects the traffic; if the new one
+ * does not connect, the original comes back. */
+static gboolean
+replace_original (NMClient *client, NMRemoteConnection *orig, NMRemoteConnection *added, const char *profile)
+{
+	g_autoptr (GError) error = NULL;
+	gboolean was_active = deactivate_original (client, orig, &error);
+
+	if (error) {
+		g_printerr (_("wg-killswitch: cannot deactivate \"%s\": %s\n"), profile, error->message);
+		return FALSE;
+	}
+	if (!connect_once (client, added, &error)) {
+		g_printerr (_("wg-killswitch: %s; \"%s\" is kept\n"), error->message, profile);
+		if (was_active)
+			activate_again (client, orig, profile);
+		return FALSE;
+	}
+	if (!delete_original (orig, &error)) {
+		g_printerr (_("wg-killswitch: cannot remove \"%s\": %s\n"), profile, error->message);
 		return FALSE;
 	}
 	return TRUE;
@@ -556,14 +612,8 @@ adopt (const char *name, gboolean replace)
 		g_print (_("The original profile is kept; \"wg-killswitch adopt --replace\" removes it after the new one has connected.\n"));
 		return ADOPT_OK;
 	}
-	if (!connect_once (client, added, &error)) {
-		g_printerr (_("wg-killswitch: %s; \"%s\" is kept\n"), error->message, a.profile);
+	if (!replace_original (client, orig, added, a.profile))
 		return ADOPT_FAILED;
-	}
-	if (!remove_original (client, orig, &error)) {
-		g_printerr (_("wg-killswitch: cannot remove \"%s\": %s\n"), a.profile, error->message);
-		return ADOPT_FAILED;
-	}
 	g_print (_("\"%s\" connected; \"%s\" is deleted.\n"), nm_connection_get_id (NM_CONNECTION (added)), a.profile);
 	return ADOPT_OK;
 }

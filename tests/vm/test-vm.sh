@@ -11,7 +11,7 @@ set -uo pipefail
 vm_require
 
 # Boot-order tests last: they reboot the guest.
-all_tests="tunnel-kernel hostname-endpoint split-dns roam-crash nm-restart dns-matrix-resolved dns-over-tls hostname-modes lockdown-reboot nftables-service"
+all_tests="tunnel-kernel hostname-endpoint split-dns roam-crash nm-restart adopt-replace dns-matrix-resolved dns-over-tls hostname-modes lockdown-reboot nftables-service"
 # The package lifecycle last: it removes and purges the plugin.
 deb_tests="deb-upgrade deb-remove deb-purge"
 [ "${WGKS_VM_INSTALL:-deb}" = make ] || all_tests="$all_tests $deb_tests"
