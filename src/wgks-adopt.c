@@ -428,28 +428,53 @@ connect_once (NMClient *client, NMRemoteConnection *conn, GError **error)
 	return w.done;
 }
 
-/* Deactivates the original where it is active; TRUE if it was. */
+/* w->done: the deactivation call has returned, the loop waits for the state */
+static void
+ac_gone_cb (NMActiveConnection *ac, guint state, guint reason, gpointer user_data)
+{
+	Wait *w = user_data;
+
+	if (state == NM_ACTIVE_CONNECTION_STATE_DEACTIVATED && w->done)
+		g_main_loop_quit (w->loop);
+}
+
+/* Deactivates the original where it is active and waits until
+ * NetworkManager has taken it down (its interface gone); TRUE if it was
+ * active. */
 static gboolean
 deactivate_original (NMClient *client, NMRemoteConnection *orig, GError **error)
 {
-	const GPtrArray *acs = nm_client_get_active_connections (client);
+	g_autoptr (GPtrArray) acs = g_ptr_array_new_with_free_func (g_object_unref);
+	const GPtrArray *all = nm_client_get_active_connections (client);
 	Wait w = { .loop = g_main_loop_new (NULL, FALSE) };
-	gboolean was_active = FALSE;
 	guint i;
 
-	for (i = 0; acs && i < acs->len && !w.error; i++) {
+	for (i = 0; all && i < all->len; i++)
+		if (nm_active_connection_get_connection (all->pdata[i]) == orig)
+			g_ptr_array_add (acs, g_object_ref (all->pdata[i]));
+	for (i = 0; i < acs->len && !w.error; i++) {
 		NMActiveConnection *ac = acs->pdata[i];
+		guint handler = g_signal_connect (ac, "state-changed", G_CALLBACK (ac_gone_cb), &w);
 
-		if (nm_active_connection_get_connection (ac) != orig)
-			continue;
-		was_active = TRUE;
+		w.done = FALSE;
 		nm_client_deactivate_connection_async (client, ac, NULL, deactivated_cb, &w);
 		g_main_loop_run (w.loop);
+		w.done = TRUE;
+		if (!w.error && nm_active_connection_get_state (ac) != NM_ACTIVE_CONNECTION_STATE_DEACTIVATED) {
+			GSource *timeout = g_timeout_source_new_seconds (ADOPT_CONNECT_TIMEOUT_S);
+
+			g_source_set_callback (timeout, timeout_cb, &w, NULL);
+			g_source_attach (timeout, NULL);
+			g_main_loop_run (w.loop);
+			g_source_destroy (timeout);
+			g_source_unref (timeout);
+		}
+		g_signal_handler_disconnect (ac, handler);
 	}
 	g_main_loop_unref (w.loop);
 	if (w.error)
 		g_propagate_error (error, w.error);
-	return was_active;
+	return acs->len > 0;
 }
 
 static gboolean

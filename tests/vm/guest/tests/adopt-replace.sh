@@ -45,6 +45,10 @@ wait "$adopt_pid"
 rc=$?
 vm_log "adopt --replace: exit $rc after $((($(date +%s%N) - t0) / 1000000)) ms"
 sed 's/^/#   /' "$VM_STATE/adopt.out"
+if [ "$rc" != 0 ]; then
+	vm_log "the switch in the journal (monotonic time):"
+	journalctl -b --no-pager -o short-monotonic | grep -a -e wgnat -e wgks -e 'kernel:' | tail -40 | sed 's/^/#   /'
+fi
 sleep 2
 vm_probe_stop
 vm_leaks_comment ispa
