@@ -47,7 +47,9 @@ vm_log "adopt --replace: exit $rc after $((($(date +%s%N) - t0) / 1000000)) ms"
 sed 's/^/#   /' "$VM_STATE/adopt.out"
 if [ "$rc" != 0 ]; then
 	vm_log "the switch in the journal (monotonic time):"
-	journalctl -b --no-pager -o short-monotonic | grep -a -e wgnat -e wgks -e 'kernel:' | tail -40 | sed 's/^/#   /'
+	journalctl -b --no-pager -o short-monotonic -u NetworkManager >"$VM_STATE/adopt-journal.txt" 2>&1
+	journalctl -b --no-pager -o short-monotonic -k >>"$VM_STATE/adopt-journal.txt" 2>&1
+	grep -a -e wgnat -e wgks -e 'vpn\[' -e WireGuard -e wireguard "$VM_STATE/adopt-journal.txt" | tail -60 | sed 's/^/#   /'
 fi
 sleep 2
 vm_probe_stop
