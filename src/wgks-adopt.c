@@ -93,18 +93,24 @@ read_key (Adopt *a, const char *key, const char *b64, WgksKey *out, GError **err
 }
 
 /* A secret without a value here is left out: with "not saved" or "not
- * required" that is what the original did. An agent-owned one stays with
- * its agent: NetworkManager's GetSecrets returns only system-owned
- * secrets, and agents answer only NetworkManager. The new profile keeps
- * the flag and asks for it at connect time. */
+ * required" that is what the original did. An agent-owned one without a
+ * value is one no secret agent of this user gave: the new profile keeps
+ * the flag and asks for it when it connects. */
+static gboolean
+secret_wanted (const char *value, NMSettingSecretFlags flags)
+{
+	return !(value && *value)
+	       && !(flags & (NM_SETTING_SECRET_FLAG_NOT_SAVED | NM_SETTING_SECRET_FLAG_NOT_REQUIRED));
+}
+
 static const char *
 secret_or_note (Adopt *a, const char *value, NMSettingSecretFlags flags, const char *key)
 {
 	if (value && *value)
 		return value;
-	if (!(flags & (NM_SETTING_SECRET_FLAG_NOT_SAVED | NM_SETTING_SECRET_FLAG_NOT_REQUIRED)))
-		drop (a, _("%s: NetworkManager hands out only the secrets it stores itself, not those a secret agent "
-		           "keeps: the new profile asks for it when it connects"), key);
+	if (secret_wanted (value, flags))
+		drop (a, _("%s: agent-owned, and no secret agent of this user gave it (run adopt as the user whose "
+		           "desktop keeps the key, not with sudo): the new profile asks for it when it connects"), key);
 	return NULL;
 }
 
@@ -422,25 +428,62 @@ connect_once (NMClient *client, NMRemoteConnection *conn, GError **error)
 	return w.done;
 }
 
-static gboolean
-remove_original (NMClient *client, NMRemoteConnection *orig, GError **error)
+/* w->done: the deactivation call has returned, the loop waits for the state */
+static void
+ac_gone_cb (NMActiveConnection *ac, guint state, guint reason, gpointer user_data)
 {
-	const GPtrArray *acs = nm_client_get_active_connections (client);
+	Wait *w = user_data;
+
+	if (state == NM_ACTIVE_CONNECTION_STATE_DEACTIVATED && w->done)
+		g_main_loop_quit (w->loop);
+}
+
+/* Deactivates the original where it is active and waits until
+ * NetworkManager has taken it down (its interface gone); TRUE if it was
+ * active. */
+static gboolean
+deactivate_original (NMClient *client, NMRemoteConnection *orig, GError **error)
+{
+	g_autoptr (GPtrArray) acs = g_ptr_array_new_with_free_func (g_object_unref);
+	const GPtrArray *all = nm_client_get_active_connections (client);
 	Wait w = { .loop = g_main_loop_new (NULL, FALSE) };
 	guint i;
 
-	for (i = 0; acs && i < acs->len && !w.error; i++) {
+	for (i = 0; all && i < all->len; i++)
+		if (nm_active_connection_get_connection (all->pdata[i]) == orig)
+			g_ptr_array_add (acs, g_object_ref (all->pdata[i]));
+	for (i = 0; i < acs->len && !w.error; i++) {
 		NMActiveConnection *ac = acs->pdata[i];
+		guint handler = g_signal_connect (ac, "state-changed", G_CALLBACK (ac_gone_cb), &w);
 
-		if (nm_active_connection_get_connection (ac) != orig)
-			continue;
+		w.done = FALSE;
 		nm_client_deactivate_connection_async (client, ac, NULL, deactivated_cb, &w);
 		g_main_loop_run (w.loop);
+		w.done = TRUE;
+		if (!w.error && nm_active_connection_get_state (ac) != NM_ACTIVE_CONNECTION_STATE_DEACTIVATED) {
+			GSource *timeout = g_timeout_source_new_seconds (ADOPT_CONNECT_TIMEOUT_S);
+
+			g_source_set_callback (timeout, timeout_cb, &w, NULL);
+			g_source_attach (timeout, NULL);
+			g_main_loop_run (w.loop);
+			g_source_destroy (timeout);
+			g_source_unref (timeout);
+		}
+		g_signal_handler_disconnect (ac, handler);
 	}
-	if (!w.error) {
-		nm_remote_connection_delete_async (orig, NULL, deleted_cb, &w);
-		g_main_loop_run (w.loop);
-	}
+	g_main_loop_unref (w.loop);
+	if (w.error)
+		g_propagate_error (error, w.error);
+	return acs->len > 0;
+}
+
+static gboolean
+delete_original (NMRemoteConnection *orig, GError **error)
+{
+	Wait w = { .loop = g_main_loop_new (NULL, FALSE) };
+
+	nm_remote_connection_delete_async (orig, NULL, deleted_cb, &w);
+	g_main_loop_run (w.loop);
 	g_main_loop_unref (w.loop);
 	if (w.error) {
 		g_propagate_error (error, w.error);
@@ -449,10 +492,71 @@ remove_original (NMClient *client, NMRemoteConnection *orig, GError **error)
 	return TRUE;
 }
 
+static void
+activate_again (NMClient *client, NMRemoteConnection *orig, const char *profile)
+{
+	Wait w = { .loop = g_main_loop_new (NULL, FALSE) };
+
+	nm_client_activate_connection_async (client, NM_CONNECTION (orig), NULL, NULL, NULL, activated_cb, &w);
+	g_main_loop_run (w.loop);
+	g_main_loop_unref (w.loop);
+	g_clear_object (&w.result);
+	if (w.error) {
+		g_printerr (_("wg-killswitch: cannot activate \"%s\" again: %s\n"), profile, w.error->message);
+		g_error_free (w.error);
+	}
+}
+
+/* An active original goes down first: both tunnels talk to the same peer
+ * with the same key, and the original's routing (its default route with
+ * its own fwmark rule) carries the new tunnel's handshakes inside the old
+ * tunnel, so the new one never connects beside it. Until the new profile's
+ * kill switch is in place, nothing protects the traffic; if the new one
+ * does not connect, the original comes back. */
+static gboolean
+replace_original (NMClient *client, NMRemoteConnection *orig, NMRemoteConnection *added, const char *profile)
+{
+	g_autoptr (GError) error = NULL;
+	gboolean was_active = deactivate_original (client, orig, &error);
+
+	if (error) {
+		g_printerr (_("wg-killswitch: cannot deactivate \"%s\": %s\n"), profile, error->message);
+		return FALSE;
+	}
+	if (!connect_once (client, added, &error)) {
+		g_printerr (_("wg-killswitch: %s; \"%s\" is kept\n"), error->message, profile);
+		if (was_active)
+			activate_again (client, orig, profile);
+		return FALSE;
+	}
+	if (!delete_original (orig, &error)) {
+		g_printerr (_("wg-killswitch: cannot remove \"%s\": %s\n"), profile, error->message);
+		return FALSE;
+	}
+	return TRUE;
+}
+
 /* ------------------------------------------------------------------ main */
 
 static gboolean
-fetch_secrets (Adopt *a, NMRemoteConnection *remote, NMConnection *copy, GError **error)
+agent_secret_missing (NMConnection *copy)
+{
+	NMSettingWireGuard *s_wg = NM_SETTING_WIREGUARD (nm_connection_get_setting (copy, NM_TYPE_SETTING_WIREGUARD));
+	guint i;
+
+	if (secret_wanted (nm_setting_wireguard_get_private_key (s_wg), nm_setting_wireguard_get_private_key_flags (s_wg)))
+		return TRUE;
+	for (i = 0; i < nm_setting_wireguard_get_peers_len (s_wg); i++) {
+		NMWireGuardPeer *p = nm_setting_wireguard_get_peer (s_wg, i);
+
+		if (secret_wanted (nm_wireguard_peer_get_preshared_key (p), nm_wireguard_peer_get_preshared_key_flags (p)))
+			return TRUE;
+	}
+	return FALSE;
+}
+
+static gboolean
+fetch_secrets_once (Adopt *a, NMRemoteConnection *remote, NMConnection *copy, GError **error)
 {
 	g_autoptr (GVariant) secrets = NULL;
 	GError *local = NULL;
@@ -463,6 +567,19 @@ fetch_secrets (Adopt *a, NMRemoteConnection *remote, NMConnection *copy, GError 
 		return FALSE;
 	}
 	return TRUE;
+}
+
+/* GetSecrets gives the stored secrets and asks this user's secret agents
+ * for the agent-owned ones. But while NetworkManager still holds an agent's
+ * earlier answer (after an activation or a change of flags), it answers
+ * from storage alone and forgets the agent's answer (nm-agent-manager.c,
+ * _con_get_try_complete_early): the second request reaches the agents. */
+static gboolean
+fetch_secrets (Adopt *a, NMRemoteConnection *remote, NMConnection *copy, GError **error)
+{
+	if (!fetch_secrets_once (a, remote, copy, error))
+		return FALSE;
+	return !agent_secret_missing (copy) || fetch_secrets_once (a, remote, copy, error);
 }
 
 static int
@@ -520,14 +637,8 @@ adopt (const char *name, gboolean replace)
 		g_print (_("The original profile is kept; \"wg-killswitch adopt --replace\" removes it after the new one has connected.\n"));
 		return ADOPT_OK;
 	}
-	if (!connect_once (client, added, &error)) {
-		g_printerr (_("wg-killswitch: %s; \"%s\" is kept\n"), error->message, a.profile);
+	if (!replace_original (client, orig, added, a.profile))
 		return ADOPT_FAILED;
-	}
-	if (!remove_original (client, orig, &error)) {
-		g_printerr (_("wg-killswitch: cannot remove \"%s\": %s\n"), a.profile, error->message);
-		return ADOPT_FAILED;
-	}
 	g_print (_("\"%s\" connected; \"%s\" is deleted.\n"), nm_connection_get_id (NM_CONNECTION (added)), a.profile);
 	return ADOPT_OK;
 }

@@ -116,6 +116,8 @@ ks_no_leaks() {
 # ks_begin LABEL [PROBE_DURATION_S]
 ks_begin() {
 	e2e__log "--- $1"
+	KS_DNS_MARK_ISPA=$(wc -l <"$(lab_dns_log ispa)")
+	KS_DNS_MARK_ISPB=$(wc -l <"$(lab_dns_log ispb)")
 	ks_leak_reset
 	ks_probe_start "${2:-$KS_PROBE_MAX_S}"
 	sleep 0.3
@@ -123,9 +125,12 @@ ks_begin() {
 
 # ks_end LABEL: stop the probe, print and check the counters
 ks_end() {
+	ks__probe_end "$1"
+	ks_no_leaks "$1"
+}
+ks__probe_end() {
 	ks_probe_stop
 	ok "$1: the probe sent at least 500 packets/s" test "$(ks_probe_sent)" -ge "$(ks_probe_min)"
-	ks_no_leaks "$1"
 }
 ks_probe_min() { # half the nominal rate over the probe's elapsed time
 	"$LAB_PYTHON" -c 'import json,sys; print(int(json.load(open(sys.argv[1]))["elapsed"] * float(sys.argv[2]) / 2))' \
@@ -175,6 +180,30 @@ ks_unreachable() {
 	else
 		lab_ns inet nft delete table inet wgks_test_unreach
 	fi
+}
+
+# ks_end_hostname LABEL NAME: ks_end for a profile whose endpoint is the
+# host name NAME. The service resolves it itself through the uplink's
+# resolvers (at connect, after roaming or an outage), so the DNS counters
+# may hold those lookups and nothing else: every query the ISP resolvers
+# logged since ks_begin asked for NAME, and the ISPs counted no more DNS
+# packets than that (summed over both: right after a roam a lookup to the
+# old ISP's resolver leaves through the new one).
+ks_end_hostname() {
+	local isp mark queries n=0 dns=0 name=" ${2//./\\.}\$"
+	ks__probe_end "$1"
+	ks_leaks_log "$1"
+	for isp in ispa ispb; do
+		mark=KS_DNS_MARK_${isp^^}
+		queries=$(tail -n +"$((${!mark} + 1))" "$(lab_dns_log "$isp")" | grep -o 'query\[[A-Za-z0-9]*\] [^ ]*')
+		n=$((n + $(grep -c "$name" <<<"$queries")))
+		dns=$((dns + $(lab_leak_count "$isp" dns)))
+		is "$1: nothing but WireGuard, DHCP, ND and DNS left via $isp" \
+			"$(($(lab_leak_count "$isp" other) + $(lab_leak_count "$isp" ipv6_other)))" 0
+		is "$1: $isp's resolver was asked for $2 only" \
+			"$(grep -v -e "$name" -e '^$' <<<"$queries" | sort -u | tr '\n' ' ')" ""
+	done
+	ok "$1: DNS packets at the ISPs ($dns): at most the service's $n lookups of $2" test "$dns" -le "$n"
 }
 
 # ---------------------------------------------------------------- checks

@@ -13,9 +13,35 @@ ks_lab_up || { echo "Bail out! lab did not come up"; exit 1; }
 
 b64key() { "$LAB_PYTHON" -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())'; }
 nmg() { lab_client nmcli -g "$1" connection show id "$2" 2>/dev/null; }
-nmgs() { lab_client nmcli --show-secrets -g "$1" connection show id "$2" 2>/dev/null; }
 # vpn.data / vpn.secrets as sorted "key = value" lines
 kv_sorted() { "$LAB_PYTHON" -c 'import re, sys; print("\n".join(sorted(re.split(r", (?=[a-z0-9.-]+ = )", sys.stdin.read().strip().replace("\\", "")))))'; }
+
+# A profile's secrets as sorted "key = value" lines, from NetworkManager's
+# GetSecrets over D-Bus. Not through `nmcli --show-secrets`: nmcli writes
+# the answer into libnm's cached copy of the profile, and every GetSecrets
+# makes NetworkManager announce the profile as Updated, on which libnm
+# replaces that copy, secrets gone: under load nmcli then prints none.
+secrets_of() { # NAME vpn|wireguard
+	lab_client "$LAB_PYTHON" - "$1" "$2" <<-'EOF'
+		import sys
+		from gi.repository import Gio, GLib
+		bus = Gio.bus_get_sync(Gio.BusType.SYSTEM, None)
+		def call(path, iface, method, args=None):
+		    return bus.call_sync("org.freedesktop.NetworkManager", path, "org.freedesktop.NetworkManager." + iface,
+		                         method, args, None, Gio.DBusCallFlags.NONE, -1, None).unpack()[0]
+		for path in call("/org/freedesktop/NetworkManager/Settings", "Settings", "ListConnections"):
+		    if call(path, "Settings.Connection", "GetSettings")["connection"]["id"] != sys.argv[1]:
+		        continue
+		    s = call(path, "Settings.Connection", "GetSecrets", GLib.Variant("(s)", (sys.argv[2],))).get(sys.argv[2], {})
+		    kv = dict(s.get("secrets", {}))
+		    if "private-key" in s:
+		        kv["private-key"] = s["private-key"]
+		    for i, peer in enumerate(s.get("peers", [])):
+		        if "preshared-key" in peer:
+		            kv["peer.%d.preshared-key" % i] = peer["preshared-key"]
+		    print("\n".join("%s = %s" % kv for kv in sorted(kv.items())))
+	EOF
+}
 
 native=$LAB_DIR/wgnat0.conf
 e2e_write_config "$native"
@@ -85,13 +111,13 @@ ok "adopt: peer 0 keepalive"   has "peer.0.persistent-keepalive = 15"
 ok "adopt: peer 1 public key"  has "peer.1.public-key = $peer2_pub"
 ok "adopt: peer 1 allowed IPs" has "peer.1.allowed-ips = 10.124.0.0/24"
 ok "adopt: kill switch on"     has "kill-switch = on"
-sec_new=$(nmgs vpn.secrets "$new" | kv_sorted)
-sec_ref=$(nmgs vpn.secrets ksref | kv_sorted)
+sec_new=$(secrets_of "$new" vpn)
+sec_ref=$(secrets_of ksref vpn)
 ok "adopt: the private key and peer 1's preshared key came over (equal to the importer's secrets)" \
 	test -n "$sec_new" -a "$sec_new" = "$sec_ref" ||
 	diff <(sed 's/ = .*/ = (value)/' <<<"$sec_ref") <(sed 's/ = .*/ = (value)/' <<<"$sec_new") | sed 's/^/#   /'  # names only, never a key
 ok "adopt: private key = the original's" \
-	grep -qxF "private-key = $(nmgs wireguard.private-key wgnat0)" <<<"$sec_new"
+	grep -qxF "$(secrets_of wgnat0 wireguard | grep '^private-key = ')" <<<"$sec_new"
 ok "adopt: preshared key of peer 1" grep -qxF "peer.1.preshared-key = $peer2_psk" <<<"$sec_new"
 is "adopt: autoconnect" "$(nmg connection.autoconnect "$new")" "$(nmg connection.autoconnect wgnat0)"
 is "adopt: ipv4.route-table" "$(nmg ipv4.route-table "$new")" 51900
@@ -107,29 +133,53 @@ ok "... and the error names the profile and its type" \
 	grep -q 'profile "ksref" is of type vpn, not wireguard' "$LAB_DIR/adopt.err"
 
 # --- an agent-owned private key --------------------------------------------------------------
-# NetworkManager's GetSecrets returns only the secrets it stores, and agents
-# answer only NetworkManager: adopt cannot read this key. It must say so and
-# keep the flag, so the new profile asks for the key when it connects.
+# The agent keeps what NetworkManager hands it, as a desktop's keyring agent
+# does; it runs as the same user as adopt (NetworkManager asks only agents
+# of the requester's uid). Changing the flag moves the key into the agent.
 nm_file() { lab_client nmcli -g NAME,FILENAME connection show | sed -n "s/^$1://p"; }
+agent_log=$LAB_DIR/agent.log
+agent_start() {
+	lab__spawn_client secret-agent "$LAB_PYTHON" "$E2E_DIR/secret-agent.py" "$agent_log"
+	lab_wait_for 10 grep -q registered "$(lab_log_path secret-agent)"
+}
+agent_said() { grep -qxF "$1" "$agent_log"; }
 cp "$native" "$LAB_DIR/wgagent.conf"
 lab_client nmcli connection import type wireguard file "$LAB_DIR/wgagent.conf" >/dev/null
-lab__spawn_client secret-agent "$LAB_PYTHON" "$E2E_DIR/secret-agent.py" "$LAB_CLIENT_KEY" "$LAB_DIR/agent.log"
-ok "a secret agent is registered" lab_wait_for 10 grep -q registered "$(lab_log_path secret-agent)"
+lab_client nmcli connection modify wgagent connection.autoconnect no
+ok "a secret agent is registered" agent_start
 lab_client nmcli connection modify wgagent wireguard.private-key-flags 1
+ok "agent-owned: NetworkManager hands the key to the agent" \
+	lab_wait_for 10 agent_said "SaveSecrets wgagent wireguard: private-key"
 ok "agent-owned: NetworkManager does not store the private key" \
 	not lab_client grep -q '^private-key=' "$(nm_file wgagent)"
+agent="wgagent (kill switch)"
 lab_client wg-killswitch adopt wgagent >"$LAB_DIR/adopt.out" 2>&1
 is "adopt wgagent: exit 0" "$?" 0
 sed 's/^/#   /' "$LAB_DIR/adopt.out"
-ok "adopt names the agent-owned key as not carried over" \
-	grep -q "not carried over: wireguard.private-key: NetworkManager hands out only" "$LAB_DIR/adopt.out"
+sed 's/^/#   agent: /' "$agent_log"
+ok "adopt asked the agent for the key" grep -q '^GetSecrets wgagent wireguard .*-> private-key$' "$agent_log"
+ok "adopt: the agent-owned key came over (not named as missing)" not grep -q "not carried over: wireguard.private-key" "$LAB_DIR/adopt.out"
 ok "adopt: the flag came over (agent-owned)" \
-	grep -qxF "private-key-flags = 1" <<<"$(nmg vpn.data "wgagent (kill switch)" | kv_sorted)"
-is "adopt: vpn.secrets of the new profile are empty" "$(nmgs vpn.secrets "wgagent (kill switch)")" ""
+	grep -qxF "private-key-flags = 1" <<<"$(nmg vpn.data "$agent" | kv_sorted)"
+ok "adopt: the new profile's key went to the agent" agent_said "SaveSecrets $agent vpn: secrets.private-key"
 ok "adopt: NetworkManager stores no key for the new profile either" \
-	not lab_client grep -q 'private-key=' "$(nm_file "wgagent (kill switch)")"
+	not lab_client grep -q '^private-key=' "$(nm_file "$agent")"
+ok "adopted agent-owned profile: connects, the key from the agent" ks_up "$agent"
+ok "... NetworkManager asked the agent" grep -q "^GetSecrets $agent vpn .*-> secrets.private-key$" "$agent_log"
+ok "... and traffic goes through the tunnel" ks_via_tunnel
+ks_reset "$agent"
+lab_client nmcli connection delete id "$agent" >/dev/null
+# Without the agent nobody has the key: adopt says so and keeps the flag.
 lab__stop_pid "$(lab_pid secret-agent)" "$(lab__starttime "$(lab_pid secret-agent)")"
-lab_client nmcli connection delete id "wgagent (kill switch)" >/dev/null
+lab_client wg-killswitch adopt wgagent >"$LAB_DIR/adopt.out" 2>&1
+is "adopt wgagent without an agent: exit 0" "$?" 0
+sed 's/^/#   /' "$LAB_DIR/adopt.out"
+ok "adopt names the agent-owned key it could not get" \
+	grep -q "not carried over: wireguard.private-key: agent-owned, and no secret agent of this user gave it" "$LAB_DIR/adopt.out"
+ok "... keeps the flag" grep -qxF "private-key-flags = 1" <<<"$(nmg vpn.data "$agent" | kv_sorted)"
+ok "... and the new profile has no private key (peer 1's system-owned preshared key only)" \
+	test "$(secrets_of "$agent" vpn | sed 's/ = .*//')" = peer.1.preshared-key
+lab_client nmcli connection delete id "$agent" >/dev/null
 lab_client nmcli connection delete id wgagent >/dev/null
 
 # --- --replace: connect once, then delete the original ------------------------------
@@ -180,6 +230,42 @@ ok "adopted: dig @$LAB_ISPA_GW4 gets no answer" not ks_dig_answers @"$LAB_ISPA_G
 ok "adopted: the ISP resolver never saw it" not lab_dns_queried ispa adopted-direct.lab.example
 ok "adopted: nor any probe query" not lab_dns_queried ispa probe.lab.example
 ks_end "adopted, DNS straight to the ISP"
+ks_reset "$new"
+
+# The adopted profile stays up while the network under it changes. Its
+# endpoint is a host name (vpn.lab.example): after an outage or a roam the
+# service looks it up again through the uplink's resolver, and nothing else.
+ks_tunnel_flows() { E2E_CURL_TIMEOUT=2 lab_wait_for 30 ks_via_tunnel; }
+ok "adopted: connect again" ks_up "$new"
+ks_begin "adopted, uplink lost"
+ok "adopted: pull ISP A's cable" lab_uplink_down ispa
+ks_blocked_checks "adopted, uplink lost"
+ok "adopted: plug ISP A's cable back in" lab_uplink_up ispa
+ok "adopted: eth0 is back" lab_nm_wait eth0 20
+ok "adopted: the tunnel carries traffic again" ks_tunnel_flows
+ks_end_hostname "adopted, uplink lost" vpn.lab.example
+
+KS_PROBE_TARGETS="$KS_PROBE_TARGETS $LAB_ISPB_GW6"
+for isp in ispb ispa; do
+	ks_begin "adopted, roaming to $isp"
+	ok "adopted: roam to $isp" lab_roam_to "$isp"
+	ok "adopted: on $isp, the tunnel carries traffic" ks_tunnel_flows
+	is "adopted: on $isp, the VPN is still activated" "$(e2e_vpn_state "$new")" activated
+	ks_end_hostname "adopted, roaming to $isp" vpn.lab.example
+	[ "$isp" = ispb ] && ok "adopted: ISP B carried WireGuard" test "$(lab_leak_count ispb wg)" -gt 0
+done
+
+# NetworkManager stopped (the lab's, by its PID), then started again.
+ks_begin "adopted, NetworkManager stopped and started"
+ok "adopted: stop NetworkManager" lab_nm_stop
+ks_blocked_checks "adopted, NetworkManager stopped"
+ok "adopted: start NetworkManager" lab_nm_start
+ok "adopted: NetworkManager is back with eth0" lab_nm_wait eth0 20
+ks_blocked_checks "adopted, NetworkManager started again"
+ks_end "adopted, NetworkManager stopped and started"
+ks_reset "$new"
+ok "adopted: after NetworkManager's restart the profile connects again" ks_up "$new"
+ok "adopted: ... and carries traffic" ks_via_tunnel
 ks_reset "$new"
 
 e2e_finish

@@ -1,0 +1,74 @@
+#!/bin/bash
+# wg-killswitch adopt --replace with the original profile active: a native
+# NetworkManager WireGuard profile (kernel WireGuard) carries the traffic,
+# adopt deactivates it (both tunnels cannot run side by side: same key, same
+# peer, and the original's routing would carry the new handshakes), connects
+# the kill-switch profile once and deletes the original. A ~1 kpps probe
+# runs throughout. The ISP meters must count nothing but WireGuard, DHCP and
+# ND from the moment the kill switch's table is in place; before that, what
+# left is logged apart: while the native profile alone held the traffic (it
+# lets the uplink's own subnet, ISP A's router and resolver, bypass its
+# tunnel) and in the unprotected window between its deactivation and the
+# new profile's table.
+set -uo pipefail
+. /usr/local/lib/wgks-vm/vmlab.sh
+
+ok "NetworkManager has eth0 up" vm_nm_wait_uplink eth0
+conf=$VM_PROFILES/wgnat.conf
+vm_write_config "$conf"
+ok "nmcli connection import type wireguard makes a native profile" \
+	nmcli connection import type wireguard file "$conf"
+is "it is of type wireguard" "$(nmcli -g connection.type connection show id wgnat 2>/dev/null)" wireguard
+ok "the native profile connects (kernel WireGuard)" vm_up wgnat 60
+is "through the native tunnel, the web server sees the tunnel address" \
+	"$(vm_curl_until "http://$LAB_WEB4/" "$LAB_TUN_CLIENT4")" "$LAB_TUN_CLIENT4"
+
+ar_native_gone() { ! ip link show wgnat >/dev/null 2>&1; }
+VM_PROBE_TARGETS="$VM_PROBE_TARGETS $LAB_ISPB_GW4"
+lab_leak_reset ispa
+lab_leak_reset ispb
+vm_probe_start
+sleep 1
+t0=$(date +%s%N)
+wg-killswitch adopt --replace wgnat >"$VM_STATE/adopt.out" 2>&1 &
+adopt_pid=$!
+ok "adopt deactivates the original first (its interface goes)" lab_wait_for 90 ar_native_gone
+vm_leaks_comment ispa
+vm_log "while the native profile alone held the traffic: ispa leaks=$(lab_leak_count ispa leaks)"
+lab_leak_reset ispa
+ok "the kill switch's table appears" lab_wait_for 90 vm_table_present
+vm_leaks_comment ispa
+vm_log "switch window, from the original's deactivation to the kill switch's table (unprotected): ispa leaks=$(lab_leak_count ispa leaks)"
+lab_leak_reset ispa
+lab_leak_reset ispb
+wait "$adopt_pid"
+rc=$?
+vm_log "adopt --replace: exit $rc after $((($(date +%s%N) - t0) / 1000000)) ms"
+sed 's/^/#   /' "$VM_STATE/adopt.out"
+if [ "$rc" != 0 ]; then
+	vm_log "the switch in the journal (monotonic time):"
+	journalctl -b --no-pager -o short-monotonic -u NetworkManager >"$VM_STATE/adopt-journal.txt" 2>&1
+	journalctl -b --no-pager -o short-monotonic -k >>"$VM_STATE/adopt-journal.txt" 2>&1
+	grep -a -e wgnat -e wgks -e 'vpn\[' -e WireGuard -e wireguard "$VM_STATE/adopt-journal.txt" | tail -60 | sed 's/^/#   /'
+fi
+sleep 2
+vm_probe_stop
+vm_leaks_comment ispa
+vm_leaks_comment ispb
+is "adopt --replace: exit 0" "$rc" 0
+is "from the table on: nothing but WireGuard, DHCP and ND left through ISP A" "$(lab_leak_count ispa leaks)" 0
+is "... nor through ISP B" "$(lab_leak_count ispb leaks)" 0
+
+new="wgnat (kill switch)"
+is "the new profile is activated" "$(vm_state "$new")" activated
+is "it was connected once" "$(vm_service_log | grep -c "connecting \"$new\" on ")" 1
+is "the original is no longer active" "$(nmcli -g NAME connection show --active | grep -cx wgnat)" 0
+ok "the original is deleted" bash -c "! nmcli connection show id wgnat >/dev/null 2>&1"
+ok "its interface is gone" bash -c "! ip link show wgnat >/dev/null 2>&1"
+is "the kill switch is armed" "$(nft list table inet wireguard_killswitch | grep -o 'state=[a-z]*' | head -1)" state=connected
+is "traffic goes through the new tunnel" "$(vm_curl_until "http://$LAB_WEB4/" "$LAB_TUN_CLIENT4")" "$LAB_TUN_CLIENT4"
+
+ok "nmcli connection down" vm_down "$new"
+is "the plain uplink is back" "$(vm_curl_until "http://$LAB_WEB4/" "$LAB_ISPA_CLIENT4")" "$LAB_ISPA_CLIENT4"
+nmcli connection delete id "$new" >/dev/null
+vm_finish
