@@ -8,8 +8,12 @@
 #include <malloc.h>
 #endif
 #include <nftables/libnftables.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 G_DEFINE_QUARK (wgks-firewall-error-quark, wgks_firewall_error)
 
@@ -37,6 +41,40 @@ shared_context (void)
 /* Between bursts of table writes the context is only memory (its cache of
  * the ruleset, the parser's tables): give it back, with what the allocator
  * kept of the burst. The next command opens a new one. */
+/* What the calling thread's stack keeps below this frame, and the pages
+ * below that are not in use. */
+#define STACK_KEEP_BYTES (16 * 1024)
+
+/* The deepest calls of a burst (libnftables' parser: ~30 KiB; the netlink
+ * dumps' buffers) leave the pages of the main thread's stack dirty for the
+ * life of the process. Nothing below the current frame is live: those
+ * pages are given back, and read as zeros when the stack grows again. */
+static void
+trim_stack (void)
+{
+	pthread_attr_t attr;
+	void *lowest;
+	size_t size;
+	uintptr_t page = (uintptr_t) sysconf (_SC_PAGESIZE);
+	uintptr_t here = (uintptr_t) __builtin_frame_address (0);
+	uintptr_t start, end;
+	gboolean known;
+
+	if (pthread_getattr_np (pthread_self (), &attr) != 0)
+		return;
+	known = pthread_attr_getstack (&attr, &lowest, &size) == 0;
+	pthread_attr_destroy (&attr);
+	if (!known || here < STACK_KEEP_BYTES)
+		return;
+	start = ((uintptr_t) lowest + page - 1) & ~(page - 1);
+	end = (here - STACK_KEEP_BYTES) & ~(page - 1);
+	/* The range may start below the stack's mapping (the main thread's
+	 * lowest address is where it may grow to): madvise() still gives
+	 * back the mapped part, and reports ENOMEM for the rest. */
+	if (end > start)
+		(void) madvise ((void *) start, end - start, MADV_DONTNEED);
+}
+
 void
 wgks_firewall_release_memory (void)
 {
@@ -46,6 +84,7 @@ wgks_firewall_release_memory (void)
 #ifdef __GLIBC__
 	malloc_trim (0);
 #endif
+	trim_stack ();
 }
 
 gboolean
