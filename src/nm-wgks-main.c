@@ -99,6 +99,11 @@ main (int argc, char *argv[])
 	/* One allocator arena: the few worker threads (D-Bus, name resolution)
 	 * need no arena of their own, each keeping its own free memory. */
 	mallopt (M_ARENA_MAX, 1);
+	/* Large buffers of a burst (ruleset listings, D-Bus messages, netlink
+	 * dumps) from their own mappings, unmapped when freed, instead of from
+	 * the heap, where the small allocations that outlive them would pin
+	 * their pages. A fixed threshold also stops glibc from raising it. */
+	mallopt (M_MMAP_THRESHOLD, 32 * 1024);
 #endif
 	/* Keys live in this process: no core dumps, no ptrace by others. */
 	prctl (PR_SET_DUMPABLE, 0);
