@@ -63,67 +63,88 @@ wgks_field_parse_key (const char *label, const char *text, gboolean required, Wg
 	return TRUE;
 }
 
-gboolean
-wgks_field_parse_prefixes (const char *label, const char *text, gboolean required, GPtrArray *into,
-                           GError **error)
+/* One item of a list field: the element to add, or NULL and *WHY. */
+typedef gpointer (*WgksFieldItemFunc) (const char *item, const char **why);
+
+/* MISSING: the message when the field is empty and must not be. */
+static gboolean
+parse_items (const char *label, const char *text, const char *missing, WgksFieldItemFunc parse, GPtrArray *into,
+             GError **error)
 {
 	g_auto (GStrv) items = wgks_field_split (text);
 	guint i;
 
-	if (!items[0] && required)
-		return field_error (error, WGKS_CONFIG_ERROR_MISSING, label, NULL,
-		                    _("enter at least one address with its prefix length, such as 10.0.0.2/24"));
+	if (!items[0] && missing)
+		return field_error (error, WGKS_CONFIG_ERROR_MISSING, label, NULL, missing);
 	for (i = 0; items[i]; i++) {
-		WgksPrefix prefix;
-		const char *why;
+		const char *why = NULL;
+		gpointer element = parse (items[i], &why);
 
-		if (!wgks_prefix_parse (items[i], &prefix, &why))
+		if (!element)
 			return field_error (error, WGKS_CONFIG_ERROR_INVALID, label, items[i], why);
-		g_ptr_array_add (into, wgks_prefix_dup (&prefix));
+		g_ptr_array_add (into, element);
 	}
 	return TRUE;
+}
+
+static gpointer
+prefix_item (const char *item, const char **why)
+{
+	WgksPrefix prefix;
+
+	return wgks_prefix_parse (item, &prefix, why) ? wgks_prefix_dup (&prefix) : NULL;
+}
+
+gboolean
+wgks_field_parse_prefixes (const char *label, const char *text, gboolean required, GPtrArray *into,
+                           GError **error)
+{
+	return parse_items (label, text,
+	                    required ? _("enter at least one address with its prefix length, such as 10.0.0.2/24") : NULL,
+	                    prefix_item, into, error);
+}
+
+static gpointer
+dns_item (const char *item, const char **why)
+{
+	char buf[INET6_ADDRSTRLEN];
+	guint8 addr[16];
+	int family;
+
+	if (!wgks_ip_parse (item, &family, addr)) {
+		*why = _("not an IPv4 or IPv6 address");
+		return NULL;
+	}
+	inet_ntop (family, addr, buf, sizeof buf);
+	return g_strdup (buf);
 }
 
 gboolean
 wgks_field_parse_dns (const char *label, const char *text, GPtrArray *into, GError **error)
 {
-	g_auto (GStrv) items = wgks_field_split (text);
-	guint i;
+	return parse_items (label, text, NULL, dns_item, into, error);
+}
 
-	for (i = 0; items[i]; i++) {
-		char buf[INET6_ADDRSTRLEN];
-		guint8 addr[16];
-		int family;
+static gpointer
+domain_item (const char *item, const char **why)
+{
+	const char *name = item[0] == '~' ? item + 1 : item;
+	int family;
+	guint8 addr[16];
 
-		if (!wgks_ip_parse (items[i], &family, addr))
-			return field_error (error, WGKS_CONFIG_ERROR_INVALID, label, items[i],
-			                    _("not an IPv4 or IPv6 address"));
-		inet_ntop (family, addr, buf, sizeof buf);
-		g_ptr_array_add (into, g_strdup (buf));
-	}
-	return TRUE;
+	if (wgks_ip_parse (item, &family, addr))
+		*why = _("an address: put DNS servers in the DNS servers field");
+	else if (strcmp (name, ".") != 0 && !wgks_hostname_is_valid (name))
+		*why = _("not a DNS domain");
+	else
+		return g_strdup (item);
+	return NULL;
 }
 
 gboolean
 wgks_field_parse_domains (const char *label, const char *text, GPtrArray *into, GError **error)
 {
-	g_auto (GStrv) items = wgks_field_split (text);
-	guint i;
-
-	for (i = 0; items[i]; i++) {
-		const char *name = items[i][0] == '~' ? items[i] + 1 : items[i];
-		int family;
-		guint8 addr[16];
-
-		if (wgks_ip_parse (items[i], &family, addr))
-			return field_error (error, WGKS_CONFIG_ERROR_INVALID, label, items[i],
-			                    _("an address: put DNS servers in the DNS servers field"));
-		if (strcmp (name, ".") != 0 && !wgks_hostname_is_valid (name))
-			return field_error (error, WGKS_CONFIG_ERROR_INVALID, label, items[i],
-			                    _("not a DNS domain"));
-		g_ptr_array_add (into, g_strdup (items[i]));
-	}
-	return TRUE;
+	return parse_items (label, text, NULL, domain_item, into, error);
 }
 
 gboolean

@@ -80,10 +80,8 @@ describe_options (GtkBuilder *builder)
 		{ "peer_split_tunnel_radio", "peer_split_tunnel_hint" },
 		{ "peer_keepalive_entry", "peer_keepalive_hint" },
 	};
-	guint i;
 
-	for (i = 0; i < G_N_ELEMENTS (pairs); i++)
-		wgks_accessible_describe (get_widget (builder, pairs[i][0]), get_widget (builder, pairs[i][1]));
+	wgks_accessible_describe_ids (builder, pairs, G_N_ELEMENTS (pairs));
 }
 
 WgksPeerView *

@@ -101,23 +101,31 @@ read_interface (NMWgksEditor *self, WgksConfig *config, GError **first)
 	wgks_editor_check_field (first, self->dns_search, &e);
 }
 
+/* RADIOS: one per value of an enum, in its order. The active one's value,
+ * FALLBACK when none is. */
+static guint
+radio_group_value (GtkWidget *const *radios, guint n, guint fallback)
+{
+	guint i;
+
+	for (i = 0; i < n; i++)
+		if (wgks_toggle_get_active (radios[i]))
+			return i;
+	return fallback;
+}
+
 static void
 read_protection (NMWgksEditor *self, WgksConfig *config)
 {
-	if (wgks_toggle_get_active (self->kill_switch_off))
-		config->kill_switch = WGKS_KILL_SWITCH_OFF;
-	else if (wgks_toggle_get_active (self->kill_switch_lockdown))
-		config->kill_switch = WGKS_KILL_SWITCH_LOCKDOWN;
-	else
-		config->kill_switch = WGKS_KILL_SWITCH_ON;
+	GtkWidget *const kill_switch[] = { self->kill_switch_off, self->kill_switch_on, self->kill_switch_lockdown };
+	GtkWidget *const dot[] = { self->dns_over_tls_no, self->dns_over_tls_opportunistic, self->dns_over_tls_yes };
+
+	G_STATIC_ASSERT (WGKS_KILL_SWITCH_OFF == 0 && WGKS_KILL_SWITCH_ON == 1 && WGKS_KILL_SWITCH_LOCKDOWN == 2);
+	G_STATIC_ASSERT (WGKS_DNS_OVER_TLS_NO == 0 && WGKS_DNS_OVER_TLS_OPPORTUNISTIC == 1 && WGKS_DNS_OVER_TLS_YES == 2);
+	config->kill_switch = radio_group_value (kill_switch, G_N_ELEMENTS (kill_switch), WGKS_KILL_SWITCH_ON);
 	config->allow_lan = wgks_toggle_get_active (self->allow_lan);
 	config->dns_leak_protection = wgks_toggle_get_active (self->dns_leak);
-	if (wgks_toggle_get_active (self->dns_over_tls_yes))
-		config->dns_over_tls = WGKS_DNS_OVER_TLS_YES;
-	else if (wgks_toggle_get_active (self->dns_over_tls_opportunistic))
-		config->dns_over_tls = WGKS_DNS_OVER_TLS_OPPORTUNISTIC;
-	else
-		config->dns_over_tls = WGKS_DNS_OVER_TLS_NO;
+	config->dns_over_tls = radio_group_value (dot, G_N_ELEMENTS (dot), WGKS_DNS_OVER_TLS_NO);
 }
 
 /* What wgks_config_validate() would refuse, said about the fields concerned. */
@@ -467,10 +475,8 @@ describe_options (NMWgksEditor *self)
 		{ "import_button", "import_hint" },
 		{ "dns_over_tls_yes_radio", "dns_over_tls_hint" },
 	};
-	guint i;
 
-	for (i = 0; i < G_N_ELEMENTS (pairs); i++)
-		wgks_accessible_describe (get_widget (self, pairs[i][0]), get_widget (self, pairs[i][1]));
+	wgks_accessible_describe_ids (self->builder, pairs, G_N_ELEMENTS (pairs));
 }
 
 static void

@@ -128,6 +128,22 @@ wgks_accessible_label_by (GtkWidget *widget, GtkWidget *label)
 	wgks_accessible_relate (widget, label, FALSE);
 }
 
+/* For each of the N pairs of ids in BUILDER: the widget PAIRS[i][0] is
+ * described by PAIRS[i][1] (a hint below it). */
+static inline void
+wgks_accessible_describe_ids (GtkBuilder *builder, const char *const (*pairs)[2], gsize n)
+{
+	gsize i;
+
+	for (i = 0; i < n; i++) {
+		GObject *widget = gtk_builder_get_object (builder, pairs[i][0]);
+		GObject *description = gtk_builder_get_object (builder, pairs[i][1]);
+
+		g_assert (widget && description);
+		wgks_accessible_describe (GTK_WIDGET (widget), GTK_WIDGET (description));
+	}
+}
+
 /* GNOME Settings before 46 puts the VPN page in its dialog unscrolled: the
  * editor scrolls itself there, or the dialog grows taller than the screen.
  * nm-connection-editor scrolls its pages. */

@@ -82,11 +82,15 @@ check_once (Parser *p, const char *key, GError **error)
 	return TRUE;
 }
 
+/* KEY, once in its section, into OUT; *HAS once it is read. */
 static gboolean
-parse_secret_key (Parser *p, const char *key, const char *value, WgksKey *out, GError **error)
+parse_secret_key (Parser *p, const char *key, const char *value, WgksKey *out, gboolean *has, GError **error)
 {
+	if (!check_once (p, key, error))
+		return FALSE;
 	if (!wgks_key_from_base64 (value, out))
 		return fail (p, error, WGKS_CONFIG_ERROR_INVALID, _("%s is not 32 bytes of base64"), key);
+	*has = TRUE;
 	return TRUE;
 }
 
@@ -104,10 +108,8 @@ parse_interface_key (Parser *p, const char *key, const char *value, GError **err
 		if (!wgks_config_add_dns (c, value, TRUE, TRUE, "DNS", &inner))
 			return fail_prefixed (p, error, inner);
 	} else if (g_ascii_strcasecmp (key, "PrivateKey") == 0) {
-		if (!check_once (p, "PrivateKey", error)
-		    || !parse_secret_key (p, "PrivateKey", value, &c->private_key, error))
+		if (!parse_secret_key (p, "PrivateKey", value, &c->private_key, &c->has_private_key, error))
 			return FALSE;
-		c->has_private_key = TRUE;
 	} else if (g_ascii_strcasecmp (key, "ListenPort") == 0) {
 		if (!check_once (p, "ListenPort", error))
 			return FALSE;
@@ -175,10 +177,8 @@ parse_peer_key (Parser *p, const char *key, const char *value, GError **error)
 			return fail (p, error, WGKS_CONFIG_ERROR_INVALID,
 			             _("PublicKey \"%s\" is not 32 bytes of base64"), value);
 	} else if (g_ascii_strcasecmp (key, "PresharedKey") == 0) {
-		if (!check_once (p, "PresharedKey", error)
-		    || !parse_secret_key (p, "PresharedKey", value, &peer->preshared_key, error))
+		if (!parse_secret_key (p, "PresharedKey", value, &peer->preshared_key, &peer->has_preshared_key, error))
 			return FALSE;
-		peer->has_preshared_key = TRUE;
 	} else if (g_ascii_strcasecmp (key, "AllowedIPs") == 0) {
 		if (!wgks_config_add_prefixes (peer->allowed_ips, value, "AllowedIPs", &inner))
 			return fail_prefixed (p, error, inner);
@@ -403,8 +403,19 @@ file_kind (mode_t mode)
 }
 
 static gboolean
-check_regular (const struct stat *st, const char *display, GError **error)
+set_errno_error (GError **error, int err, const char *what, const char *display)
 {
+	g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (err), "%s: %s: %s", display, what,
+	             g_strerror (err));
+	return FALSE;
+}
+
+/* STAT_RESULT and ST: what stat() or fstat() returned and filled in. */
+static gboolean
+check_regular (int stat_result, const struct stat *st, const char *display, GError **error)
+{
+	if (stat_result < 0)
+		return set_errno_error (error, errno, _("cannot open"), display);
 	if (!S_ISREG (st->st_mode)) {
 		g_set_error (error, WGKS_CONFIG_ERROR, WGKS_CONFIG_ERROR_NOT_TEXT,
 		             _("%s: not a regular file (%s)"), display, file_kind (st->st_mode));
@@ -417,14 +428,6 @@ check_regular (const struct stat *st, const char *display, GError **error)
 		return FALSE;
 	}
 	return TRUE;
-}
-
-static gboolean
-set_errno_error (GError **error, int err, const char *what, const char *display)
-{
-	g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (err), "%s: %s: %s", display, what,
-	             g_strerror (err));
-	return FALSE;
 }
 
 /* Reads at most WGKS_WGQUICK_MAX_SIZE + 1 bytes into buf, so that a file
@@ -465,22 +468,14 @@ wgks_wgquick_read_file (const char *path, GPtrArray *warnings, GError **error)
 	gsize len = 0;
 	int fd;
 
-	if (stat (path, &st) < 0) {
-		set_errno_error (error, errno, _("cannot open"), display);
-		return NULL;
-	}
-	if (!check_regular (&st, display, error))
+	if (!check_regular (stat (path, &st), &st, display, error))
 		return NULL;
 	fd = open (path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0) {
 		set_errno_error (error, errno, _("cannot open"), display);
 		return NULL;
 	}
-	if (fstat (fd, &st) < 0) {
-		set_errno_error (error, errno, _("cannot open"), display);
-		goto out;
-	}
-	if (!check_regular (&st, display, error))
+	if (!check_regular (fstat (fd, &st), &st, display, error))
 		goto out;
 	data = g_malloc (WGKS_WGQUICK_MAX_SIZE + 1);
 	if (read_bounded (fd, data, &len, display, error))

@@ -1,13 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* NMWgksService: connect resolves the endpoints, creates and configures
  * the WireGuard device, reports the generic config, waits for the first
- * handshake and then reports the IP configs. Afterwards the handshakes are
- * read when one of them would go stale, and endpoints that went stale are
- * re-resolved; link, route and nftables notifications drive the rest (the
- * tunnel set down, the uplink, the tamper watch). */
+ * handshake and then reports the IP configs; disconnect lifts the kill
+ * switch only for the user. The handshakes and the netlink watches are in
+ * nm-wgks-service-watch.c, the endpoint lookups in nm-wgks-service-resolve.c. */
 #include "config.h"
 
-#include "nm-wgks-service.h"
+#include "nm-wgks-service-private.h"
 
 #include <glib/gi18n-lib.h>
 #include <stdlib.h>
@@ -23,90 +22,37 @@
 #include "wgks-ifname.h"
 #include "wgks-ip-config.h"
 #include "wgks-log.h"
-#include "wgks-nl-watch.h"
 #include "wgks-owner.h"
 #include "wgks-resolve.h"
 #include "wgks-killswitch.h"
 #include "wgks-rtnl.h"
 #include "wgks-state.h"
-#include "wgks-watch.h"
 
-#define CONNECT_POLL_MIN_MS  2     /* a handshake takes milliseconds: poll often at first, */
-#define CONNECT_POLL_MAX_MS  200   /* then back off while an unreachable server is retried */
-#define MAX_STATS_FAILURES   3
 #define OWNER_WAIT_MS        3000  /* for a previous service that is still shutting down */
-#define ROAM_SETTLE_MS       1000  /* after a new uplink, before its DNS servers are asked */
 #define RELEASE_AFTER_S      5     /* a quiet moment after a burst of table writes */
-
-/* Per-endpoint bookkeeping of the watch. */
-typedef struct {
-	gint64   last_resolve;       /* monotonic µs */
-	gboolean resolving;
-	gboolean warned_stale;
-} EndpointWatch;
-
-struct _NMWgksService {
-	NMVpnServicePlugin parent;
-
-	WgksConfig       *config;
-	WgksOwner        *owner;           /* held from connect to teardown */
-	char             *ifname;
-	WgksDevice       *device;
-	GArray           *endpoints;      /* WgksEndpoint, hosts point into config */
-	EndpointWatch    *watch;          /* one per endpoint */
-	GCancellable     *cancellable;    /* of the current connection */
-	WgksServiceState  state;
-	guint             timeout_id;
-	guint             poll_id;
-	guint             connect_poll_ms;
-	guint             lost_idle_id;
-	guint             tamper_id;
-	guint             route_watch_id;
-	guint             roam_id;         /* re-resolution after a new uplink */
-	guint             dns_lookups;     /* endpoint lookups running: the kill switch lets them out */
-	GPtrArray        *dns_servers;     /* the uplink's, for those lookups */
-	guint             release_id;
-	guint             handshake_timeout_s;
-	guint             stats_failures;
-	char             *connection_id;
-	char             *uuid;            /* of the connection, to match NetworkManager's signals */
-	gboolean          failed;          /* this attempt failed: keep blocking */
-	gboolean          user_disconnect; /* set only by a Disconnect we trust */
-	WgksDisconnectOrigin *origin;      /* NetworkManager's reason when it disconnects us */
-	WgksKillswitch   *killswitch;      /* the firewall, kept beyond the connection */
-};
 
 G_DEFINE_TYPE (NMWgksService, nm_wgks_service, NM_TYPE_VPN_SERVICE_PLUGIN)
 
-/* An async step of one connection attempt: stale once it is cancelled. */
-typedef struct {
-	NMWgksService *self;
-	GCancellable  *cancellable;
-	guint          endpoint;        /* for re-resolution */
-} Step;
-
-static Step *
-step_new (NMWgksService *self)
+WgksServiceStep *
+nm_wgks_service_step_new (NMWgksService *self)
 {
-	Step *step = g_new0 (Step, 1);
+	WgksServiceStep *step = g_new0 (WgksServiceStep, 1);
 
 	step->self = g_object_ref (self);
 	step->cancellable = g_object_ref (self->cancellable);
 	return step;
 }
 
-static void
-step_free (Step *step)
+void
+nm_wgks_service_step_free (WgksServiceStep *step)
 {
 	g_object_unref (step->self);
 	g_object_unref (step->cancellable);
 	g_free (step);
 }
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Step, step_free)
-
-static gboolean
-step_is_stale (Step *step)
+gboolean
+nm_wgks_service_step_is_stale (WgksServiceStep *step)
 {
 	return g_cancellable_is_cancelled (step->cancellable);
 }
@@ -130,15 +76,15 @@ release_memory (gpointer user_data)
 /* Idle between state changes, the service keeps no libnftables context
  * and no allocator slack: its private memory is then that of an idle
  * NetworkManager VPN service. One timer per burst, never periodic. */
-static void
-schedule_release (NMWgksService *self)
+void
+nm_wgks_service_schedule_release (NMWgksService *self)
 {
 	clear_source (&self->release_id);
 	self->release_id = g_timeout_add_seconds (RELEASE_AFTER_S, release_memory, self);
 }
 
-static gboolean
-enter_state (NMWgksService *self, WgksServiceState state, GError **error)
+gboolean
+nm_wgks_service_enter_state (NMWgksService *self, WgksServiceState state, GError **error)
 {
 	WgksStateChange change = {
 		.old_state = self->state,
@@ -155,16 +101,12 @@ enter_state (NMWgksService *self, WgksServiceState state, GError **error)
 	if (state == WGKS_SERVICE_STATE_DISCONNECTED)
 		change.n_endpoints = 0;
 	self->state = state;
-	schedule_release (self);
+	nm_wgks_service_schedule_release (self);
 	return wgks_state_changed (self->killswitch, &change, error);
 }
 
-static void
-fail (NMWgksService *self, NMVpnPluginFailure reason, const char *fmt, ...) G_GNUC_PRINTF (3, 4);
-
-/* Logs why, then lets libnm report the failure and call our disconnect. */
-static void
-fail (NMWgksService *self, NMVpnPluginFailure reason, const char *fmt, ...)
+void
+nm_wgks_service_fail (NMWgksService *self, NMVpnPluginFailure reason, const char *fmt, ...)
 {
 	g_autofree char *msg = NULL;
 	NMVpnServiceState state = NM_VPN_SERVICE_STATE_UNKNOWN;
@@ -215,7 +157,7 @@ teardown (NMWgksService *self)
 	g_clear_pointer (&self->dns_servers, g_ptr_array_unref);
 	g_clear_pointer (&self->device, wgks_device_free);
 	if (had_something && self->state != WGKS_SERVICE_STATE_DISCONNECTED
-	    && !enter_state (self, WGKS_SERVICE_STATE_DISCONNECTED, &error))
+	    && !nm_wgks_service_enter_state (self, WGKS_SERVICE_STATE_DISCONNECTED, &error))
 		wgks_log_warn ("%s", error->message);
 	self->state = WGKS_SERVICE_STATE_DISCONNECTED;
 	g_clear_pointer (&self->watch, g_free);
@@ -235,55 +177,16 @@ teardown (NMWgksService *self)
  * Helpers
  * ------------------------------------------------------------------------- */
 
-static WgksEndpoint *
-endpoint_at (NMWgksService *self, guint i)
+WgksEndpoint *
+nm_wgks_service_endpoint (NMWgksService *self, guint i)
 {
 	return &g_array_index (self->endpoints, WgksEndpoint, i);
 }
 
-static const WgksPeer *
-endpoint_peer (NMWgksService *self, guint i)
+const WgksPeer *
+nm_wgks_service_endpoint_peer (NMWgksService *self, guint i)
 {
-	return self->config->peers->pdata[endpoint_at (self, i)->peer_index];
-}
-
-static char *
-peer_public_b64 (const WgksPeer *peer)
-{
-	char b64[WGKS_KEY_B64_LEN + 1];
-
-	wgks_key_to_base64 (&peer->public_key, b64);
-	return g_strdup (b64);
-}
-
-/* A name may resolve to where the tunnel's packets cannot go (a hostile or
- * broken DNS answer: loopback, the tunnel's own network). */
-static const char *
-resolved_address_problem (const WgksConfig *config, const WgksSockaddr *sa)
-{
-	if (sa->sa.sa_family == AF_INET6)
-		return wgks_config_endpoint_address_problem (config, AF_INET6, sa->in6.sin6_addr.s6_addr);
-	return wgks_config_endpoint_address_problem (config, AF_INET, (const guint8 *) &sa->in4.sin_addr.s_addr);
-}
-
-static gboolean
-check_resolved_endpoints (const WgksConfig *config, GArray *endpoints, GError **error)
-{
-	guint i;
-
-	for (i = 0; i < endpoints->len; i++) {
-		const WgksEndpoint *ep = &g_array_index (endpoints, WgksEndpoint, i);
-		const char *why = resolved_address_problem (config, &ep->address);
-		g_autofree char *addr = NULL;
-
-		if (!why)
-			continue;
-		addr = wgks_sockaddr_to_string (&ep->address);
-		g_set_error (error, NM_VPN_PLUGIN_ERROR, NM_VPN_PLUGIN_ERROR_INVALID_CONNECTION,
-		             _("peer %u: endpoint host \"%s\" resolves to %s, %s"), ep->peer_index, ep->host, addr, why);
-		return FALSE;
-	}
-	return TRUE;
+	return self->config->peers->pdata[nm_wgks_service_endpoint (self, i)->peer_index];
 }
 
 static guint
@@ -296,310 +199,6 @@ handshake_timeout_seconds (void)
 		return (guint) v;
 	return WGKS_HANDSHAKE_TIMEOUT_DEFAULT;
 }
-
-/* While endpoint names are resolved, the kill switch lets the service's own
- * marked queries reach the uplink's DNS servers; the last lookup to end
- * closes that again. */
-static void
-dns_window_open (NMWgksService *self, WgksResolveVia *via)
-{
-	g_autoptr (GError) error = NULL;
-
-	if (self->dns_lookups++ == 0) {
-		g_clear_pointer (&self->dns_servers, g_ptr_array_unref);
-		self->dns_servers = wgks_uplink_dns_servers (self->config);
-		if (self->dns_servers->len == 0)
-			wgks_log_warn ("no DNS server of the uplink is known; endpoint names cannot be resolved");
-	}
-	/* Written again for every lookup: the servers expire in the table
-	 * WGKS_FIREWALL_RESOLVER_TIMEOUT_S after it was written. */
-	if (self->dns_servers->len && !wgks_killswitch_set_resolvers (self->killswitch, self->dns_servers, &error))
-		wgks_log_warn ("kill switch: cannot let the endpoint lookups through: %s", error->message);
-	via->servers = self->dns_servers;
-	via->fwmark = wgks_config_effective_fwmark (self->config);
-}
-
-static void
-dns_window_close (NMWgksService *self)
-{
-	g_autoptr (GError) error = NULL;
-
-	if (self->dns_lookups == 0 || --self->dns_lookups > 0)
-		return;
-	if (!wgks_killswitch_set_resolvers (self->killswitch, NULL, &error))
-		wgks_log_warn ("kill switch: %s", error->message);
-	g_clear_pointer (&self->dns_servers, g_ptr_array_unref);
-}
-
-/* ---------------------------------------------------------------------------
- * Watching handshakes after "connected"
- * ------------------------------------------------------------------------- */
-
-static void reresolve_endpoint (NMWgksService *self, guint i);
-static void check_uplink (NMWgksService *self);
-
-static gboolean
-peer_is_fresh (const WgksPeerStats *stats, gint64 now_s, gint64 max_age_s)
-{
-	return stats && stats->last_handshake_sec > 0 && now_s - stats->last_handshake_sec <= max_age_s;
-}
-
-static void
-set_watch_state (NMWgksService *self, WgksServiceState state)
-{
-	g_autoptr (GError) error = NULL;
-
-	if (self->state == state)
-		return;
-	if (state == WGKS_SERVICE_STATE_TUNNEL_LOST)
-		wgks_log_warn ("tunnel %s lost: no peer has completed a handshake for %d s; keeping it and waiting",
-		               self->ifname, WGKS_REJECT_AFTER_TIME_S);
-	else
-		wgks_log_notice ("tunnel %s is back: handshake completed", self->ifname);
-	if (!enter_state (self, state, &error))
-		wgks_log_warn ("%s", error->message);
-}
-
-static void
-watch_endpoint (NMWgksService *self, guint i, GHashTable *stats, gint64 now_s)
-{
-	const WgksPeer *peer = endpoint_peer (self, i);
-	const WgksPeerStats *ps = g_hash_table_lookup (stats, &peer->public_key);
-	EndpointWatch *w = &self->watch[i];
-	gint64 now_mono = g_get_monotonic_time ();
-
-	if (peer_is_fresh (ps, now_s, WGKS_REJECT_AFTER_TIME_S)) {
-		if (w->warned_stale)
-			wgks_log_notice ("peer %u handshakes again", endpoint_at (self, i)->peer_index);
-		w->warned_stale = FALSE;
-	} else if (!w->warned_stale) {
-		g_autofree char *pub = peer_public_b64 (peer);
-		g_autofree char *ep = wgks_sockaddr_to_string (&endpoint_at (self, i)->address);
-
-		wgks_log_warn ("no handshake with peer %s at %s for more than %d s; keeping the tunnel",
-		               pub, ep, WGKS_REJECT_AFTER_TIME_S);
-		w->warned_stale = TRUE;
-	}
-	if (!peer_is_fresh (ps, now_s, WGKS_RERESOLVE_AFTER_S) && !w->resolving
-	    && now_mono - w->last_resolve > WGKS_RERESOLVE_MIN_GAP_S * G_USEC_PER_SEC)
-		reresolve_endpoint (self, i);
-}
-
-static gboolean watch_poll (gpointer user_data);
-
-static guint
-watch_delay_s (NMWgksService *self, GHashTable *index, gint64 now_s)
-{
-	g_autofree gint64 *last = g_new0 (gint64, self->endpoints->len);
-	guint i;
-
-	for (i = 0; index && i < self->endpoints->len; i++) {
-		const WgksPeerStats *ps = g_hash_table_lookup (index, &endpoint_peer (self, i)->public_key);
-
-		last[i] = ps ? ps->last_handshake_sec : 0;
-	}
-	return wgks_watch_delay_s (last, self->endpoints->len, now_s, self->tamper_id && self->route_watch_id);
-}
-
-static void
-watch_schedule (NMWgksService *self, guint delay_s)
-{
-	clear_source (&self->poll_id);
-	self->poll_id = g_timeout_add_seconds (delay_s, watch_poll, self);
-}
-
-static gboolean
-watch_poll (gpointer user_data)
-{
-	NMWgksService *self = user_data;
-	g_autoptr (GError) error = NULL;
-	g_autoptr (GArray) stats = NULL;
-	g_autoptr (GHashTable) index = NULL;
-	gint64 now_s = g_get_real_time () / G_USEC_PER_SEC;
-	gboolean any_fresh = FALSE;
-	guint i;
-
-	self->poll_id = 0;
-	/* "ip link set <tun> down" (the seed's test): NetworkManager keeps the
-	 * VPN activated, so nobody else would notice. Fail: the kill switch
-	 * blocks, and the user sees that the VPN is gone. */
-	if (!wgks_rtnl_link_is_up (self->ifname)) {
-		wgks_log_warn ("%s was set down or removed", self->ifname);
-		fail (self, NM_VPN_PLUGIN_FAILURE_CONNECT_FAILED,
-		      _("the WireGuard interface %s is gone or does not answer"), self->ifname);
-		return G_SOURCE_REMOVE;
-	}
-	stats = wgks_device_get_peers (self->device, &error);
-	if (!stats) {
-		wgks_log_warn ("cannot read the tunnel's status: %s", error->message);
-		if (++self->stats_failures >= MAX_STATS_FAILURES) {
-			fail (self, NM_VPN_PLUGIN_FAILURE_CONNECT_FAILED,
-			      _("the WireGuard interface %s is gone or does not answer"), self->ifname);
-			return G_SOURCE_REMOVE;
-		}
-		watch_schedule (self, WGKS_WATCH_POLL_S);
-		return G_SOURCE_REMOVE;
-	}
-	self->stats_failures = 0;
-	index = wgks_peer_stats_index (stats);
-	for (i = 0; i < self->endpoints->len; i++) {
-		const WgksPeerStats *ps = g_hash_table_lookup (index, &endpoint_peer (self, i)->public_key);
-
-		any_fresh |= peer_is_fresh (ps, now_s, WGKS_REJECT_AFTER_TIME_S);
-		watch_endpoint (self, i, index, now_s);
-	}
-	set_watch_state (self, any_fresh ? WGKS_SERVICE_STATE_CONNECTED : WGKS_SERVICE_STATE_TUNNEL_LOST);
-	for (i = 0; i < stats->len; i++)
-		wgks_killswitch_note_handshake (self->killswitch, g_array_index (stats, WgksPeerStats, i).last_handshake_sec);
-	/* Only where a netlink watch could not be opened: otherwise the uplink
-	 * and the table are checked on their notifications alone. */
-	if (!self->route_watch_id)
-		check_uplink (self);
-	if (!self->tamper_id)
-		wgks_killswitch_check_tamper (self->killswitch);
-	watch_schedule (self, watch_delay_s (self, index, now_s));
-	if (!self->release_id)
-		wgks_firewall_release_memory ();
-	return G_SOURCE_REMOVE;
-}
-
-/* A new uplink (roaming) may see the endpoints' names resolve elsewhere:
- * ask its DNS servers once NetworkManager has its configuration. */
-static gboolean
-roam_reresolve (gpointer user_data)
-{
-	NMWgksService *self = user_data;
-	guint i;
-
-	self->roam_id = 0;
-	for (i = 0; self->endpoints && i < self->endpoints->len; i++)
-		if (!self->watch[i].resolving)
-			reresolve_endpoint (self, i);
-	return G_SOURCE_REMOVE;
-}
-
-static void
-check_uplink (NMWgksService *self)
-{
-	if (wgks_killswitch_check_uplink (self->killswitch) && wgks_killswitch_uplink_ok (self->killswitch) && !self->roam_id
-	    && wgks_resolve_config_needs_dns (self->config))
-		self->roam_id = g_timeout_add (ROAM_SETTLE_MS, roam_reresolve, self);
-}
-
-static gboolean
-routes_changed (gpointer user_data)
-{
-	NMWgksService *self = user_data;
-
-	/* The tunnel set down or removed: the watch fails the connection, from
-	 * the main loop rather than from inside this watch. */
-	if ((self->state == WGKS_SERVICE_STATE_CONNECTED || self->state == WGKS_SERVICE_STATE_TUNNEL_LOST)
-	    && self->ifname && !wgks_rtnl_link_is_up (self->ifname)) {
-		clear_source (&self->poll_id);
-		self->poll_id = g_idle_add (watch_poll, self);
-		return G_SOURCE_CONTINUE;
-	}
-	check_uplink (self);
-	schedule_release (self);
-	return G_SOURCE_CONTINUE;
-}
-
-static gboolean
-nftables_changed (gpointer user_data)
-{
-	NMWgksService *self = user_data;
-
-	wgks_killswitch_check_tamper (self->killswitch);
-	schedule_release (self);
-	return G_SOURCE_CONTINUE;
-}
-
-/* The tamper and uplink watches: at once on every nftables, route or link
- * change (a watch that cannot be opened falls back to a 5 s poll). */
-static void
-start_tamper_watch (NMWgksService *self)
-{
-	g_autoptr (GError) error = NULL;
-
-	self->tamper_id = wgks_nft_watch_add (nftables_changed, self, &error);
-	if (!self->tamper_id)
-		wgks_log_warn ("%s; the table is checked every %d s instead", error->message, WGKS_WATCH_POLL_S);
-	g_clear_error (&error);
-	self->route_watch_id = wgks_route_watch_add (routes_changed, self, &error);
-	if (!self->route_watch_id)
-		wgks_log_warn ("%s; the uplink is checked every %d s instead", error->message, WGKS_WATCH_POLL_S);
-}
-
-static void
-reresolved_cb (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-	g_autoptr (Step) step = user_data;
-	NMWgksService *self = step->self;
-	g_autoptr (GError) error = NULL;
-	WgksDeviceSettings settings;
-	WgksSockaddr addr;
-	WgksEndpoint *ep;
-	const char *why;
-	gboolean ok;
-
-	if (step_is_stale (step))
-		return;
-	dns_window_close (self);
-	self->watch[step->endpoint].resolving = FALSE;
-	ep = endpoint_at (self, step->endpoint);
-	if (!wgks_resolve_one_finish (result, &addr, &error)) {
-		wgks_log_warn ("re-resolving the endpoint of peer %u: %s", ep->peer_index, error->message);
-		return;
-	}
-	if (wgks_sockaddr_equal (&addr, &ep->address))
-		return;
-	why = resolved_address_problem (self->config, &addr);
-	if (why) {
-		g_autofree char *s = wgks_sockaddr_to_string (&addr);
-
-		wgks_log_warn ("endpoint %s of peer %u now resolves to %s, %s; keeping the old address", ep->host,
-		               ep->peer_index, s, why);
-		return;
-	}
-	{
-		g_autofree char *old_s = wgks_sockaddr_to_string (&ep->address);
-		g_autofree char *new_s = wgks_sockaddr_to_string (&addr);
-
-		wgks_log_notice ("endpoint %s of peer %u moved from %s to %s", ep->host, ep->peer_index, old_s, new_s);
-	}
-	ep->address = addr;
-	/* The firewall must allow the new address before packets go there. */
-	if (!enter_state (self, self->state, &error)) {
-		wgks_log_warn ("%s", error->message);
-		g_clear_error (&error);
-	}
-	wgks_device_settings_endpoint (&settings, self->config, ep);
-	ok = wgks_device_set (self->device, &settings, &error);
-	wgks_device_settings_clear (&settings);
-	if (!ok)
-		wgks_log_warn ("updating the endpoint of peer %u: %s", ep->peer_index, error->message);
-}
-
-static void
-reresolve_endpoint (NMWgksService *self, guint i)
-{
-	WgksEndpoint *ep = endpoint_at (self, i);
-	const WgksPeer *peer = endpoint_peer (self, i);
-	WgksResolveVia via;
-	Step *step;
-
-	/* Literal addresses never change. */
-	if (!wgks_resolve_needs_dns (ep->host))
-		return;
-	self->watch[i].resolving = TRUE;
-	self->watch[i].last_resolve = g_get_monotonic_time ();
-	wgks_log_info ("re-resolving endpoint %s of peer %u", ep->host, ep->peer_index);
-	step = step_new (self);
-	step->endpoint = i;
-	dns_window_open (self, &via);
-	wgks_resolve_one_async (ep->host, peer->endpoint_port, &via, self->cancellable, reresolved_cb, step);
-}
-
 /* ---------------------------------------------------------------------------
  * Connecting: waiting for the first handshake, then reporting IP config
  * ------------------------------------------------------------------------- */
@@ -612,7 +211,7 @@ report_ip_config (NMWgksService *self)
 	g_autoptr (GVariant) ip6 = wgks_ip_config_for_family (self->config, AF_INET6);
 
 	if (!ip4 && !ip6) {
-		fail (self, NM_VPN_PLUGIN_FAILURE_BAD_IP_CONFIG, _("the tunnel has no IPv4 or IPv6 address"));
+		nm_wgks_service_fail (self, NM_VPN_PLUGIN_FAILURE_BAD_IP_CONFIG, _("the tunnel has no IPv4 or IPv6 address"));
 		return FALSE;
 	}
 	if (ip4)
@@ -634,76 +233,22 @@ restore_keepalive (NMWgksService *self)
 	wgks_device_settings_clear (&settings);
 }
 
-static void
-on_connected (NMWgksService *self, guint endpoint, GHashTable *index)
+void
+nm_wgks_service_connected (NMWgksService *self, guint endpoint, GHashTable *index)
 {
 	g_autoptr (GError) error = NULL;
-	g_autofree char *ep = wgks_sockaddr_to_string (&endpoint_at (self, endpoint)->address);
-	guint i;
+	g_autofree char *ep = wgks_sockaddr_to_string (&nm_wgks_service_endpoint (self, endpoint)->address);
 
 	clear_source (&self->timeout_id);
 	wgks_log_notice ("handshake with peer %u at %s completed: tunnel %s is up",
-	                 endpoint_at (self, endpoint)->peer_index, ep, self->ifname);
+	                 nm_wgks_service_endpoint (self, endpoint)->peer_index, ep, self->ifname);
 	restore_keepalive (self);
-	if (!enter_state (self, WGKS_SERVICE_STATE_CONNECTED, &error)) {
-		fail (self, NM_VPN_PLUGIN_FAILURE_CONNECT_FAILED, "%s", error->message);
+	if (!nm_wgks_service_enter_state (self, WGKS_SERVICE_STATE_CONNECTED, &error)) {
+		nm_wgks_service_fail (self, NM_VPN_PLUGIN_FAILURE_CONNECT_FAILED, "%s", error->message);
 		return;
 	}
-	if (!report_ip_config (self))
-		return;
-	for (i = 0; i < self->endpoints->len; i++)
-		self->watch[i].last_resolve = g_get_monotonic_time ();
-	watch_schedule (self, watch_delay_s (self, index, g_get_real_time () / G_USEC_PER_SEC));
-}
-
-static gboolean
-connect_poll (gpointer user_data)
-{
-	NMWgksService *self = user_data;
-	g_autoptr (GError) error = NULL;
-	g_autoptr (GArray) stats = wgks_device_get_peers (self->device, &error);
-	g_autoptr (GHashTable) index = NULL;
-	guint i;
-
-	if (!stats) {
-		wgks_log_debug ("reading handshakes: %s", error->message);
-		return G_SOURCE_CONTINUE;
-	}
-	index = wgks_peer_stats_index (stats);
-	for (i = 0; i < self->endpoints->len; i++) {
-		const WgksPeerStats *ps = g_hash_table_lookup (index, &endpoint_peer (self, i)->public_key);
-
-		if (ps && ps->last_handshake_sec > 0) {
-			self->poll_id = 0;
-			on_connected (self, i, index);
-			return G_SOURCE_REMOVE;
-		}
-	}
-	if (self->connect_poll_ms < CONNECT_POLL_MAX_MS) {
-		self->connect_poll_ms = MIN (self->connect_poll_ms * 2, CONNECT_POLL_MAX_MS);
-		self->poll_id = g_timeout_add (self->connect_poll_ms, connect_poll, self);
-		return G_SOURCE_REMOVE;
-	}
-	return G_SOURCE_CONTINUE;
-}
-
-static gboolean
-handshake_timeout (gpointer user_data)
-{
-	NMWgksService *self = user_data;
-	guint i;
-
-	self->timeout_id = 0;
-	for (i = 0; i < self->endpoints->len; i++) {
-		g_autofree char *pub = peer_public_b64 (endpoint_peer (self, i));
-		g_autofree char *ep = wgks_sockaddr_to_string (&endpoint_at (self, i)->address);
-
-		wgks_log_err ("no handshake with peer %s at %s within %u s: wrong server key, or endpoint unreachable",
-		              pub, ep, self->handshake_timeout_s);
-	}
-	fail (self, NM_VPN_PLUGIN_FAILURE_CONNECT_FAILED,
-	      _("WireGuard handshake timed out after %u s"), self->handshake_timeout_s);
-	return G_SOURCE_REMOVE;
+	if (report_ip_config (self))
+		nm_wgks_service_watch_connected (self, index);
 }
 
 /* ---------------------------------------------------------------------------
@@ -714,7 +259,7 @@ static const WgksSockaddr *
 gateway_address (NMWgksService *self)
 {
 	/* The first peer with an endpoint: NetworkManager routes it via the uplink. */
-	return &endpoint_at (self, 0)->address;
+	return &nm_wgks_service_endpoint (self, 0)->address;
 }
 
 static gboolean
@@ -735,30 +280,28 @@ configure_device (NMWgksService *self, GError **error)
 static void
 device_created_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-	g_autoptr (Step) step = user_data;
+	g_autoptr (WgksServiceStep) step = user_data;
 	NMWgksService *self = step->self;
 	g_autoptr (GError) error = NULL;
 	g_autoptr (GVariant) config = NULL;
 
-	if (step_is_stale (step))
+	if (nm_wgks_service_step_is_stale (step))
 		return;
 	if (!wgks_device_create_finish (self->device, result, &error)) {
-		fail (self, NM_VPN_PLUGIN_FAILURE_CONNECT_FAILED,
-		      _("cannot create the WireGuard interface %s: %s"), self->ifname, error->message);
+		nm_wgks_service_fail (self, NM_VPN_PLUGIN_FAILURE_CONNECT_FAILED,
+		                      _("cannot create the WireGuard interface %s: %s"), self->ifname, error->message);
 		return;
 	}
 	if (!configure_device (self, &error)) {
-		fail (self, NM_VPN_PLUGIN_FAILURE_CONNECT_FAILED,
-		      _("cannot configure the WireGuard interface %s: %s"), self->ifname, error->message);
+		nm_wgks_service_fail (self, NM_VPN_PLUGIN_FAILURE_CONNECT_FAILED,
+		                      _("cannot configure the WireGuard interface %s: %s"), self->ifname, error->message);
 		return;
 	}
 	wgks_log_info ("configured %s (%s); waiting up to %u s for a handshake", self->ifname,
 	               wgks_device_get_backend (self->device), self->handshake_timeout_s);
 	config = g_variant_ref_sink (wgks_ip_config_generic (self->config, self->ifname, gateway_address (self)));
 	nm_vpn_service_plugin_set_config (NM_VPN_SERVICE_PLUGIN (self), config);
-	self->timeout_id = g_timeout_add_seconds (self->handshake_timeout_s, handshake_timeout, self);
-	self->connect_poll_ms = CONNECT_POLL_MIN_MS;
-	self->poll_id = g_timeout_add (self->connect_poll_ms, connect_poll, self);
+	nm_wgks_service_watch_first_handshake (self);
 }
 
 static gboolean
@@ -767,7 +310,8 @@ device_lost_idle (gpointer user_data)
 	NMWgksService *self = user_data;
 
 	self->lost_idle_id = 0;
-	fail (self, NM_VPN_PLUGIN_FAILURE_CONNECT_FAILED, _("the WireGuard tunnel %s stopped"), self->ifname);
+	nm_wgks_service_fail (self, NM_VPN_PLUGIN_FAILURE_CONNECT_FAILED, _("the WireGuard tunnel %s stopped"),
+	                      self->ifname);
 	return G_SOURCE_REMOVE;
 }
 
@@ -785,35 +329,35 @@ device_lost (WgksDevice *device, const char *why, gpointer user_data)
 static void
 endpoints_resolved_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-	g_autoptr (Step) step = user_data;
+	g_autoptr (WgksServiceStep) step = user_data;
 	NMWgksService *self = step->self;
 	g_autoptr (GError) error = NULL;
 	GArray *endpoints = wgks_resolve_endpoints_finish (result, &error);
 
-	if (step_is_stale (step)) {
+	if (nm_wgks_service_step_is_stale (step)) {
 		g_clear_pointer (&endpoints, g_array_unref);
 		return;
 	}
-	dns_window_close (self);
+	nm_wgks_service_dns_window_close (self);
 	if (!endpoints) {
-		fail (self, NM_VPN_PLUGIN_FAILURE_CONNECT_FAILED, "%s", error->message);
+		nm_wgks_service_fail (self, NM_VPN_PLUGIN_FAILURE_CONNECT_FAILED, "%s", error->message);
 		return;
 	}
-	if (!check_resolved_endpoints (self->config, endpoints, &error)) {
+	if (!nm_wgks_service_check_resolved (self->config, endpoints, &error)) {
 		g_array_unref (endpoints);
-		fail (self, NM_VPN_PLUGIN_FAILURE_CONNECT_FAILED, "%s", error->message);
+		nm_wgks_service_fail (self, NM_VPN_PLUGIN_FAILURE_CONNECT_FAILED, "%s", error->message);
 		return;
 	}
 	self->endpoints = endpoints;
-	self->watch = g_new0 (EndpointWatch, endpoints->len);
+	self->watch = g_new0 (WgksEndpointWatch, endpoints->len);
 	/* Same state, now with endpoints: the firewall can allow them. */
-	if (!enter_state (self, WGKS_SERVICE_STATE_CONNECTING, &error)) {
-		fail (self, NM_VPN_PLUGIN_FAILURE_CONNECT_FAILED, "%s", error->message);
+	if (!nm_wgks_service_enter_state (self, WGKS_SERVICE_STATE_CONNECTING, &error)) {
+		nm_wgks_service_fail (self, NM_VPN_PLUGIN_FAILURE_CONNECT_FAILED, "%s", error->message);
 		return;
 	}
 	wgks_device_remove_stale (self->ifname);
 	self->device = wgks_device_new (self->ifname, device_lost, self);
-	wgks_device_create_async (self->device, self->cancellable, device_created_cb, step_new (self));
+	wgks_device_create_async (self->device, self->cancellable, device_created_cb, nm_wgks_service_step_new (self));
 }
 
 /* ---------------------------------------------------------------------------
@@ -947,7 +491,7 @@ start_connect (NMWgksService *self, NMConnection *connection, GError **error)
 	                 nm_connection_get_id (connection), self->ifname, config->peers->len,
 	                 wgks_kill_switch_to_string (config->kill_switch));
 	warn_dns_over_tls (config, connection);
-	if (!enter_state (self, WGKS_SERVICE_STATE_CONNECTING, &local)) {
+	if (!nm_wgks_service_enter_state (self, WGKS_SERVICE_STATE_CONNECTING, &local)) {
 		g_set_error (error, NM_VPN_PLUGIN_ERROR, NM_VPN_PLUGIN_ERROR_LAUNCH_FAILED,
 		             "%s", local->message);
 		teardown (self);
@@ -955,11 +499,12 @@ start_connect (NMWgksService *self, NMConnection *connection, GError **error)
 	}
 	/* From the first table on: a flush while connecting must not wait for
 	 * the handshake to be undone. */
-	start_tamper_watch (self);
+	nm_wgks_service_watch_netlink (self);
 	/* Only names need DNS: with IP literals alone, no query and no hole. */
 	if (wgks_resolve_config_needs_dns (self->config))
-		dns_window_open (self, &via);
-	wgks_resolve_endpoints_async (self->config, &via, self->cancellable, endpoints_resolved_cb, step_new (self));
+		nm_wgks_service_dns_window_open (self, &via);
+	wgks_resolve_endpoints_async (self->config, &via, self->cancellable, endpoints_resolved_cb,
+	                              nm_wgks_service_step_new (self));
 	return TRUE;
 }
 

@@ -19,6 +19,7 @@
 #include <NetworkManager.h>
 
 #include "nm-wgks-service-defines.h"
+#include "wgks-cli-verify-dns.h"
 #include "wgks-cli.h"
 #include "wgks-dns-mode.h"
 #include "wgks-firewall.h"
@@ -62,8 +63,8 @@ table_state (const char *listing)
 	return buf;
 }
 
-static NMClient *
-nm_client_or_complain (void)
+NMClient *
+wgks_cli_nm_client (void)
 {
 	g_autoptr (GError) error = NULL;
 	NMClient *client = nm_client_new (NULL, &error);
@@ -73,84 +74,10 @@ nm_client_or_complain (void)
 	return client;
 }
 
-/* The dns-over-tls key of the active connection NAME, "no" when unset. */
-static WgksDnsOverTls
-active_dns_over_tls (NMClient *client, const char *name)
-{
-	const GPtrArray *active = nm_client_get_active_connections (client);
-	WgksDnsOverTls dot = WGKS_DNS_OVER_TLS_NO;
-	guint i;
-
-	for (i = 0; name && active && i < active->len; i++) {
-		NMActiveConnection *ac = active->pdata[i];
-		NMRemoteConnection *rc = nm_active_connection_get_connection (ac);
-		NMSettingVpn *s_vpn = rc ? nm_connection_get_setting_vpn (NM_CONNECTION (rc)) : NULL;
-
-		if (s_vpn && g_strcmp0 (nm_active_connection_get_id (ac), name) == 0
-		    && g_strcmp0 (nm_setting_vpn_get_service_type (s_vpn), NM_WGKS_SERVICE_TYPE) == 0)
-			wgks_dns_over_tls_from_string (nm_setting_vpn_get_data_item (s_vpn, NM_WGKS_KEY_DNS_OVER_TLS), &dot);
-	}
-	return dot;
-}
-
-/* A string property of systemd-resolved's object PATH, NULL on error. */
-static char *
-resolved_get_string (GDBusConnection *bus, const char *path, const char *iface, const char *name)
-{
-	g_autoptr (GVariant) reply = NULL;
-	g_autoptr (GVariant) value = NULL;
-
-	reply = g_dbus_connection_call_sync (bus, "org.freedesktop.resolve1", path, "org.freedesktop.DBus.Properties",
-	                                     "Get", g_variant_new ("(ss)", iface, name), G_VARIANT_TYPE ("(v)"),
-	                                     G_DBUS_CALL_FLAGS_NONE, 2000, NULL, NULL);
-	if (!reply)
-		return NULL;
-	g_variant_get (reply, "(v)", &value);
-	return g_variant_is_of_type (value, G_VARIANT_TYPE_STRING) ? g_variant_dup_string (value, NULL) : NULL;
-}
-
-/* The mode the profile asks for is not proof: NetworkManager 1.42 does not
- * hand a VPN's connection.dns-over-tls to systemd-resolved. Asks resolved
- * what it does on the tunnel link (its own setting, else the global one). */
-static char *
-resolved_dns_over_tls_problem (WgksDnsOverTls want, const char *ifname)
-{
-	g_autoptr (GDBusConnection) bus = NULL;
-	g_autoptr (GVariant) link = NULL;
-	g_autofree char *mode = NULL;
-	const char *path;
-	unsigned idx;
-
-	if (want == WGKS_DNS_OVER_TLS_NO || !ifname || !(idx = if_nametoindex (ifname)))
-		return NULL;
-	bus = g_bus_get_sync (G_BUS_TYPE_SYSTEM, NULL, NULL);
-	if (bus)
-		link = g_dbus_connection_call_sync (bus, "org.freedesktop.resolve1", "/org/freedesktop/resolve1",
-		                                    "org.freedesktop.resolve1.Manager", "GetLink",
-		                                    g_variant_new ("(i)", (gint32) idx), G_VARIANT_TYPE ("(o)"),
-		                                    G_DBUS_CALL_FLAGS_NONE, 2000, NULL, NULL);
-	if (link) {
-		g_variant_get (link, "(&o)", &path);
-		mode = resolved_get_string (bus, path, "org.freedesktop.resolve1.Link", "DNSOverTLS");
-		if (mode && !*mode) {
-			g_free (mode);
-			mode = resolved_get_string (bus, "/org/freedesktop/resolve1", "org.freedesktop.resolve1.Manager",
-			                            "DNSOverTLS");
-		}
-	}
-	if (!mode)
-		return g_strdup_printf (_("systemd-resolved cannot say what it does on %s"), ifname);
-	if (strcmp (mode, "yes") == 0 || (want == WGKS_DNS_OVER_TLS_OPPORTUNISTIC && strcmp (mode, "opportunistic") == 0))
-		return NULL;
-	return g_strdup_printf (_("systemd-resolved uses DNSOverTLS=%s on %s: NetworkManager did not apply the "
-	                          "profile's connection.dns-over-tls to the VPN's link"),
-	                        *mode ? mode : "no", ifname);
-}
-
 static void
 print_dns_status (const WgksStatus *status)
 {
-	g_autoptr (NMClient) client = nm_client_or_complain ();
+	g_autoptr (NMClient) client = wgks_cli_nm_client ();
 	g_autofree char *problem = NULL;
 	WgksDnsOverTls dot;
 
@@ -162,10 +89,10 @@ print_dns_status (const WgksStatus *status)
 	}
 	g_print (_("DNS mode:        NetworkManager dns=%s, rc-manager=%s\n"), nm_client_get_dns_mode (client),
 	         nm_client_get_dns_rc_manager (client));
-	dot = active_dns_over_tls (client, status ? status->connection : NULL);
+	dot = wgks_cli_active_dns_over_tls (client, status ? status->connection : NULL);
 	problem = wgks_dns_over_tls_problem (dot, nm_client_get_dns_mode (client));
 	if (!problem && status)
-		problem = resolved_dns_over_tls_problem (dot, status->ifname);
+		problem = wgks_cli_resolved_dns_over_tls_problem (dot, status->ifname);
 	if (problem)
 		g_print (_("DNS over TLS:    NOT ACTIVE: %s\n"), problem);
 	else if (dot != WGKS_DNS_OVER_TLS_NO)
@@ -405,9 +332,8 @@ parse_target (const char *text, int *family, struct sockaddr_storage *ss, sockle
 	return TRUE;
 }
 
-/* TRUE when something came back: the probe got out. */
-static gboolean
-probe_leaks (const char *ifname, const char *target, gboolean dns)
+gboolean
+wgks_cli_probe_leaks (const char *ifname, const char *target, gboolean dns)
 {
 	static const guint8 query[] = { /* id 0x7767, RD, 1 question: example.com A */
 		0x77, 0x67, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
@@ -449,152 +375,6 @@ probe_leaks (const char *ifname, const char *target, gboolean dns)
 	return leaked;
 }
 
-static void
-report (gboolean pass, guint *passed, guint *failed, const char *what, const char *detail)
-{
-	g_print ("%s  %-10s %s\n", pass ? "PASS" : "FAIL", what, detail);
-	pass ? (*passed)++ : (*failed)++;
-}
-
-static char *
-dns_target (const char *server)
-{
-	return strchr (server, ':') ? g_strdup_printf ("[%s]:53", server) : g_strdup_printf ("%s:53", server);
-}
-
-/* A server the probe can address without a scope: not link-local. */
-static const char *
-first_routable (const char *const *servers)
-{
-	for (; servers && *servers; servers++)
-		if (!g_str_has_prefix (*servers, "fe80:"))
-			return *servers;
-	return NULL;
-}
-
-static void
-verify_dns_routing (NMDnsEntry *tunnel, gboolean split, const char *ifname, guint *passed, guint *failed)
-{
-	const char *const *domains = tunnel ? nm_dns_entry_get_domains (tunnel) : NULL;
-	g_autofree char *list = domains ? g_strjoinv (", ", (char **) domains) : g_strdup ("");
-	g_autofree char *detail = NULL;
-
-	if (!tunnel || !first_routable (nm_dns_entry_get_nameservers (tunnel))) {
-		detail = g_strdup_printf (_("%s holds no DNS server in NetworkManager's DNS configuration"), ifname);
-		report (FALSE, passed, failed, "dns-link", detail);
-	} else if (!split) {
-		/* NetworkManager shows "~." as a negative priority: no other link answers. */
-		detail = g_strdup_printf (_("%s holds ~. (every name; dns-priority %d)"), ifname,
-		                          nm_dns_entry_get_priority (tunnel));
-		if (nm_dns_entry_get_priority (tunnel) >= 0) {
-			g_free (detail);
-			detail = g_strdup_printf (_("%s does not hold ~.: dns-priority %d lets other links' resolvers "
-			                            "answer too"), ifname, nm_dns_entry_get_priority (tunnel));
-		}
-		report (nm_dns_entry_get_priority (tunnel) < 0, passed, failed, "dns-link", detail);
-	} else {
-		detail = g_strdup_printf (_("%s holds the profile's domains: %s"), ifname, *list ? list : _("none"));
-		report (*list != '\0', passed, failed, "dns-link", detail);
-	}
-}
-
-/* With dns=systemd-resolved NetworkManager leaves resolv.conf to resolved
- * (rc-manager "unmanaged" when it is resolved's symlink); DNS is still
- * NetworkManager's if resolv.conf's first server is resolved's stub. */
-static gboolean
-resolv_conf_is_resolved_stub (void)
-{
-	g_autofree char *text = NULL;
-	g_auto (GStrv) lines = NULL;
-	char **l;
-
-	if (!g_file_get_contents ("/etc/resolv.conf", &text, NULL, NULL))
-		return FALSE;
-	lines = g_strsplit (text, "\n", -1);
-	for (l = lines; *l; l++) {
-		g_auto (GStrv) words = g_strsplit_set (g_strstrip (*l), " \t", -1);
-
-		if (g_strv_length (words) >= 2 && strcmp (words[0], "nameserver") == 0)
-			return strcmp (words[1], "127.0.0.53") == 0;
-	}
-	return FALSE;
-}
-
-/* NetworkManager's DNS mode, the tunnel link's share of DNS, a query the
- * tunnel's DNS must answer, a query to each uplink's DNS that must not be. */
-static void
-verify_dns (const WgksStatus *status, gboolean split, guint *passed, guint *failed)
-{
-	g_autoptr (NMClient) client = nm_client_or_complain ();
-	const char *mode, *rc, *server;
-	gboolean resolved_stub = FALSE;
-	WgksDnsOverTls dot;
-	const GPtrArray *entries;
-	NMDnsEntry *tunnel = NULL;
-	g_autofree char *detail = NULL;
-	g_autofree char *problem = NULL;
-	g_autofree char *target = NULL;
-	guint i;
-
-	if (!client || !nm_client_get_nm_running (client)) {
-		report (FALSE, passed, failed, "dns-mode", _("NetworkManager cannot be asked"));
-		return;
-	}
-	mode = nm_client_get_dns_mode (client);
-	rc = nm_client_get_dns_rc_manager (client);
-	if (g_strcmp0 (mode, "systemd-resolved") == 0 && g_strcmp0 (rc, "unmanaged") == 0) {
-		resolved_stub = resolv_conf_is_resolved_stub ();
-		detail = g_strdup_printf (resolved_stub ? _("NetworkManager dns=%s rc-manager=%s, /etc/resolv.conf names "
-		                                            "systemd-resolved's stub 127.0.0.53")
-		                                        : _("NetworkManager dns=%s rc-manager=%s, but /etc/resolv.conf does "
-		                                            "not name systemd-resolved's stub 127.0.0.53"),
-		                          mode, rc);
-	} else {
-		detail = g_strdup_printf ("NetworkManager dns=%s rc-manager=%s", mode ? mode : "?", rc ? rc : "?");
-	}
-	report (mode && rc && strcmp (mode, "none") != 0 && (strcmp (rc, "unmanaged") != 0 || resolved_stub), passed,
-	        failed, "dns-mode", detail);
-	dot = active_dns_over_tls (client, status->connection);
-	problem = wgks_dns_over_tls_problem (dot, mode);
-	if (!problem)
-		problem = resolved_dns_over_tls_problem (dot, status->ifname);
-	if (problem)
-		report (FALSE, passed, failed, "dns-tls", problem);
-
-	entries = nm_client_get_dns_configuration (client);
-	for (i = 0; entries && i < entries->len; i++)
-		if (g_strcmp0 (nm_dns_entry_get_interface (entries->pdata[i]), status->ifname) == 0)
-			tunnel = entries->pdata[i];
-	verify_dns_routing (tunnel, split, status->ifname, passed, failed);
-
-	server = tunnel ? first_routable (nm_dns_entry_get_nameservers (tunnel)) : NULL;
-	if (server) {
-		target = dns_target (server);
-		g_clear_pointer (&detail, g_free);
-		detail = g_strdup_printf (_("the tunnel's DNS %s answers"), target);
-		report (probe_leaks (NULL, target, TRUE), passed, failed, "dns-tunnel", detail);
-	}
-	for (i = 0; entries && i < entries->len; i++) {
-		NMDnsEntry *e = entries->pdata[i];
-		const char *iface = nm_dns_entry_get_interface (e);
-		gboolean answered;
-
-		server = first_routable (nm_dns_entry_get_nameservers (e));
-		if (e == tunnel || nm_dns_entry_get_vpn (e) || !iface || !server)
-			continue;
-		g_clear_pointer (&target, g_free);
-		g_clear_pointer (&detail, g_free);
-		target = dns_target (server);
-		answered = probe_leaks (iface, target, TRUE);
-		if (split && answered)
-			detail = g_strdup_printf (_("%s's DNS %s answers (split tunnel: other names go there)"), iface, target);
-		else
-			detail = g_strdup_printf (answered ? _("%s's DNS %s answers") : _("%s's DNS %s is refused"),
-			                          iface, target);
-		report (!answered || split, passed, failed, "dns-uplink", detail);
-	}
-}
-
 static int
 cmd_verify (char **targets, char **dns_servers)
 {
@@ -612,13 +392,13 @@ cmd_verify (char **targets, char **dns_servers)
 		if (strcmp (i->if_name, "lo") == 0 || (status && g_strcmp0 (status->ifname, i->if_name) == 0))
 			continue;
 		for (k = 0; t[k]; k++) {
-			gboolean leak = probe_leaks (i->if_name, t[k], FALSE);
+			gboolean leak = wgks_cli_probe_leaks (i->if_name, t[k], FALSE);
 
 			g_print ("%s  %-10s tcp %s\n", leak ? "FAIL" : "PASS", i->if_name, t[k]);
 			leak ? failed++ : passed++;
 		}
 		for (k = 0; d[k]; k++) {
-			gboolean leak = probe_leaks (i->if_name, d[k], TRUE);
+			gboolean leak = wgks_cli_probe_leaks (i->if_name, d[k], TRUE);
 
 			g_print ("%s  %-10s dns %s\n", leak ? "FAIL" : "PASS", i->if_name, d[k]);
 			leak ? failed++ : passed++;
@@ -629,7 +409,7 @@ cmd_verify (char **targets, char **dns_servers)
 	if (status && g_strcmp0 (status->state, "connected") == 0 && status->ifname) {
 		g_autofree char *listing = wgks_firewall_list (NULL);
 
-		verify_dns (status, listing && strstr (listing, "protected4"), &passed, &failed);
+		wgks_cli_verify_dns (status, listing && strstr (listing, "protected4"), &passed, &failed);
 	}
 	g_print (_("%u probes blocked, %u leaked\n"), passed, failed);
 	return failed ? EXIT_LEAK : EXIT_OK;

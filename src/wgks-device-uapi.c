@@ -17,6 +17,7 @@
 
 #include "wgks-device-private.h"
 #include "wgks-log.h"
+#include "wgks-poll.h"
 #include "wgks-rtnl.h"
 #include "wgks-uapi.h"
 
@@ -250,12 +251,7 @@ poll_socket (gpointer user_data)
 		                                  priv->socket_path, WGKS_UAPI_START_TIMEOUT_S));
 		return G_SOURCE_REMOVE;
 	}
-	if (priv->poll_ms < WGKS_UAPI_POLL_MAX_MS) {
-		priv->poll_ms = MIN (priv->poll_ms * 2, WGKS_UAPI_POLL_MAX_MS);
-		priv->poll_id = g_timeout_add (priv->poll_ms, poll_socket, priv);
-		return G_SOURCE_REMOVE;
-	}
-	return G_SOURCE_CONTINUE;
+	return wgks_poll_back_off (&priv->poll_id, &priv->poll_ms, WGKS_UAPI_POLL_MAX_MS, poll_socket, priv);
 }
 
 static gboolean

@@ -45,6 +45,13 @@ typedef struct {
 } Lookup;
 
 static void
+source_destroy_unref (gpointer source)
+{
+	g_source_destroy (source);
+	g_source_unref (source);
+}
+
+static void
 lookup_free (gpointer data)
 {
 	Lookup *l = data;
@@ -56,25 +63,12 @@ lookup_free (gpointer data)
 	if (l->channel)
 		ares_destroy (l->channel);
 	g_clear_pointer (&l->watches, g_hash_table_unref);
-	if (l->timer)
-		g_source_destroy (l->timer);
-	g_clear_pointer (&l->timer, g_source_unref);
-	if (l->deadline)
-		g_source_destroy (l->deadline);
-	g_clear_pointer (&l->deadline, g_source_unref);
-	if (l->finish)
-		g_source_destroy (l->finish);
-	g_clear_pointer (&l->finish, g_source_unref);
+	g_clear_pointer (&l->timer, source_destroy_unref);
+	g_clear_pointer (&l->deadline, source_destroy_unref);
+	g_clear_pointer (&l->finish, source_destroy_unref);
 	g_free (l->host);
 	g_free (l->servers);
 	g_free (l);
-}
-
-static void
-source_destroy_unref (gpointer source)
-{
-	g_source_destroy (source);
-	g_source_unref (source);
 }
 
 static gboolean
@@ -169,10 +163,7 @@ rearm_timer (Lookup *l)
 {
 	struct timeval tv;
 
-	if (l->timer) {
-		g_source_destroy (l->timer);
-		g_clear_pointer (&l->timer, g_source_unref);
-	}
+	g_clear_pointer (&l->timer, source_destroy_unref);
 	if (l->done || !ares_timeout (l->channel, NULL, &tv))
 		return;
 	l->timer = g_timeout_source_new ((guint) (tv.tv_sec * 1000 + tv.tv_usec / 1000) + 1);

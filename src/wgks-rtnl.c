@@ -71,6 +71,23 @@ wgks_nl_transact (int bus, struct nlmsghdr *request, mnl_cb_t cb, gpointer cb_da
 	return TRUE;
 }
 
+gboolean
+wgks_nl_transact_idempotent (int bus, struct nlmsghdr *request, const char *what, int already,
+                             gboolean *was_already, GError **error)
+{
+	GError *local = NULL;
+	gboolean ok = wgks_nl_transact (bus, request, NULL, NULL, what, &local)
+	              || g_error_matches (local, G_IO_ERROR, already);
+
+	if (was_already)
+		*was_already = local != NULL && ok;
+	if (ok)
+		g_clear_error (&local);
+	else
+		g_propagate_error (error, local);
+	return ok;
+}
+
 static struct nlmsghdr *
 link_request (char *buf, guint16 type, guint16 flags, const char *ifname)
 {
@@ -105,18 +122,12 @@ wgks_rtnl_link_del (const char *ifname, gboolean *existed, GError **error)
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	g_autofree char *what = g_strdup_printf ("deleting link %s", ifname);
 	struct nlmsghdr *nlh = link_request (buf, RTM_DELLINK, 0, ifname);
-	GError *local = NULL;
 
-	*existed = TRUE;
-	if (wgks_nl_transact (NETLINK_ROUTE, nlh, NULL, NULL, what, &local))
-		return TRUE;
-	if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_NOT_FOUND)) {
-		*existed = FALSE;
-		g_error_free (local);
-		return TRUE;
-	}
-	g_propagate_error (error, local);
-	return FALSE;
+	gboolean gone;
+	gboolean ok = wgks_nl_transact_idempotent (NETLINK_ROUTE, nlh, what, G_IO_ERROR_NOT_FOUND, &gone, error);
+
+	*existed = !gone;
+	return ok;
 }
 
 gboolean

@@ -13,6 +13,12 @@
  * G_IO_ERROR_NOT_FOUND) describing WHAT. */
 gboolean wgks_nl_transact (int bus, struct nlmsghdr *request, mnl_cb_t cb, gpointer cb_data,
                            const char *what, GError **error);
+/* The same for a change (no answers to read) whose error ALREADY (a
+ * GIOErrorEnum) means it is in effect already: deleting what is gone,
+ * adding what exists. That counts as success, with *was_already TRUE
+ * (WAS_ALREADY may be NULL). */
+gboolean wgks_nl_transact_idempotent (int bus, struct nlmsghdr *request, const char *what, int already,
+                                      gboolean *was_already, GError **error);
 
 /* Kernel without the link kind: G_IO_ERROR_NOT_SUPPORTED. */
 gboolean wgks_rtnl_link_add (const char *ifname, const char *kind, GError **error);

@@ -59,17 +59,9 @@ static gboolean
 rule_add (const RuleSpec *r, GError **error)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	GError *local = NULL;
 
-	if (wgks_nl_transact (NETLINK_ROUTE, rule_build (buf, r, RTM_NEWRULE, NLM_F_CREATE | NLM_F_EXCL),
-	                      NULL, NULL, "add routing rule", &local))
-		return TRUE;
-	if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_EXISTS)) {
-		g_error_free (local);
-		return TRUE;
-	}
-	g_propagate_error (error, local);
-	return FALSE;
+	return wgks_nl_transact_idempotent (NETLINK_ROUTE, rule_build (buf, r, RTM_NEWRULE, NLM_F_CREATE | NLM_F_EXCL),
+	                                    "add routing rule", G_IO_ERROR_EXISTS, NULL, error);
 }
 
 /* One RTM_DELRULE removes one matching rule; duplicates may exist. */

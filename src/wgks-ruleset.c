@@ -35,36 +35,61 @@ wgks_ruleset_state_to_string (WgksFirewallState state)
 	return "unknown";
 }
 
+typedef enum {
+	WGKS_SET_PLAIN,
+	WGKS_SET_INTERVAL,  /* prefixes, merged */
+	WGKS_SET_TIMEOUT,   /* each element expires */
+} WgksSetFlags;
+
+/* A pair of sets, NAME4 and NAME6 (TYPE6 NULL: NAME4 alone). */
+typedef struct {
+	const char  *name;
+	const char  *type4;
+	const char  *type6;
+	WgksSetFlags flags;
+} WgksSetDef;
+
+/* In the order of the rendering; the index is the set's WgksSetId. */
+typedef enum {
+	WGKS_SET_ENDPOINTS,
+	WGKS_SET_TUNNEL_DNS,
+	WGKS_SET_TUNNEL_ADDR,
+	WGKS_SET_RESOLVERS,
+	WGKS_SET_LAN,
+	WGKS_SET_UPLINK_NETS,
+	WGKS_SET_PROTECTED,
+	WGKS_N_SETS
+} WgksSetId;
+
+static const WgksSetDef set_defs[WGKS_N_SETS] = {
+	[WGKS_SET_ENDPOINTS] = { "endpoints", "ipv4_addr . inet_service", "ipv6_addr . inet_service", WGKS_SET_PLAIN },
+	[WGKS_SET_TUNNEL_DNS] = { "tunnel_dns", "ipv4_addr", "ipv6_addr", WGKS_SET_PLAIN },
+	[WGKS_SET_TUNNEL_ADDR] = { "tunnel_addr", "ipv4_addr", "ipv6_addr", WGKS_SET_PLAIN },
+	/* The uplink's DNS servers expire in the kernel itself: if the service
+	 * dies while it resolves a name, its (marked-only) exception ends anyway. */
+	[WGKS_SET_RESOLVERS] = { "resolvers", "ipv4_addr", "ipv6_addr", WGKS_SET_TIMEOUT },
+	[WGKS_SET_LAN] = { "lan", "ipv4_addr", "ipv6_addr", WGKS_SET_INTERVAL },
+	[WGKS_SET_UPLINK_NETS] = { "uplink_nets", "ipv4_addr", NULL, WGKS_SET_INTERVAL },
+	[WGKS_SET_PROTECTED] = { "protected", "ipv4_addr", "ipv6_addr", WGKS_SET_INTERVAL },
+};
+
 static void
-append_set (GString *out, const char *name, const char *type, gboolean interval, GPtrArray *elements)
+append_set (GString *out, const WgksSetDef *def, char family, const char *type, GPtrArray *elements)
 {
 	guint i;
 
-	g_string_append_printf (out, "\tset %s {\n\t\ttype %s\n", name, type);
-	if (interval)
+	g_string_append_printf (out, "\tset %s%c {\n\t\ttype %s\n", def->name, family, type);
+	if (def->flags == WGKS_SET_INTERVAL)
 		g_string_append (out, "\t\tflags interval\n\t\tauto-merge\n");
-	if (elements && elements->len) {
-		g_string_append (out, "\t\telements = { ");
-		for (i = 0; i < elements->len; i++)
-			g_string_append_printf (out, "%s%s", i ? ", " : "", (const char *) elements->pdata[i]);
-		g_string_append (out, " }\n");
-	}
-	g_string_append (out, "\t}\n");
-}
-
-/* The uplink's DNS servers expire in the kernel itself: if the service dies
- * while it resolves a name, its (marked-only) exception ends anyway. */
-static void
-append_resolver_set (GString *out, const char *name, const char *type, GPtrArray *elements)
-{
-	guint i;
-
-	g_string_append_printf (out, "\tset %s {\n\t\ttype %s\n\t\tflags timeout\n", name, type);
+	else if (def->flags == WGKS_SET_TIMEOUT)
+		g_string_append (out, "\t\tflags timeout\n");
 	if (elements->len) {
 		g_string_append (out, "\t\telements = { ");
-		for (i = 0; i < elements->len; i++)
-			g_string_append_printf (out, "%s%s timeout %us", i ? ", " : "", (const char *) elements->pdata[i],
-			                        WGKS_FIREWALL_RESOLVER_TIMEOUT_S);
+		for (i = 0; i < elements->len; i++) {
+			g_string_append_printf (out, "%s%s", i ? ", " : "", (const char *) elements->pdata[i]);
+			if (def->flags == WGKS_SET_TIMEOUT)
+				g_string_append_printf (out, " timeout %us", WGKS_FIREWALL_RESOLVER_TIMEOUT_S);
+		}
 		g_string_append (out, " }\n");
 	}
 	g_string_append (out, "\t}\n");
@@ -112,14 +137,27 @@ split_prefixes (GPtrArray *prefixes, GPtrArray *v4, GPtrArray *v6)
 	}
 }
 
-static GPtrArray *
-strv_to_array (const char *const *strv)
+static void
+strv_append (GPtrArray *to, const char *const *strv)
 {
-	GPtrArray *a = g_ptr_array_new_with_free_func (g_free);
-
 	for (; *strv; strv++)
-		g_ptr_array_add (a, g_strdup (*strv));
-	return a;
+		g_ptr_array_add (to, g_strdup (*strv));
+}
+
+/* Each set's elements, by family. */
+static void
+split_sets (const WgksFirewallSpec *spec, GPtrArray **v4, GPtrArray **v6)
+{
+	split_endpoints (spec->endpoints, v4[WGKS_SET_ENDPOINTS], v6[WGKS_SET_ENDPOINTS]);
+	split_addresses (spec->tunnel_dns, v4[WGKS_SET_TUNNEL_DNS], v6[WGKS_SET_TUNNEL_DNS]);
+	split_addresses (spec->tunnel_addresses, v4[WGKS_SET_TUNNEL_ADDR], v6[WGKS_SET_TUNNEL_ADDR]);
+	split_addresses (spec->resolvers, v4[WGKS_SET_RESOLVERS], v6[WGKS_SET_RESOLVERS]);
+	if (spec->allow_lan) {
+		strv_append (v4[WGKS_SET_LAN], lan4);
+		strv_append (v6[WGKS_SET_LAN], lan6);
+	}
+	split_addresses (spec->uplink_subnets4, v4[WGKS_SET_UPLINK_NETS], NULL);
+	split_prefixes (spec->protected_prefixes, v4[WGKS_SET_PROTECTED], v6[WGKS_SET_PROTECTED]);
 }
 
 /* Sets: addresses go in sets so that the rules stay few for any number of
@@ -127,41 +165,25 @@ strv_to_array (const char *const *strv)
 static void
 render_sets (GString *out, const WgksFirewallSpec *spec)
 {
-	g_autoptr (GPtrArray) ep4 = g_ptr_array_new_with_free_func (g_free);
-	g_autoptr (GPtrArray) ep6 = g_ptr_array_new_with_free_func (g_free);
-	g_autoptr (GPtrArray) dns4 = g_ptr_array_new_with_free_func (g_free);
-	g_autoptr (GPtrArray) dns6 = g_ptr_array_new_with_free_func (g_free);
-	g_autoptr (GPtrArray) res4 = g_ptr_array_new_with_free_func (g_free);
-	g_autoptr (GPtrArray) res6 = g_ptr_array_new_with_free_func (g_free);
-	g_autoptr (GPtrArray) prot4 = g_ptr_array_new_with_free_func (g_free);
-	g_autoptr (GPtrArray) prot6 = g_ptr_array_new_with_free_func (g_free);
-	g_autoptr (GPtrArray) own4 = g_ptr_array_new_with_free_func (g_free);
-	g_autoptr (GPtrArray) own6 = g_ptr_array_new_with_free_func (g_free);
-	g_autoptr (GPtrArray) l4 = strv_to_array (lan4);
-	g_autoptr (GPtrArray) l6 = strv_to_array (lan6);
-	g_autoptr (GPtrArray) up4 = g_ptr_array_new_with_free_func (g_free);
+	GPtrArray *v4[WGKS_N_SETS], *v6[WGKS_N_SETS];
+	guint i;
 
-	split_endpoints (spec->endpoints, ep4, ep6);
-	split_addresses (spec->tunnel_dns, dns4, dns6);
-	split_addresses (spec->tunnel_addresses, own4, own6);
-	split_addresses (spec->resolvers, res4, res6);
-	split_prefixes (spec->protected_prefixes, prot4, prot6);
-	split_addresses (spec->uplink_subnets4, up4, NULL);
+	for (i = 0; i < WGKS_N_SETS; i++) {
+		v4[i] = g_ptr_array_new_with_free_func (g_free);
+		v6[i] = g_ptr_array_new_with_free_func (g_free);
+	}
+	split_sets (spec, v4, v6);
+	for (i = 0; i < WGKS_N_SETS; i++) {
+		const WgksSetDef *def = &set_defs[i];
 
-	append_set (out, "endpoints4", "ipv4_addr . inet_service", FALSE, ep4);
-	append_set (out, "endpoints6", "ipv6_addr . inet_service", FALSE, ep6);
-	append_set (out, "tunnel_dns4", "ipv4_addr", FALSE, dns4);
-	append_set (out, "tunnel_dns6", "ipv6_addr", FALSE, dns6);
-	append_set (out, "tunnel_addr4", "ipv4_addr", FALSE, own4);
-	append_set (out, "tunnel_addr6", "ipv6_addr", FALSE, own6);
-	append_resolver_set (out, "resolvers4", "ipv4_addr", res4);
-	append_resolver_set (out, "resolvers6", "ipv6_addr", res6);
-	append_set (out, "lan4", "ipv4_addr", TRUE, spec->allow_lan ? l4 : NULL);
-	append_set (out, "lan6", "ipv6_addr", TRUE, spec->allow_lan ? l6 : NULL);
-	append_set (out, "uplink_nets4", "ipv4_addr", TRUE, up4);
-	if (spec->protected_prefixes) {
-		append_set (out, "protected4", "ipv4_addr", TRUE, prot4);
-		append_set (out, "protected6", "ipv6_addr", TRUE, prot6);
+		/* Only a split tunnel has protected prefixes; without, no set at all. */
+		if (i != WGKS_SET_PROTECTED || spec->protected_prefixes) {
+			append_set (out, def, '4', def->type4, v4[i]);
+			if (def->type6)
+				append_set (out, def, '6', def->type6, v6[i]);
+		}
+		g_ptr_array_unref (v4[i]);
+		g_ptr_array_unref (v6[i]);
 	}
 }
 

@@ -91,6 +91,7 @@ private_users() {
 }
 tap_is "private headers are included only by their module" "$(private_users)" ""
 tap_ok "src/wgks-device-private.h exists" test -f src/wgks-device-private.h
+tap_ok "src/nm-wgks-service-private.h exists" test -f src/nm-wgks-service-private.h
 
 # The tests' own, so the check cannot pass by reading nothing.
 tap_ok "the check sees a foreign include" \
