@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
+#include <unistd.h>
 
 #include "nm-wgks-service-defines.h"
 #include "nm-wgks-service.h"
@@ -79,6 +80,24 @@ check_bus_name_owned (const char *name, GError **error)
 	return FALSE;
 }
 
+/* GLib before 2.76 has its own slice allocator for the small blocks of
+ * GObjects, GVariants and D-Bus messages: slabs and a cache of free blocks
+ * per thread, kept for the life of the process and scattered over the heap
+ * pages a connect's bursts touched. GLib 2.76 and later use malloc, which
+ * malloc_trim() can give back; G_SLICE=always-malloc does the same on older
+ * GLib, but it is read before main() runs: start again with it set. */
+static void
+slices_from_malloc (char *argv[])
+{
+	if (!glib_check_version (2, 76, 0) || g_getenv ("G_SLICE"))
+		return;
+	if (!g_setenv ("G_SLICE", "always-malloc", TRUE))
+		return;
+	execv ("/proc/self/exe", argv);
+	/* Still the slice allocator: more memory, same behaviour. */
+	g_unsetenv ("G_SLICE");
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -95,6 +114,7 @@ main (int argc, char *argv[])
 		{ NULL }
 	};
 
+	slices_from_malloc (argv);
 #ifdef __GLIBC__
 	/* One allocator arena: the few worker threads (D-Bus, name resolution)
 	 * need no arena of their own, each keeping its own free memory. */
