@@ -80,22 +80,30 @@ check_bus_name_owned (const char *name, GError **error)
 	return FALSE;
 }
 
-/* GLib before 2.76 has its own slice allocator for the small blocks of
- * GObjects, GVariants and D-Bus messages: slabs and a cache of free blocks
- * per thread, kept for the life of the process and scattered over the heap
- * pages a connect's bursts touched. GLib 2.76 and later use malloc, which
- * malloc_trim() can give back; G_SLICE=always-malloc does the same on older
- * GLib, but it is read before main() runs: start again with it set. */
+/* Allocator settings that are read before main() runs, so the service
+ * executes itself again (same PID, same argv) with them in its environment;
+ * if that fails it carries on without them: more memory, same behaviour.
+ * - GLib before 2.76 has its own slice allocator for the small blocks of
+ *   GObjects, GVariants and D-Bus messages: slabs and a cache of free blocks
+ *   per thread, kept for the life of the process and scattered over the
+ *   heap pages a connect's bursts touched. GLib 2.76 and later use malloc;
+ *   G_SLICE=always-malloc does the same on older GLib.
+ * - glibc's per-thread cache of free blocks (tcache) is out of reach of
+ *   malloc_trim(): after a burst of table writes, its blocks keep their
+ *   pages dirty all over the heap. */
 static void
-slices_from_malloc (char *argv[])
+restart_with_allocator_settings (char *argv[])
 {
-	if (!glib_check_version (2, 76, 0) || g_getenv ("G_SLICE"))
-		return;
-	if (!g_setenv ("G_SLICE", "always-malloc", TRUE))
-		return;
-	execv ("/proc/self/exe", argv);
-	/* Still the slice allocator: more memory, same behaviour. */
-	g_unsetenv ("G_SLICE");
+	gboolean restart = FALSE;
+
+	if (glib_check_version (2, 76, 0) && !g_getenv ("G_SLICE"))
+		restart |= g_setenv ("G_SLICE", "always-malloc", TRUE);
+#ifdef __GLIBC__
+	if (!g_getenv ("GLIBC_TUNABLES"))
+		restart |= g_setenv ("GLIBC_TUNABLES", "glibc.malloc.tcache_count=0", TRUE);
+#endif
+	if (restart)
+		execv ("/proc/self/exe", argv);
 }
 
 int
@@ -114,7 +122,7 @@ main (int argc, char *argv[])
 		{ NULL }
 	};
 
-	slices_from_malloc (argv);
+	restart_with_allocator_settings (argv);
 #ifdef __GLIBC__
 	/* One allocator arena: the few worker threads (D-Bus, name resolution)
 	 * need no arena of their own, each keeping its own free memory. */
