@@ -9,6 +9,8 @@
 #   sudo bench/run.sh           full run (~15 min on 2 cores)
 #   sudo bench/run.sh --quick   a few seconds per measurement (CI): exits
 #                               non-zero only if the benchmark itself breaks
+#   sudo bench/run.sh --footprint  only the idle footprint (6), results in a
+#                               temporary directory unless BENCH_OUT is set
 #
 # Env: WGKS_BUILDDIR=DIR  reuse this configured build (default: the source
 #                         tree if configured in-tree, else ./_build)
@@ -16,15 +18,17 @@
 #      BENCH_OUT=DIR      results directory (default bench/results; --quick:
 #                         a temporary directory unless BENCH_OUT is set)
 #      BENCH_FOOT_T=S     idle footprint window (default 600 s, --quick 3 s)
+#      BENCH_SMAPS=1      also copy each footprint process's smaps (per mapping)
 # bench/check-targets.sh then prints PASS/MISS per target.
 set -uo pipefail
 
-quick=0
+quick=0 only_foot=0
 for a in "$@"; do
 	case "$a" in
 	--quick) quick=1 ;;
-	-h | --help) sed -n '2,18p' "$0"; exit 0 ;;
-	*) echo "usage: $0 [--quick]" >&2; exit 2 ;;
+	--footprint) only_foot=1 ;;
+	-h | --help) sed -n '2,21p' "$0"; exit 0 ;;
+	*) echo "usage: $0 [--quick | --footprint]" >&2; exit 2 ;;
 	esac
 done
 
@@ -47,6 +51,11 @@ else
 	ROAM_REPS=5 ROAM_SYSTEMS="plugin wgquick nokill"
 	DP_REPS=4 DP_SYSTEMS="plugin nokill wgquick" IPERF_T=5 LAT_N=200
 	FOOT_T=${BENCH_FOOT_T:-600} APPLY_REPS=15 APPLY_SIZES="1 10 100 1000 10000"
+fi
+if [ "$only_foot" = 1 ]; then
+	[ "$quick" = 1 ] && { echo "bench: --quick and --footprint exclude each other" >&2; exit 2; }
+	out=${BENCH_OUT:-$(mktemp -d /tmp/wgks-bench-footprint.XXXXXX)}
+	DP_REPS=1 DP_SYSTEMS="plugin" CONNECT_REPS=0 LEAK_REPS=0 ROAM_REPS=0
 fi
 mkdir -p "$out"
 BENCH_TMP=$(mktemp -d /tmp/wgks-bench.XXXXXX)
@@ -106,14 +115,14 @@ if [ "${WGKS_NO_BUILD:-0}" != 1 ]; then
 fi
 APPLY_BIN=$BENCH_TMP/apply-bench
 # shellcheck disable=SC2046
-gcc -O2 -g -I"$builddir" -I"$top/src" -I"$top/shared" $(pkg-config --cflags glib-2.0) -o "$APPLY_BIN" \
+[ "$only_foot" = 1 ] || gcc -O2 -g -I"$builddir" -I"$top/src" -I"$top/shared" $(pkg-config --cflags glib-2.0) -o "$APPLY_BIN" \
 	"$bench_dir/apply-bench.c" "$top/src/wgks-ruleset.c" "$top/src/wgks-firewall.c" "$top/shared/wgks-ip.c" \
 	-lnftables $(pkg-config --libs glib-2.0) 2>"$BENCH_TMP/apply-cc.log" || { cat "$BENCH_TMP/apply-cc.log"; die "apply-bench does not compile"; }
 
 # ------------------------------------------------------------------ machine
 {
 	echo "date=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
-	echo "mode=$([ "$quick" = 1 ] && echo quick || echo full)"
+	echo "mode=$([ "$only_foot" = 1 ] && echo footprint || { [ "$quick" = 1 ] && echo quick; } || echo full)"
 	echo "git=$(git -C "$top" describe --always --dirty 2>/dev/null || echo unknown)"
 	echo "nproc=$(nproc)"
 	echo "cpu=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)"
@@ -131,9 +140,11 @@ gcc -O2 -g -I"$builddir" -I"$top/src" -I"$top/shared" $(pkg-config --cflags glib
 } >"$out/machine.txt"
 
 # ------------------------------------------------------------------ apply time (no lab needed)
-log "kill-switch apply time: $APPLY_REPS rounds of sizes $APPLY_SIZES"
-# shellcheck disable=SC2086
-"$APPLY_BIN" "$APPLY_REPS" $APPLY_SIZES >"$out/apply.csv" 2>"$BENCH_TMP/apply.err" || { cat "$BENCH_TMP/apply.err"; die "apply-bench failed"; }
+if [ "$only_foot" = 0 ]; then
+	log "kill-switch apply time: $APPLY_REPS rounds of sizes $APPLY_SIZES"
+	# shellcheck disable=SC2086
+	"$APPLY_BIN" "$APPLY_REPS" $APPLY_SIZES >"$out/apply.csv" 2>"$BENCH_TMP/apply.err" || { cat "$BENCH_TMP/apply.err"; die "apply-bench failed"; }
+fi
 
 # ------------------------------------------------------------------ lab
 for t in wg wg-quick iptables ip6tables iperf3; do
@@ -310,6 +321,12 @@ footprint() {
 			END {for (n in r) if (r[n] >= 256 || d[n] >= 128) printf "%d kB rss %d kB private dirty %s\n", r[n], d[n], (n == "" ? "[anon]" : n)}' \
 			"/proc/$p/smaps" 2>/dev/null | sort -rn
 	done >"$out/service-rss-by-mapping.txt"
+	if [ "${BENCH_SMAPS:-0}" = 1 ]; then
+		for sys in plugin plugin-idle openvpn; do
+			p=${procs[$sys]}
+			[ -n "$p" ] && cp "/proc/$p/smaps" "$out/smaps-$sys.txt" 2>/dev/null
+		done
+	fi
 	for sys in bench-openvpn bench-svc-idle; do
 		p=$(lab_pid "$sys")
 		[ -n "$p" ] && lab__stop_pid "$p" "$(awk -v p="$p" '$2 == p {s = $3} END {print s}' "$LAB_DIR/pids.list")"
@@ -319,6 +336,7 @@ datapath_once() { # SYSTEM REP
 	local sys=$1 rep=$2 bps lat ping
 	bench_up "$sys" || { echo "$sys,$rep,NA,NA,NA,NA" >>"$out/datapath.csv"; bench_down "$sys"; return; }
 	[ "$sys" = plugin ] && [ "$rep" = 1 ] && footprint "$rep"
+	[ "$only_foot" = 1 ] && { bench_down "$sys"; return; }
 	# a fresh one-test server each time: a client that hung (seen once with
 	# wg-quick) must not leave a busy server for every later run
 	lab__spawn "iperf3-$sys-$rep" ip netns exec "$LAB_NS_INET" iperf3 -s -1 -B "$LAB_TUN_SERVER4"

@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
+#include <unistd.h>
 
 #include "nm-wgks-service-defines.h"
 #include "nm-wgks-service.h"
@@ -79,6 +80,32 @@ check_bus_name_owned (const char *name, GError **error)
 	return FALSE;
 }
 
+/* Allocator settings that are read before main() runs, so the service
+ * executes itself again (same PID, same argv) with them in its environment;
+ * if that fails it carries on without them: more memory, same behaviour.
+ * - GLib before 2.76 has its own slice allocator for the small blocks of
+ *   GObjects, GVariants and D-Bus messages: slabs and a cache of free blocks
+ *   per thread, kept for the life of the process and scattered over the
+ *   heap pages a connect's bursts touched. GLib 2.76 and later use malloc;
+ *   G_SLICE=always-malloc does the same on older GLib.
+ * - glibc's per-thread cache of free blocks (tcache) is out of reach of
+ *   malloc_trim(): after a burst of table writes, its blocks keep their
+ *   pages dirty all over the heap. */
+static void
+restart_with_allocator_settings (char *argv[])
+{
+	gboolean restart = FALSE;
+
+	if (glib_check_version (2, 76, 0) && !g_getenv ("G_SLICE"))
+		restart |= g_setenv ("G_SLICE", "always-malloc", TRUE);
+#ifdef __GLIBC__
+	if (!g_getenv ("GLIBC_TUNABLES"))
+		restart |= g_setenv ("GLIBC_TUNABLES", "glibc.malloc.tcache_count=0", TRUE);
+#endif
+	if (restart)
+		execv ("/proc/self/exe", argv);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -95,10 +122,16 @@ main (int argc, char *argv[])
 		{ NULL }
 	};
 
+	restart_with_allocator_settings (argv);
 #ifdef __GLIBC__
 	/* One allocator arena: the few worker threads (D-Bus, name resolution)
 	 * need no arena of their own, each keeping its own free memory. */
 	mallopt (M_ARENA_MAX, 1);
+	/* Large buffers of a burst (ruleset listings, D-Bus messages, netlink
+	 * dumps) from their own mappings, unmapped when freed, instead of from
+	 * the heap, where the small allocations that outlive them would pin
+	 * their pages. A fixed threshold also stops glibc from raising it. */
+	mallopt (M_MMAP_THRESHOLD, 32 * 1024);
 #endif
 	/* Keys live in this process: no core dumps, no ptrace by others. */
 	prctl (PR_SET_DUMPABLE, 0);

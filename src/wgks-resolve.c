@@ -513,44 +513,137 @@ wgks_uplink_dns_parse_resolv_conf (const char *text, const WgksConfig *config, G
 	}
 }
 
-static void
-add_ip_config (GPtrArray *out, NMIPConfig *ip, const WgksConfig *config)
-{
-	const char *const *ns = ip ? nm_ip_config_get_nameservers (ip) : NULL;
+#define NM_DBUS_NAME "org.freedesktop.NetworkManager"
 
-	for (; ns && *ns; ns++)
-		add_server (out, *ns, config);
+/* Properties of NetworkManager's object PATH, interface IFACE (NULL on any
+ * error, or for the object path "/": no such object). */
+static GVariant *
+nm_properties (GDBusConnection *bus, const char *path, const char *iface)
+{
+	g_autoptr (GVariant) reply = NULL;
+	g_autoptr (GError) error = NULL;
+
+	if (!path || !g_variant_is_object_path (path) || strcmp (path, "/") == 0)
+		return NULL;
+	reply = g_dbus_connection_call_sync (bus, NM_DBUS_NAME, path, "org.freedesktop.DBus.Properties", "GetAll",
+	                                     g_variant_new ("(s)", iface), G_VARIANT_TYPE ("(a{sv})"),
+	                                     G_DBUS_CALL_FLAGS_NO_AUTO_START, -1, NULL, &error);
+	if (!reply) {
+		wgks_log_info ("asking NetworkManager for the uplink's DNS servers: %s: %s", path, error->message);
+		return NULL;
+	}
+	return g_variant_get_child_value (reply, 0);
+}
+
+static void
+add_ip4_config (GPtrArray *out, GDBusConnection *bus, const char *path, const WgksConfig *config)
+{
+	g_autoptr (GVariant) props = nm_properties (bus, path, NM_DBUS_NAME ".IP4Config");
+	g_autoptr (GVariant) data = NULL;
+	g_autoptr (GVariant) legacy = NULL;
+
+	if (!props)
+		return;
+	data = g_variant_lookup_value (props, "NameserverData", G_VARIANT_TYPE ("aa{sv}"));
+	if (data) {
+		GVariantIter iter;
+		GVariant *entry;
+
+		g_variant_iter_init (&iter, data);
+		while ((entry = g_variant_iter_next_value (&iter))) {
+			const char *address;
+
+			if (g_variant_lookup (entry, "address", "&s", &address))
+				add_server (out, address, config);
+			g_variant_unref (entry);
+		}
+		return;
+	}
+	/* NetworkManager before 1.14: addresses in network byte order */
+	legacy = g_variant_lookup_value (props, "Nameservers", G_VARIANT_TYPE ("au"));
+	if (legacy) {
+		gsize n, i;
+		const guint32 *a = g_variant_get_fixed_array (legacy, &n, sizeof (guint32));
+
+		for (i = 0; i < n; i++) {
+			char text[INET_ADDRSTRLEN];
+
+			if (inet_ntop (AF_INET, &a[i], text, sizeof text))
+				add_server (out, text, config);
+		}
+	}
+}
+
+static void
+add_ip6_config (GPtrArray *out, GDBusConnection *bus, const char *path, const WgksConfig *config)
+{
+	g_autoptr (GVariant) props = nm_properties (bus, path, NM_DBUS_NAME ".IP6Config");
+	g_autoptr (GVariant) servers = NULL;
+	GVariantIter iter;
+	GVariant *entry;
+
+	if (!props)
+		return;
+	servers = g_variant_lookup_value (props, "Nameservers", G_VARIANT_TYPE ("aay"));
+	if (!servers)
+		return;
+	g_variant_iter_init (&iter, servers);
+	while ((entry = g_variant_iter_next_value (&iter))) {
+		gsize n;
+		const guint8 *a = g_variant_get_fixed_array (entry, &n, 1);
+		char text[INET6_ADDRSTRLEN];
+
+		if (n == 16 && inet_ntop (AF_INET6, a, text, sizeof text))
+			add_server (out, text, config);
+		g_variant_unref (entry);
+	}
 }
 
 /* The active connections that are not VPNs (ours included), the ones with
- * the default route first. */
+ * the default route first. Plain D-Bus calls, not an NMClient: a client
+ * would load and cache every object of NetworkManager, and register libnm's
+ * object types for good, for a few properties. */
 static void
 servers_from_nm (GPtrArray *out, const WgksConfig *config)
 {
 	g_autoptr (GError) error = NULL;
-	g_autoptr (NMClient) client = nm_client_new (NULL, &error);
-	const GPtrArray *acs;
+	g_autoptr (GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SYSTEM, NULL, &error);
+	g_autoptr (GVariant) manager = NULL;
+	g_autoptr (GPtrArray) acs = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
+	g_autofree const char **paths = NULL;
 	int pass;
 	guint i;
 
-	if (!client) {
+	if (!bus) {
 		wgks_log_info ("asking NetworkManager for the uplink's DNS servers: %s", error->message);
 		return;
 	}
-	if (!nm_client_get_nm_running (client))
+	manager = nm_properties (bus, "/org/freedesktop/NetworkManager", NM_DBUS_NAME);
+	if (!manager || !g_variant_lookup (manager, "ActiveConnections", "^a&o", &paths))
 		return;
-	acs = nm_client_get_active_connections (client);
-	for (pass = 0; pass < 2; pass++)
-		for (i = 0; acs && i < acs->len; i++) {
-			NMActiveConnection *ac = acs->pdata[i];
-			gboolean is_default = nm_active_connection_get_default (ac) || nm_active_connection_get_default6 (ac);
+	for (i = 0; paths[i]; i++) {
+		GVariant *ac = nm_properties (bus, paths[i], NM_DBUS_NAME ".Connection.Active");
 
-			if (nm_active_connection_get_vpn (ac)
-			    || nm_active_connection_get_state (ac) != NM_ACTIVE_CONNECTION_STATE_ACTIVATED
-			    || is_default != (pass == 0))
+		if (ac)
+			g_ptr_array_add (acs, ac);
+	}
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < acs->len; i++) {
+			GVariant *ac = acs->pdata[i];
+			gboolean vpn = FALSE, def4 = FALSE, def6 = FALSE;
+			guint32 state = 0;
+			const char *ip4 = NULL, *ip6 = NULL;
+
+			g_variant_lookup (ac, "Vpn", "b", &vpn);
+			g_variant_lookup (ac, "State", "u", &state);
+			g_variant_lookup (ac, "Default", "b", &def4);
+			g_variant_lookup (ac, "Default6", "b", &def6);
+			if (vpn || state != NM_ACTIVE_CONNECTION_STATE_ACTIVATED || (def4 || def6) != (pass == 0))
 				continue;
-			add_ip_config (out, nm_active_connection_get_ip4_config (ac), config);
-			add_ip_config (out, nm_active_connection_get_ip6_config (ac), config);
+			g_variant_lookup (ac, "Ip4Config", "&o", &ip4);
+			g_variant_lookup (ac, "Ip6Config", "&o", &ip6);
+			add_ip4_config (out, bus, ip4, config);
+			add_ip6_config (out, bus, ip6, config);
 		}
 }
 
