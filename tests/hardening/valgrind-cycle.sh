@@ -28,8 +28,10 @@ install_wrapper() { # DESTDIR
 	mv "$d$HLAB_SERVICE" "$d$HLAB_SERVICE.real" || return 1
 	cat >"$d$HLAB_SERVICE" <<-EOF
 		#!/bin/sh
-		# valgrind-cycle.sh: the service under memcheck (GLib with plain malloc)
-		export G_SLICE=always-malloc G_DEBUG=gc-friendly
+		# valgrind-cycle.sh: the service under memcheck (GLib with plain malloc).
+		# Both allocator settings given, so the service does not execute
+		# itself again to set them (the new image would run outside memcheck).
+		export G_SLICE=always-malloc G_DEBUG=gc-friendly GLIBC_TUNABLES=glibc.malloc.tcache_count=0
 		exec valgrind --tool=memcheck --error-exitcode=99 --leak-check=full \\
 			--show-leak-kinds=definite --errors-for-leak-kinds=definite \\
 			--num-callers=30 --child-silent-after-fork=yes ${supp[*]} \\
