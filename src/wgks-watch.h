@@ -7,7 +7,11 @@
 #include <glib.h>
 
 #define WGKS_REJECT_AFTER_TIME_S  180   /* WireGuard: a session is dead after this */
-#define WGKS_RERESOLVE_AFTER_S    135   /* as wg-quick's reresolve-dns */
+/* Not wg-quick's 135 s: a healthy tunnel under traffic renews its handshake
+ * only 120 s plus up to a keepalive interval after the last one, so an
+ * earlier moment re-resolves (a DNS window, two table writes) for nothing
+ * in most rekey cycles. Only a dead session says the endpoint may have moved. */
+#define WGKS_RERESOLVE_AFTER_S    WGKS_REJECT_AFTER_TIME_S
 #define WGKS_RERESOLVE_MIN_GAP_S  30    /* also how often a lost tunnel is looked at */
 #define WGKS_WATCH_POLL_S         5     /* only without notifications, or while the device does not answer */
 

@@ -12,11 +12,12 @@ test_fresh (void)
 {
 	gint64 last[] = { NOW - 10 };
 
-	/* re-resolution due 135 s after the handshake: 125 s from now, plus 1 */
-	g_assert_cmpuint (wgks_watch_delay_s (last, 1, NOW, TRUE), ==, 126);
-	/* just handshaken: the first check in 136 s */
+	/* re-resolution and staleness due 180 s after the handshake: 170 s
+	 * from now, plus 1 */
+	g_assert_cmpuint (wgks_watch_delay_s (last, 1, NOW, TRUE), ==, 171);
+	/* just handshaken: the first check in 181 s, not at a rekey moment */
 	last[0] = NOW;
-	g_assert_cmpuint (wgks_watch_delay_s (last, 1, NOW, TRUE), ==, 136);
+	g_assert_cmpuint (wgks_watch_delay_s (last, 1, NOW, TRUE), ==, 181);
 }
 
 static void
@@ -24,7 +25,7 @@ test_between_deadlines (void)
 {
 	gint64 last[] = { NOW - 140 };
 
-	/* past re-resolution, before REJECT_AFTER_TIME: wake when it is dead */
+	/* past a rekey moment, before REJECT_AFTER_TIME: wake when it is dead */
 	g_assert_cmpuint (wgks_watch_delay_s (last, 1, NOW, TRUE), ==, 41);
 	/* exactly at a deadline: one second later */
 	last[0] = NOW - 180;
@@ -48,7 +49,7 @@ test_earliest_peer (void)
 	/* the stalest live peer decides; a dead or silent one does not */
 	gint64 last[] = { NOW - 5, NOW - 100, NOW - 1000, 0 };
 
-	g_assert_cmpuint (wgks_watch_delay_s (last, G_N_ELEMENTS (last), NOW, TRUE), ==, 36);
+	g_assert_cmpuint (wgks_watch_delay_s (last, G_N_ELEMENTS (last), NOW, TRUE), ==, 81);
 }
 
 static void
