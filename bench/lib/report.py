@@ -494,7 +494,7 @@ if kernel:
     L.append("| system | connect, ms | throughput, Mbit/s | HTTP latency median, ms |\n| --- | --- | --- | --- |")
     for k, desc in KERNEL_SYSTEMS.items():
         if k in kc:
-            L.append("| %s (%s) | %s | %s | %s |" % (k, desc, fmts(kc[k], 0), fmts(kt.get(k), 0), fmts(kl.get(k), 2)))
+            L.append("| %s: %s | %s | %s | %s |" % (k, desc, fmts(kc[k], 0), fmts(kt.get(k), 0), fmts(kl.get(k), 2)))
     versions = ", ".join("%s %s" % (k, km[k]) for k in ("guest_kernel", "NetworkManager", "plugin", "wireguard-tools",
                                                           "iptables", "nftables", "iperf3") if k in km)
     if versions:
