@@ -328,11 +328,11 @@ else
 	lab_down
 	rm -f "$out/kernel.csv" "$out/kernel-machine.txt" "$out/kernel.csv.incomplete"
 	log "kernel WireGuard: bench/vm-kernel.sh (boots the VM lab under TCG)"
-	WGKS_TOP_BUILDDIR=$builddir "$bench_dir/vm-kernel.sh" "$out" >"$out/kernel.log" 2>&1
+	WGKS_TOP_BUILDDIR=$builddir "$bench_dir/vm-kernel.sh" "$out" >"$out/kernel-tap.txt" 2>&1
 	case $? in
 	0) log "kernel WireGuard: $(($(wc -l <"$out/kernel.csv") - 1)) runs" ;;
-	77) log "kernel WireGuard: the VM lab cannot run here ($(tail -1 "$out/kernel.log")); kernel.csv n/a" ;;
-	*) log "kernel WireGuard: bench/vm-kernel.sh failed (see $out/kernel.log); kernel.csv n/a" ;;
+	77) log "kernel WireGuard: the VM lab cannot run here ($(tail -1 "$out/kernel-tap.txt")); kernel.csv n/a" ;;
+	*) log "kernel WireGuard: bench/vm-kernel.sh failed (see $out/kernel-tap.txt); kernel.csv n/a" ;;
 	esac
 fi
 

@@ -490,6 +490,15 @@ if kernel:
     L.append("| connect plugin / wg-quick + seed kill switch | %s | <= %.2f |" % (fmt(kcq, 2), TARGET_KERNEL_CONNECT_RATIO))
     L.append("| throughput kill switch on / off | %s | >= %.2f |" % (fmt(ktr, 3), TARGET_DATAPATH_RATIO))
     L.append("| latency off / on (higher = on is faster) | %s | >= %.2f |" % (fmt(klr, 3), TARGET_DATAPATH_RATIO))
+    spread = []
+    for label, st in (("connect", kc), ("throughput", kt), ("latency", kl)):
+        sp = [v["max"] / v["min"] for k, v in st.items() if v and v["min"] > 0 and k in ("plugin", "nokill")]
+        if sp:
+            spread.append("%s %.2f" % (label, max(sp)))
+    if spread:
+        L.append("\nRun-to-run spread within one system (max / min over its runs, plugin or nokill, the larger): "
+                 "%s. A ratio between systems within that factor of 1 is not a difference this run can show; "
+                 "more repetitions (`VMBENCH_REPS`) on a quiet machine narrow it." % ", ".join(spread))
     L.append("\nThe raw medians behind them, for the record only (min–max, n):\n")
     L.append("| system | connect, ms | throughput, Mbit/s | HTTP latency median, ms |\n| --- | --- | --- | --- |")
     for k, desc in KERNEL_SYSTEMS.items():
