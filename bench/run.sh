@@ -7,7 +7,7 @@
 # times interleaving the compared systems (A B C C B A ...), writes
 # bench/results/{report.md,*.csv,*.png} and tears everything down.
 #
-#   sudo bench/run.sh           full run (~15 min on 2 cores, + ~7 min VM)
+#   sudo bench/run.sh           full run (~15 min on 2 cores, + ~5 min VM)
 #   sudo bench/run.sh --quick   a few seconds per measurement (CI), no VM:
 #                               exits non-zero only if the benchmark breaks
 #
@@ -317,7 +317,7 @@ for rep in $(seq 1 "$DP_REPS"); do
 done
 
 # ------------------------------------------------------------------ kernel WireGuard (VM lab)
-# Its own boot of the real-system VM lab (bench/vm-kernel.sh, about 7 min
+# Its own boot of the real-system VM lab (bench/vm-kernel.sh, about 5 min
 # under TCG), after the namespace lab is gone so that nothing else runs.
 # Never in --quick: CI's quick mode stays cheap and boots no VM.
 if [ "$quick" = 1 ]; then

@@ -48,7 +48,7 @@ vm_kernel_payload() {
 }
 # shellcheck disable=SC2034 # read by vm_payload
 VM_PAYLOAD_HOOK=vm_kernel_payload
-# the whole run takes about 6-8 min under TCG; far beyond that it hangs
+# the whole run takes 4.5 min under TCG on a quiet host, 17 min on a busy one
 export WGKS_VM_TIMEOUT=${WGKS_VM_TIMEOUT:-1500}
 
 t0=$(date +%s)
