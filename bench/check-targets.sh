@@ -6,5 +6,5 @@
 #   bench/check-targets.sh [RESULTS_DIR]   (default bench/results)
 set -euo pipefail
 dir=${1:-$(cd "$(dirname "$0")" && pwd)/results}
-[ -f "$dir/apply.csv" ] || [ -f "$dir/connect.csv" ] || { echo "check-targets: no results in $dir" >&2; exit 2; }
+[ -f "$dir/apply.csv" ] || [ -f "$dir/connect.csv" ] || [ -f "$dir/kernel.csv" ] || { echo "check-targets: no results in $dir" >&2; exit 2; }
 exec /usr/bin/python3 "$(dirname "$0")/lib/report.py" "$dir" --check

@@ -1,14 +1,15 @@
 #!/bin/bash
 # Benchmarks of the plugin against the alternatives: leak window
 # during failures, connect time, recovery after roaming, kill-switch apply
-# time, data-path cost, footprint. Builds, installs into a private DESTDIR,
+# time, data-path cost, footprint; then kernel WireGuard in the VM lab
+# (bench/vm-kernel.sh). Builds, installs into a private DESTDIR,
 # brings the network lab (tests/lab) up, runs every measurement several
 # times interleaving the compared systems (A B C C B A ...), writes
 # bench/results/{report.md,*.csv,*.png} and tears everything down.
 #
-#   sudo bench/run.sh           full run (~15 min on 2 cores)
-#   sudo bench/run.sh --quick   a few seconds per measurement (CI): exits
-#                               non-zero only if the benchmark itself breaks
+#   sudo bench/run.sh           full run (~25 min on 2 cores, + ~5 min VM)
+#   sudo bench/run.sh --quick   a few seconds per measurement (CI), no VM:
+#                               exits non-zero only if the benchmark breaks
 #   sudo bench/run.sh --footprint  only the idle footprint (6), results in a
 #                               temporary directory unless BENCH_OUT is set
 #
@@ -19,6 +20,8 @@
 #                         a temporary directory unless BENCH_OUT is set)
 #      BENCH_FOOT_T=S     idle footprint window (default 600 s, --quick 3 s)
 #      BENCH_SMAPS=1      also copy each footprint process's smaps (per mapping)
+#      BENCH_VM=0         full run without the kernel WireGuard VM run
+#                         (bench/vm-kernel.sh; never in --quick)
 # bench/check-targets.sh then prints PASS/MISS per target.
 set -uo pipefail
 
@@ -27,7 +30,7 @@ for a in "$@"; do
 	case "$a" in
 	--quick) quick=1 ;;
 	--footprint) only_foot=1 ;;
-	-h | --help) sed -n '2,21p' "$0"; exit 0 ;;
+	-h | --help) sed -n '2,25p' "$0"; exit 0 ;;
 	*) echo "usage: $0 [--quick | --footprint]" >&2; exit 2 ;;
 	esac
 done
@@ -79,20 +82,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-
-# in_order REP SYSTEMS...: the systems in turn, reversed on even repetitions
-# (A B C, C B A, ...), so that no system always runs first after a switch:
-# the first iperf3 after a change of system measured slower for whichever ran
-# first (bench/profile-datapath.sh with PROFILE_SYSTEMS in both orders)
-in_order() {
-	local rep=$1
-	shift
-	if [ $((rep % 2)) = 0 ]; then
-		printf '%s\n' "$@" | tac | tr '\n' ' '
-	else
-		echo "$@"
-	fi
-}
 
 # ------------------------------------------------------------------ build
 if [ -n "${WGKS_BUILDDIR:-}" ]; then
@@ -156,19 +145,13 @@ bench_lab_start "$builddir" "$DESTDIR_" || die "the lab did not start"
 # ------------------------------------------------------------------ connect time
 echo "system,rep,up_cmd_ms,first_http_ms" >"$out/connect.csv"
 connect_once() { # SYSTEM REP
-	local sys=$1 t0 hw res up_ms
-	t0=$(bench_now)
-	lab_client "$PY" "$bench_dir/lib/httpwait.py" "$t0" "$LAB_WEB4" "$LAB_TUN_CLIENT4" 30 >"$BENCH_TMP/hw" &
-	hw=$!
-	bench_up "$sys" || log "$sys: up failed"
-	up_ms=$(bench_ms_since "$t0")
-	wait "$hw"
-	res=$(sed -n 's/^http_ms=//p' "$BENCH_TMP/hw")
-	echo "$sys,$2,$up_ms,${res:-NA}" >>"$out/connect.csv"
+	local up_ms http_ms
+	read -r up_ms http_ms < <(bench_connect_time bench_up "$1")
+	echo "$1,$2,$up_ms,$http_ms" >>"$out/connect.csv"
 }
 log "connect time: $CONNECT_REPS x ($CONNECT_SYSTEMS)"
 for rep in $(seq 1 "$CONNECT_REPS"); do
-	for sys in $(in_order "$rep" $CONNECT_SYSTEMS); do
+	for sys in $(bench_in_order "$rep" $CONNECT_SYSTEMS); do
 		connect_once "$sys" "$rep"
 		bench_down "$sys"
 		sleep 0.5
@@ -217,7 +200,7 @@ leak_once() { # SYSTEM SCENARIO REP
 log "leak window: $LEAK_REPS x ($LEAK_SCENARIOS) x ($LEAK_SYSTEMS), ${LEAK_WINDOW}s after each failure at 1000 pps"
 for rep in $(seq 1 "$LEAK_REPS"); do
 	for sc in $LEAK_SCENARIOS; do
-		for sys in $(in_order "$rep" $LEAK_SYSTEMS); do
+		for sys in $(bench_in_order "$rep" $LEAK_SYSTEMS); do
 			[ "$sc" = svckill ] && [ "$sys" = wgquick ] && { echo "$sys,$sc,$rep,NA,NA,NA,NA,not-applicable" >>"$out/leak.csv"; continue; }
 			leak_once "$sys" "$sc" "$rep"
 		done
@@ -247,7 +230,7 @@ roam_once() { # SYSTEM REP
 }
 log "roaming recovery: $ROAM_REPS x ($ROAM_SYSTEMS)"
 for rep in $(seq 1 "$ROAM_REPS"); do
-	for sys in $(in_order "$rep" $ROAM_SYSTEMS); do roam_once "$sys" "$rep"; done
+	for sys in $(bench_in_order "$rep" $ROAM_SYSTEMS); do roam_once "$sys" "$rep"; done
 done
 
 # ------------------------------------------------------------------ data path + footprint
@@ -337,21 +320,37 @@ datapath_once() { # SYSTEM REP
 	bench_up "$sys" || { echo "$sys,$rep,NA,NA,NA,NA" >>"$out/datapath.csv"; bench_down "$sys"; return; }
 	[ "$sys" = plugin ] && [ "$rep" = 1 ] && footprint "$rep"
 	[ "$only_foot" = 1 ] && { bench_down "$sys"; return; }
-	# a fresh one-test server each time: a client that hung (seen once with
-	# wg-quick) must not leave a busy server for every later run
-	lab__spawn "iperf3-$sys-$rep" ip netns exec "$LAB_NS_INET" iperf3 -s -1 -B "$LAB_TUN_SERVER4"
-	lab_wait_for 10 lab__listening inet -ltn 5201 || log "iperf3 server did not start"
-	bps=$(lab_client timeout $((IPERF_T + 15)) iperf3 -c "$LAB_TUN_SERVER4" -t "$IPERF_T" --connect-timeout 3000 -J 2>/dev/null |
-		"$PY" -c 'import json,sys; print("%.1f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e6))' 2>/dev/null)
-	lat=$(lab_client timeout 60 "$PY" "$bench_dir/lib/latency.py" "$LAB_TUN_WEB4" "$LAT_N" 2>/dev/null | sort -n |
-		awk '{a[NR] = $1} END {p = int(NR * 0.9); if (p < 1) p = 1; if (NR) printf "%s,%s", a[int((NR + 1) / 2)], a[p]; else printf "NA,NA"}')
+	bps=$(bench_throughput "$IPERF_T" "$sys-$rep")
+	lat=$(bench_latency "$LAT_N")
 	echo "$sys,$rep,${bps:-NA},$lat" >>"$out/datapath.csv"
 	bench_down "$sys"
 }
 log "data path + footprint: $DP_REPS x ($DP_SYSTEMS), iperf3 ${IPERF_T}s"
 for rep in $(seq 1 "$DP_REPS"); do
-	for sys in $(in_order "$rep" $DP_SYSTEMS); do datapath_once "$sys" "$rep"; done
+	for sys in $(bench_in_order "$rep" $DP_SYSTEMS); do datapath_once "$sys" "$rep"; done
 done
+
+# ------------------------------------------------------------------ kernel WireGuard (VM lab)
+# Its own boot of the real-system VM lab (bench/vm-kernel.sh, about 5 min
+# under TCG), after the namespace lab is gone so that nothing else runs.
+# Never in --quick: CI's quick mode stays cheap and boots no VM.
+if [ "$quick" = 1 ]; then
+	log "kernel WireGuard (VM lab): not in --quick (it boots a VM); kernel.csv n/a"
+elif [ "$only_foot" = 1 ]; then
+	:
+elif [ "${BENCH_VM:-1}" = 0 ]; then
+	log "kernel WireGuard (VM lab): BENCH_VM=0, kernel.csv left as it is"
+else
+	lab_down
+	rm -f "$out/kernel.csv" "$out/kernel-machine.txt" "$out/kernel.csv.incomplete"
+	log "kernel WireGuard: bench/vm-kernel.sh (boots the VM lab under TCG)"
+	WGKS_TOP_BUILDDIR=$builddir "$bench_dir/vm-kernel.sh" "$out" >"$out/kernel-tap.txt" 2>&1
+	case $? in
+	0) log "kernel WireGuard: $(($(wc -l <"$out/kernel.csv") - 1)) runs" ;;
+	77) log "kernel WireGuard: the VM lab cannot run here ($(tail -1 "$out/kernel-tap.txt")); kernel.csv n/a" ;;
+	*) log "kernel WireGuard: bench/vm-kernel.sh failed (see $out/kernel-tap.txt); kernel.csv n/a" ;;
+	esac
+fi
 
 # ------------------------------------------------------------------ report
 cp "$BENCH_TMP/wg-quick.log" "$out/wg-quick.log" 2>/dev/null

@@ -14,6 +14,60 @@ BENCH_WGQ_IF=wgq0
 bench__log() { printf 'bench: %s\n' "$*" >&2; }
 bench_now() { echo "$EPOCHREALTIME"; }   # seconds.micro (same clock as python's time.time())
 bench_ms_since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN {printf "%.1f", (b - a) * 1000}'; }
+BENCH_LIB=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+BENCH_PY=/usr/bin/python3
+
+# bench_in_order REP SYSTEMS...: the systems in turn, reversed on even
+# repetitions (A B C, C B A, ...), so that no system always runs first after a
+# switch: the first iperf3 after a change of system measured slower for
+# whichever ran first (bench/profile-datapath.sh with PROFILE_SYSTEMS in both
+# orders)
+bench_in_order() {
+	local rep=$1
+	shift
+	if [ $((rep % 2)) = 0 ]; then
+		printf '%s\n' "$@" | tac | tr '\n' ' '
+	else
+		echo "$@"
+	fi
+}
+
+# bench_connect_time UP-COMMAND...: runs the up command with the first-response
+# timer (lib/httpwait.py: the web server's reply carrying the tunnel address)
+# started just before it; prints "UP_MS HTTP_MS", the time until the command
+# returned and until the first reply (NA: none within BENCH_CONNECT_TIMEOUT s).
+# BENCH_HTTPWAIT_ARGS: more options for httpwait.py (--interval, --patience)
+bench_connect_time() {
+	local t0 hw up_ms res
+	t0=$(bench_now)
+	# shellcheck disable=SC2086
+	lab_client "$BENCH_PY" "$BENCH_LIB/httpwait.py" "$t0" "$LAB_WEB4" "$LAB_TUN_CLIENT4" "${BENCH_CONNECT_TIMEOUT:-30}" \
+		${BENCH_HTTPWAIT_ARGS:-} >"$BENCH_TMP/hw" &
+	hw=$!
+	"$@" || bench__log "$*: failed"
+	up_ms=$(bench_ms_since "$t0")
+	wait "$hw"
+	res=$(sed -n 's/^http_ms=//p' "$BENCH_TMP/hw")
+	echo "$up_ms ${res:-NA}"
+}
+
+# bench_throughput SECONDS NAME: iperf3 TCP from the client to the tunnel
+# server's address, Mbit/s received (nothing if it failed). A fresh one-test
+# server each time: a client that hung (seen once with wg-quick) must not
+# leave a busy server for every later run.
+bench_throughput() {
+	lab__spawn "iperf3-$2" ip netns exec "$LAB_PREFIX-inet" iperf3 -s -1 -B "$LAB_TUN_SERVER4"
+	lab_wait_for 10 lab__listening inet -ltn 5201 || bench__log "iperf3 server did not start"
+	lab_client timeout $(($1 + 15)) iperf3 -c "$LAB_TUN_SERVER4" -t "$1" --connect-timeout 3000 -J 2>/dev/null |
+		"$BENCH_PY" -c 'import json,sys; print("%.1f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e6))' 2>/dev/null
+}
+
+# bench_latency N: HTTP request latency through the tunnel (lib/latency.py, N
+# fresh connections to the tunnel-only web server): "MEDIAN,P90" in ms
+bench_latency() {
+	lab_client timeout 60 "$BENCH_PY" "$BENCH_LIB/latency.py" "$LAB_TUN_WEB4" "$1" 2>/dev/null | sort -n |
+		awk '{a[NR] = $1} END {p = int(NR * 0.9); if (p < 1) p = 1; if (NR) printf "%s,%s", a[int((NR + 1) / 2)], a[p]; else printf "NA,NA"}'
+}
 
 # bench_lab_start BUILDDIR DESTDIR: the build installed into DESTDIR (under
 # the e2e tests' lock: one `make install` at a time in a build tree), the

@@ -3,16 +3,18 @@
 milliseconds since T0 (an epoch time taken by the caller), or "timeout".
 
 A new non-blocking attempt (connect + GET / + read) starts every INTERVAL
-seconds without waiting for the ones in flight, each abandoned after 1 s,
-so a SYN dropped during a transition costs nothing but that attempt: the
-resolution is INTERVAL. Done when a body equals EXPECT (the web server
+seconds without waiting for the ones in flight, each abandoned after
+PATIENCE seconds (default 1), so a SYN dropped during a transition costs
+nothing but that attempt: the resolution is INTERVAL. Under emulation (the
+VM lab) a reply can take longer than 1 s and 100 attempts a second swamp the
+guest: there --interval 0.1 --patience 5. Done when a body equals EXPECT (the web server
 answers with the request's source address, i.e. the tunnel address).
 With --iface DEV it also prints when DEV first had an IPv4 address (the DHCP
 exchange of a roaming test) and an IPv6 default route (router discovery:
 the lab's endpoint name resolves to IPv6 first, so the tunnel waits for
 it), checked every INTERVAL as well.
 
-Usage: httpwait.py T0 HOST EXPECT TIMEOUT [--iface DEV] [--interval S]
+Usage: httpwait.py T0 HOST EXPECT TIMEOUT [--iface DEV] [--interval S] [--patience S]
 """
 import errno
 import fcntl
@@ -51,11 +53,13 @@ def main():
     args = sys.argv[5:]
     iface = args[args.index("--iface") + 1] if "--iface" in args else None
     interval = float(args[args.index("--interval") + 1]) if "--interval" in args else 0.01
+    patience = float(args[args.index("--patience") + 1]) if "--patience" in args else 1.0
     sel = selectors.DefaultSelector()
     iface_ms = route6_ms = None
     end = time.time() + timeout
     next_start = 0.0
     inflight = {}  # sock -> [deadline, state, buffer]
+    count = {"started": 0, "other_body": 0, "failed": 0, "expired": 0}  # for the timeout line
     while time.time() < end:
         now = time.time()
         if iface and iface_ms is None and has_ipv4(iface):
@@ -68,7 +72,8 @@ def main():
             s.setblocking(False)
             rc = s.connect_ex((host, 80))
             if rc in (0, errno.EINPROGRESS):
-                inflight[s] = [now + 1.0, "connect", b""]
+                inflight[s] = [now + patience, "connect", b""]
+                count["started"] += 1
                 sel.register(s, selectors.EVENT_WRITE)
             else:
                 s.close()
@@ -95,17 +100,21 @@ def main():
                         out += " route6_ms=%s" % ("%.1f" % route6_ms if route6_ms is not None else "NA")
                     print(out)
                     return 0
+                count["other_body"] += 1
                 raise OSError("other body")
-            except OSError:
+            except OSError as e:
+                if str(e) != "other body":
+                    count["failed"] += 1
                 sel.unregister(s)
                 s.close()
                 del inflight[s]
         now = time.time()
         for s in [s for s, st in inflight.items() if st[0] < now]:
+            count["expired"] += 1
             sel.unregister(s)
             s.close()
             del inflight[s]
-    print("timeout")
+    print("timeout " + " ".join("%s=%d" % kv for kv in count.items()))
     return 1
 
 

@@ -34,7 +34,13 @@ TARGET_LINEAR_SLOPE = 1.15        # log-log slope of apply time, 1,000 -> 10,000
 TARGET_DATAPATH_RATIO = 0.98
 TARGET_WAKEUPS_PER_S = 0.05       # connected and idle: a handshake check every ~2 min, nothing more
 FOOTPRINT_ANCHOR = "openvpn"      # private dirty memory <= nm-openvpn-service's, started the same way
-TARGET_KERNEL_CONNECT_RATIO = 1.0  # kernel WireGuard (VM lab): plugin / NetworkManager's native profile
+TARGET_KERNEL_CONNECT_RATIO = 1.0  # kernel WireGuard (VM lab): plugin / NetworkManager's native profile, plugin / wg-quick
+KERNEL_SYSTEMS = {
+    "plugin": "this plugin (kill switch on)",
+    "nokill": "this plugin, kill switch off",
+    "nm-native": "NetworkManager's own WireGuard profile",
+    "wgquick": "wg-quick + seed iptables kill switch",
+}
 
 
 def read(name):
@@ -242,15 +248,19 @@ for k in kc:
     add("kernel_connect_ms", k, kc[k])
     add("kernel_throughput_mbps", k, kt.get(k))
     add("kernel_latency_ms", k, kl.get(k))
-kcr = ktr = klr = None
+kcr = kcq = ktr = klr = None
 if kc.get("plugin") and kc.get("nm-native"):
     kcr = kc["plugin"]["median"] / kc["nm-native"]["median"]
+if kc.get("plugin") and kc.get("wgquick"):
+    kcq = kc["plugin"]["median"] / kc["wgquick"]["median"]
 if kt.get("plugin") and kt.get("nokill"):
     ktr = kt["plugin"]["median"] / kt["nokill"]["median"]
 if kl.get("plugin") and kl.get("nokill"):
     klr = kl["nokill"]["median"] / kl["plugin"]["median"]
 target("kernel WireGuard: connect plugin / NetworkManager native", None if kcr is None else kcr <= TARGET_KERNEL_CONNECT_RATIO,
        fmt(kcr, 2), "<= %.2f" % TARGET_KERNEL_CONNECT_RATIO)
+target("kernel WireGuard: connect plugin / wg-quick", None if kcq is None else kcq <= TARGET_KERNEL_CONNECT_RATIO,
+       fmt(kcq, 2), "<= %.2f" % TARGET_KERNEL_CONNECT_RATIO)
 target("kernel WireGuard: throughput kill switch on / off", None if ktr is None else ktr >= TARGET_DATAPATH_RATIO,
        fmt(ktr, 3), ">= %.2f" % TARGET_DATAPATH_RATIO)
 target("kernel WireGuard: latency off / on", None if klr is None else klr >= TARGET_DATAPATH_RATIO,
@@ -455,6 +465,49 @@ cols = [sn for sn in FOOT_SYSTEMS if sn in fps]
 L.append("| metric | " + " | ".join(FOOT_SYSTEMS[c] for c in cols) + " |\n| --- |" + " --- |" * len(cols))
 for k in metrics:
     L.append("| %s | %s |" % (k, " | ".join(fmt(fpv(c, k), 2) for c in cols)))
+
+if kernel:
+    km = {}
+    if os.path.exists(os.path.join(D, "kernel-machine.txt")):
+        for line in open(os.path.join(D, "kernel-machine.txt")):
+            k, _, v = line.rstrip("\n").partition("=")
+            km[k] = v
+    L.append("\n## 7. Kernel WireGuard (real-system VM lab, emulated)\n")
+    L.append("Written by `bench/vm-kernel.sh` (%s): one boot of the VM lab (`tests/vm`: Debian 12, NetworkManager "
+             "as a systemd unit with systemd-resolved, kernel WireGuard on both ends, the plugin installed from its "
+             ".debs) under %s. Four systems for the same peer and the same wg-quick file, in one run, in the order "
+             "`%s` after one unrecorded warm-up round. Connect = up command (`nmcli connection up`, `wg-quick up`) "
+             "-> first HTTP reply through the tunnel; throughput = iperf3 TCP to the tunnel server (%s s); latency = "
+             "median of %s HTTP requests on fresh connections.\n"
+             % (km.get("date", "?"), km.get("emulation", "QEMU TCG"), km.get("order", "?").strip(),
+                km.get("iperf3_seconds", "?"), km.get("latency_requests", "?")))
+    L.append("**Absolute numbers under emulation (TCG) mean nothing**: the guest's CPU is emulated and shares the "
+             "host with other jobs (host load %s at the start, %s at the end). Only the ratios between systems "
+             "measured in this one run compare the firewall and control-plane costs.\n"
+             % (km.get("host_loadavg_at_start", "?"), km.get("host_loadavg_at_end", "?")))
+    L.append("| ratio (this run) | value | target |\n| --- | --- | --- |")
+    L.append("| connect plugin / NetworkManager native | %s | <= %.2f |" % (fmt(kcr, 2), TARGET_KERNEL_CONNECT_RATIO))
+    L.append("| connect plugin / wg-quick + seed kill switch | %s | <= %.2f |" % (fmt(kcq, 2), TARGET_KERNEL_CONNECT_RATIO))
+    L.append("| throughput kill switch on / off | %s | >= %.2f |" % (fmt(ktr, 3), TARGET_DATAPATH_RATIO))
+    L.append("| latency off / on (higher = on is faster) | %s | >= %.2f |" % (fmt(klr, 3), TARGET_DATAPATH_RATIO))
+    spread = []
+    for label, st in (("connect", kc), ("throughput", kt), ("latency", kl)):
+        sp = [v["max"] / v["min"] for k, v in st.items() if v and v["min"] > 0 and k in ("plugin", "nokill")]
+        if sp:
+            spread.append("%s %.2f" % (label, max(sp)))
+    if spread:
+        L.append("\nRun-to-run spread within one system (max / min over its runs, plugin or nokill, the larger): "
+                 "%s. A ratio between systems within that factor of 1 is not a difference this run can show; "
+                 "more repetitions (`VMBENCH_REPS`) on a quiet machine narrow it." % ", ".join(spread))
+    L.append("\nThe raw medians behind them, for the record only (min–max, n):\n")
+    L.append("| system | connect, ms | throughput, Mbit/s | HTTP latency median, ms |\n| --- | --- | --- | --- |")
+    for k, desc in KERNEL_SYSTEMS.items():
+        if k in kc:
+            L.append("| %s: %s | %s | %s | %s |" % (k, desc, fmts(kc[k], 0), fmts(kt.get(k), 0), fmts(kl.get(k), 2)))
+    versions = ", ".join("%s %s" % (k, km[k]) for k in ("guest_kernel", "NetworkManager", "plugin", "wireguard-tools",
+                                                          "iptables", "nftables", "iperf3") if k in km)
+    if versions:
+        L.append("\nGuest: %s." % versions)
 
 notes = os.path.join(D, "analysis.md")
 if os.path.exists(notes):

@@ -98,6 +98,9 @@ vm_install_plugin_make() {
 # vm_payload TESTS...: the tar the guest's initramfs unpacks onto its root:
 # the plugin, the lab and the guest tests, their units, NetworkManager's
 # config and uplink profiles, the list of tests to run.
+# VM_PAYLOAD_HOOK: a function called with the payload's root before the tests
+# are listed, to add files (bench/vm-kernel.sh adds its guest script there as
+# a test and the benchmark's helpers).
 vm_payload() {
 	local root=$VM_DIR/payload-root t g=$VM_SRCDIR/guest
 	mkdir -p "$root"
@@ -123,9 +126,10 @@ vm_payload() {
 	install -m 0644 "$g/nm/90-wgks-vm.conf" "$root/etc/NetworkManager/conf.d/"
 	install -m 0600 "$WGKS_TOP_SRCDIR"/tests/lab/nm/system-connections/*.nmconnection \
 		"$root/etc/NetworkManager/system-connections/"
+	if [ -n "${VM_PAYLOAD_HOOK:-}" ]; then "$VM_PAYLOAD_HOOK" "$root" || return 1; fi
 	: >"$root/etc/wgks-vm/tests"
 	for t in "$@"; do
-		[ -f "$g/tests/$t.sh" ] || { vm__log "no guest test $t"; return 1; }
+		[ -f "$root/usr/local/lib/wgks-vm/tests/$t.sh" ] || { vm__log "no guest test $t"; return 1; }
 		echo "$t" >>"$root/etc/wgks-vm/tests"
 	done
 	[ "${VM_KEEP_RUNNING:-0}" = 1 ] && : >"$root/etc/wgks-vm/keep-running"
