@@ -1,15 +1,15 @@
 #!/bin/bash
 # wg-killswitch adopt --replace with the original profile active: a native
 # NetworkManager WireGuard profile (kernel WireGuard) carries the traffic,
-# adopt deactivates it (both tunnels cannot run side by side: same key, same
-# peer, and the original's routing would carry the new handshakes), connects
-# the kill-switch profile once and deletes the original. A ~1 kpps probe
-# runs throughout. The ISP meters must count nothing but WireGuard, DHCP and
-# ND from the moment the kill switch's table is in place; before that, what
-# left is logged apart: while the native profile alone held the traffic (it
-# lets the uplink's own subnet, ISP A's router and resolver, bypass its
-# tunnel) and in the unprotected window between its deactivation and the
-# new profile's table.
+# adopt puts the new profile's blocking table in place, deactivates the
+# original (both tunnels cannot run side by side: same key, same peer, and
+# the original's routing would carry the new handshakes), connects the
+# kill-switch profile once (its service takes the table over) and deletes
+# the original. A probe runs throughout. From the moment the table is in
+# place, while the original is still up, the ISP meters must count nothing
+# but WireGuard, DHCP and ND, through the whole switch; before it, what left
+# is logged apart (the native profile lets the uplink's own subnet, ISP A's
+# router and resolver, bypass its tunnel).
 set -uo pipefail
 . /usr/local/lib/wgks-vm/vmlab.sh
 
@@ -24,39 +24,42 @@ is "through the native tunnel, the web server sees the tunnel address" \
 	"$(vm_curl_until "http://$LAB_WEB4/" "$LAB_TUN_CLIENT4")" "$LAB_TUN_CLIENT4"
 
 ar_native_gone() { ! ip link show wgnat >/dev/null 2>&1; }
+# the table, and whether the original was still up when it appeared
+ar_blocked() {
+	vm_table_present || return 1
+	if ip link show wgnat >/dev/null 2>&1; then ar_order=before; else ar_order=after; fi
+}
 VM_PROBE_TARGETS="$VM_PROBE_TARGETS $LAB_ISPB_GW4"
 lab_leak_reset ispa
 lab_leak_reset ispb
 vm_probe_start
 sleep 1
 t0=$(date +%s%N)
+ar_order=never
 wg-killswitch adopt --replace wgnat >"$VM_STATE/adopt.out" 2>&1 &
 adopt_pid=$!
-ok "adopt deactivates the original first (its interface goes)" lab_wait_for 90 ar_native_gone
+lab_wait_for 90 ar_blocked
 vm_leaks_comment ispa
 vm_log "while the native profile alone held the traffic: ispa leaks=$(lab_leak_count ispa leaks)"
 lab_leak_reset ispa
-ok "the kill switch's table appears" lab_wait_for 90 vm_table_present
-vm_leaks_comment ispa
-vm_log "switch window, from the original's deactivation to the kill switch's table (unprotected): ispa leaks=$(lab_leak_count ispa leaks)"
-lab_leak_reset ispa
 lab_leak_reset ispb
+is "the kill switch's table is in place before the original goes down" "$ar_order" before
+ok "adopt deactivates the original (its interface goes)" lab_wait_for 90 ar_native_gone
 wait "$adopt_pid"
 rc=$?
 vm_log "adopt --replace: exit $rc after $((($(date +%s%N) - t0) / 1000000)) ms"
 sed 's/^/#   /' "$VM_STATE/adopt.out"
 if [ "$rc" != 0 ]; then
 	vm_log "the switch in the journal (monotonic time):"
-	journalctl -b --no-pager -o short-monotonic -u NetworkManager >"$VM_STATE/adopt-journal.txt" 2>&1
-	journalctl -b --no-pager -o short-monotonic -k >>"$VM_STATE/adopt-journal.txt" 2>&1
-	grep -a -e wgnat -e wgks -e 'vpn\[' -e WireGuard -e wireguard "$VM_STATE/adopt-journal.txt" | tail -60 | sed 's/^/#   /'
+	journalctl -b --no-pager -o short-monotonic >"$VM_STATE/adopt-journal.txt" 2>&1
+	grep -a -e wgnat -e wgks -e 'vpn\[' -e WireGuard -e wireguard -e killswitch "$VM_STATE/adopt-journal.txt" | tail -80 | sed 's/^/#   /'
 fi
 sleep 2
 vm_probe_stop
 vm_leaks_comment ispa
 vm_leaks_comment ispb
 is "adopt --replace: exit 0" "$rc" 0
-is "from the table on: nothing but WireGuard, DHCP and ND left through ISP A" "$(lab_leak_count ispa leaks)" 0
+is "from the table on, through the whole switch: nothing but WireGuard, DHCP and ND left through ISP A" "$(lab_leak_count ispa leaks)" 0
 is "... nor through ISP B" "$(lab_leak_count ispb leaks)" 0
 
 new="wgnat (kill switch)"
