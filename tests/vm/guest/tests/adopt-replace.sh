@@ -49,10 +49,11 @@ wait "$adopt_pid"
 rc=$?
 vm_log "adopt --replace: exit $rc after $((($(date +%s%N) - t0) / 1000000)) ms"
 sed 's/^/#   /' "$VM_STATE/adopt.out"
-if [ "$rc" != 0 ]; then
+if [ "$rc" != 0 ] || [ -n "${AR_JOURNAL:-1}" ]; then
 	vm_log "the switch in the journal (monotonic time):"
 	journalctl -b --no-pager -o short-monotonic >"$VM_STATE/adopt-journal.txt" 2>&1
-	grep -a -e wgnat -e wgks -e 'vpn\[' -e WireGuard -e wireguard -e killswitch "$VM_STATE/adopt-journal.txt" | tail -80 | sed 's/^/#   /'
+	grep -a -e 'nm-wireguard-killswitch\[' -e 'vpn\[.*\(set state\|connect\|dbus\|secrets\|starting\)' \
+		-e 'device (wgnat)' -e 'audit: op' "$VM_STATE/adopt-journal.txt" | grep -v '<trace>' | tail -70 | sed 's/^/#   /'
 fi
 sleep 2
 vm_probe_stop
