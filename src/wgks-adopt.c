@@ -444,6 +444,18 @@ ac_gone_cb (NMActiveConnection *ac, guint state, guint reason, gpointer user_dat
 		g_main_loop_quit (w->loop);
 }
 
+static gboolean
+is_active (NMClient *client, NMRemoteConnection *conn)
+{
+	const GPtrArray *all = nm_client_get_active_connections (client);
+	guint i;
+
+	for (i = 0; all && i < all->len; i++)
+		if (nm_active_connection_get_connection (all->pdata[i]) == conn)
+			return TRUE;
+	return FALSE;
+}
+
 /* Deactivates a profile where it is active and waits until
  * NetworkManager has taken it down (its interface gone); TRUE if it was
  * active. */
@@ -587,32 +599,29 @@ unblock (const char *profile)
  * its own fwmark rule) carries the new tunnel's handshakes inside the old
  * tunnel, so the new one never connects beside it. The new profile's
  * blocking table goes in before, while adopt owns the kill switch (no
- * other kill-switch connection may be up), and stays when adopt lets go
- * of it: the new profile's service takes both over. If the new one does
- * not connect, it is taken down, the table lifted and the original comes
- * back. */
+ * other kill-switch connection may be up; this needs root), and stays when
+ * adopt lets go of it: the new profile's service takes both over. If the
+ * new one does not connect, it is taken down, the table lifted and the
+ * original comes back. */
 static gboolean
 replace_original (NMClient *client, NMRemoteConnection *orig, NMRemoteConnection *added, const char *profile,
                   const WgksConfig *config)
 {
 	g_autoptr (GError) error = NULL;
 	g_autoptr (GError) down_error = NULL;
-	WgksOwner *owner;
-	gboolean was_active;
+	g_autoptr (WgksOwner) owner = NULL;
+	gboolean was_active = is_active (client, orig);
 
-	owner = wgks_owner_acquire (nm_connection_get_id (NM_CONNECTION (added)), 0, &error);
-	if (!owner) {
-		g_printerr (_("wg-killswitch: %s; \"%s\" is kept\n"), error->message, profile);
-		return FALSE;
+	if (was_active) {
+		owner = wgks_owner_acquire (nm_connection_get_id (NM_CONNECTION (added)), 0, &error);
+		if (!owner || !block_for (config, &error)) {
+			g_printerr (_("wg-killswitch: cannot install the blocking table: %s; \"%s\" is kept\n"),
+			            error->message, profile);
+			return FALSE;
+		}
 	}
-	if (!block_for (config, &error)) {
-		wgks_owner_release (owner);
-		g_printerr (_("wg-killswitch: cannot install the blocking table: %s; \"%s\" is kept\n"),
-		            error->message, profile);
-		return FALSE;
-	}
-	was_active = deactivate_profile (client, orig, &error);
-	wgks_owner_release (owner);
+	deactivate_profile (client, orig, &error);
+	g_clear_pointer (&owner, wgks_owner_release);
 	if (error) {
 		g_printerr (_("wg-killswitch: cannot deactivate \"%s\": %s\n"), profile, error->message);
 		unblock (profile);
@@ -621,9 +630,10 @@ replace_original (NMClient *client, NMRemoteConnection *orig, NMRemoteConnection
 	if (!connect_once (client, added, &error)) {
 		g_printerr (_("wg-killswitch: %s; \"%s\" is kept\n"), error->message, profile);
 		deactivate_profile (client, added, &down_error);
-		unblock (profile);
-		if (was_active)
+		if (was_active) {
+			unblock (profile);
 			activate_again (client, orig, profile);
+		}
 		return FALSE;
 	}
 	if (!delete_original (orig, &error)) {

@@ -49,7 +49,7 @@ wait "$adopt_pid"
 rc=$?
 vm_log "adopt --replace: exit $rc after $((($(date +%s%N) - t0) / 1000000)) ms"
 sed 's/^/#   /' "$VM_STATE/adopt.out"
-if [ "$rc" != 0 ] || [ -n "${AR_JOURNAL:-1}" ]; then
+if [ "$rc" != 0 ] || [ -n "${AR_JOURNAL:-}" ]; then
 	vm_log "the switch in the journal (monotonic time):"
 	journalctl -b --no-pager -o short-monotonic >"$VM_STATE/adopt-journal.txt" 2>&1
 	grep -a -e 'nm-wireguard-killswitch\[' -e 'vpn\[.*\(set state\|connect\|dbus\|secrets\|starting\)' \
