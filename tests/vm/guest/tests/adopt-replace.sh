@@ -24,29 +24,39 @@ is "through the native tunnel, the web server sees the tunnel address" \
 	"$(vm_curl_until "http://$LAB_WEB4/" "$LAB_TUN_CLIENT4")" "$LAB_TUN_CLIENT4"
 
 ar_native_gone() { ! ip link show wgnat >/dev/null 2>&1; }
-# the table, and whether the original was still up when it appeared
-ar_blocked() {
-	vm_table_present || return 1
-	if ip link show wgnat >/dev/null 2>&1; then ar_order=before; else ar_order=after; fi
-}
+# The order of the table's creation and the original's link removal, as the
+# kernel announces them: both monitors append to one file as events come.
+ar_events=$VM_STATE/adopt-events
+: >"$ar_events"
+stdbuf -oL nft monitor tables >>"$ar_events" 2>&1 &
+mon_nft=$!
+stdbuf -oL ip monitor link >>"$ar_events" 2>&1 &
+mon_ip=$!
+ar_first_line() { grep -n -m1 -e "$1" "$ar_events" | cut -d: -f1; }
 VM_PROBE_TARGETS="$VM_PROBE_TARGETS $LAB_ISPB_GW4"
 lab_leak_reset ispa
 lab_leak_reset ispb
 vm_probe_start
 sleep 1
 t0=$(date +%s%N)
-ar_order=never
 wg-killswitch adopt --replace wgnat >"$VM_STATE/adopt.out" 2>&1 &
 adopt_pid=$!
-lab_wait_for 90 ar_blocked
+lab_wait_for 90 vm_table_present
 vm_leaks_comment ispa
 vm_log "while the native profile alone held the traffic: ispa leaks=$(lab_leak_count ispa leaks)"
 lab_leak_reset ispa
 lab_leak_reset ispb
-is "the kill switch's table is in place before the original goes down" "$ar_order" before
 ok "adopt deactivates the original (its interface goes)" lab_wait_for 90 ar_native_gone
 wait "$adopt_pid"
 rc=$?
+sleep 1
+kill "$mon_nft" "$mon_ip" 2>/dev/null
+wait "$mon_nft" "$mon_ip" 2>/dev/null
+t_line=$(ar_first_line 'add table inet wireguard_killswitch')
+d_line=$(ar_first_line 'Deleted.*: wgnat:')
+vm_log "kernel events: the table at line ${t_line:-none}, the original's link removed at line ${d_line:-none}"
+ok "the kill switch's table is in place before the original's link goes" \
+	test -n "$t_line" -a -n "$d_line" -a "${t_line:-0}" -lt "${d_line:-0}"
 vm_log "adopt --replace: exit $rc after $((($(date +%s%N) - t0) / 1000000)) ms"
 sed 's/^/#   /' "$VM_STATE/adopt.out"
 if [ "$rc" != 0 ] || [ -n "${AR_JOURNAL:-}" ]; then
