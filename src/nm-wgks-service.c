@@ -457,10 +457,35 @@ warn_dns_over_tls (const WgksConfig *config)
 }
 
 static gboolean
+start_connect_idle (gpointer user_data)
+{
+	WgksServiceStep *step = user_data;
+	NMWgksService *self = step->self;
+	g_autoptr (GError) error = NULL;
+	WgksResolveVia via = { 0 };
+
+	if (nm_wgks_service_step_is_stale (step))
+		return G_SOURCE_REMOVE;
+	warn_dns_over_tls (self->config);
+	if (!nm_wgks_service_enter_state (self, WGKS_SERVICE_STATE_CONNECTING, &error)) {
+		nm_wgks_service_fail (self, NM_VPN_PLUGIN_FAILURE_CONNECT_FAILED, "%s", error->message);
+		return G_SOURCE_REMOVE;
+	}
+	/* From the first table on: a flush while connecting must not wait for
+	 * the handshake to be undone. */
+	nm_wgks_service_watch_netlink (self);
+	/* Only names need DNS: with IP literals alone, no query and no hole. */
+	if (wgks_resolve_config_needs_dns (self->config))
+		nm_wgks_service_dns_window_open (self, &via);
+	wgks_resolve_endpoints_async (self->config, &via, self->cancellable, endpoints_resolved_cb,
+	                              nm_wgks_service_step_new (self));
+	return G_SOURCE_REMOVE;
+}
+
+static gboolean
 start_connect (NMWgksService *self, NMConnection *connection, GError **error)
 {
 	g_autoptr (GError) local = NULL;
-	WgksResolveVia via = { 0 };
 	WgksConfig *config;
 
 	teardown (self);
@@ -484,21 +509,12 @@ start_connect (NMWgksService *self, NMConnection *connection, GError **error)
 	wgks_log_notice ("connecting \"%s\" on %s: %u peer(s), kill switch %s",
 	                 nm_connection_get_id (connection), self->ifname, config->peers->len,
 	                 wgks_kill_switch_to_string (config->kill_switch));
-	warn_dns_over_tls (config);
-	if (!nm_wgks_service_enter_state (self, WGKS_SERVICE_STATE_CONNECTING, &local)) {
-		g_set_error (error, NM_VPN_PLUGIN_ERROR, NM_VPN_PLUGIN_ERROR_LAUNCH_FAILED,
-		             "%s", local->message);
-		teardown (self);
-		return FALSE;
-	}
-	/* From the first table on: a flush while connecting must not wait for
-	 * the handshake to be undone. */
-	nm_wgks_service_watch_netlink (self);
-	/* Only names need DNS: with IP literals alone, no query and no hole. */
-	if (wgks_resolve_config_needs_dns (self->config))
-		nm_wgks_service_dns_window_open (self, &via);
-	wgks_resolve_endpoints_async (self->config, &via, self->cancellable, endpoints_resolved_cb,
-	                              nm_wgks_service_step_new (self));
+	/* NetworkManager gives up on Connect after 10 s, and installing the
+	 * table can take seconds on a loaded machine: the answer goes first,
+	 * the rest follows from the main loop; a failure there is reported as
+	 * any later one. Nothing of ours touches the network in between. */
+	g_idle_add_full (G_PRIORITY_DEFAULT, start_connect_idle, nm_wgks_service_step_new (self),
+	                 (GDestroyNotify) nm_wgks_service_step_free);
 	return TRUE;
 }
 

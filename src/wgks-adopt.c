@@ -11,6 +11,12 @@
 #include "nm-wgks-service-defines.h"
 #include "wgks-cli.h"
 #include "wgks-config.h"
+#include "wgks-firewall.h"
+#include "wgks-ip.h"
+#include "wgks-lockdown.h"
+#include "wgks-owner.h"
+#include "wgks-ruleset.h"
+#include "wgks-statefile.h"
 
 #define ADOPT_CONNECT_TIMEOUT_S 90
 
@@ -438,11 +444,23 @@ ac_gone_cb (NMActiveConnection *ac, guint state, guint reason, gpointer user_dat
 		g_main_loop_quit (w->loop);
 }
 
-/* Deactivates the original where it is active and waits until
+static gboolean
+is_active (NMClient *client, NMRemoteConnection *conn)
+{
+	const GPtrArray *all = nm_client_get_active_connections (client);
+	guint i;
+
+	for (i = 0; all && i < all->len; i++)
+		if (nm_active_connection_get_connection (all->pdata[i]) == conn)
+			return TRUE;
+	return FALSE;
+}
+
+/* Deactivates a profile where it is active and waits until
  * NetworkManager has taken it down (its interface gone); TRUE if it was
  * active. */
 static gboolean
-deactivate_original (NMClient *client, NMRemoteConnection *orig, GError **error)
+deactivate_profile (NMClient *client, NMRemoteConnection *orig, GError **error)
 {
 	g_autoptr (GPtrArray) acs = g_ptr_array_new_with_free_func (g_object_unref);
 	const GPtrArray *all = nm_client_get_active_connections (client);
@@ -507,26 +525,115 @@ activate_again (NMClient *client, NMRemoteConnection *orig, const char *profile)
 	}
 }
 
+/* The new profile's blocking table: its literal endpoints let through with
+ * its mark, as its service's own table does, which replaces this one when
+ * it starts connecting. Recorded for the guardian too, so that it blocks
+ * on if adopt dies before the service takes over. */
+static gboolean
+block_for (const WgksConfig *config, GError **error)
+{
+	g_autoptr (GArray) endpoints = g_array_new (FALSE, TRUE, sizeof (WgksFirewallEndpoint));
+	g_autofree char *path = wgks_blocked_path ();
+	g_autofree char *script = NULL;
+	WgksFirewallSpec spec;
+	guint i;
+	int lock;
+	gboolean ok;
+
+	for (i = 0; i < config->peers->len; i++) {
+		const WgksPeer *peer = config->peers->pdata[i];
+		WgksFirewallEndpoint ep = { .port = peer->endpoint_port };
+
+		if (peer->endpoint_host && wgks_ip_parse (peer->endpoint_host, &ep.family, ep.addr))
+			g_array_append_val (endpoints, ep);
+	}
+	spec = (WgksFirewallSpec) {
+		.state = WGKS_FIREWALL_BLOCKED,
+		.fwmark = wgks_config_effective_fwmark (config),
+		.endpoints = endpoints,
+		.allow_lan = config->allow_lan,
+		.dns_leak_protection = config->dns_leak_protection,
+	};
+	script = wgks_ruleset_render (&spec);
+	lock = wgks_statefile_lock ();
+	ok = wgks_statefile_write (path, script, error)
+	     && wgks_firewall_apply_script (script, WGKS_FIREWALL_BLOCKED, NULL, error);
+	if (!ok)
+		wgks_blocked_clear ();
+	wgks_statefile_unlock (lock);
+	return ok;
+}
+
+/* After a failed switch: the table goes (or gives way to lockdown's, if the
+ * user has it on), so that the original carries the traffic again. */
+static void
+unblock (const char *profile)
+{
+	g_autoptr (GError) error = NULL;
+	g_autoptr (WgksLockdown) lockdown = NULL;
+	WgksFirewallSpec spec;
+	gboolean exists = FALSE;
+	int lock = wgks_statefile_lock ();
+
+	wgks_blocked_clear ();
+	lockdown = wgks_lockdown_load (&exists, NULL);
+	if (!lockdown || lockdown->enabled) {
+		wgks_lockdown_to_spec (lockdown, &spec);
+		if (wgks_firewall_apply (&spec, NULL, &error))
+			wgks_status_save_lockdown ();
+	} else if (wgks_firewall_remove (&error)) {
+		wgks_status_clear ();
+	}
+	wgks_statefile_unlock (lock);
+	if (error)
+		g_printerr (_("wg-killswitch: the kill switch still blocks; \"wg-killswitch release\" lifts it: %s\n"),
+		            error->message);
+	else if (!lockdown || lockdown->enabled)
+		g_printerr (_("wg-killswitch: lockdown is on: it blocks \"%s\" too\n"), profile);
+	else
+		g_printerr (_("wg-killswitch: the kill switch is lifted again for \"%s\"\n"), profile);
+}
+
 /* An active original goes down first: both tunnels talk to the same peer
  * with the same key, and the original's routing (its default route with
  * its own fwmark rule) carries the new tunnel's handshakes inside the old
- * tunnel, so the new one never connects beside it. Until the new profile's
- * kill switch is in place, nothing protects the traffic; if the new one
- * does not connect, the original comes back. */
+ * tunnel, so the new one never connects beside it. The new profile's
+ * blocking table goes in before, while adopt owns the kill switch (no
+ * other kill-switch connection may be up; this needs root), and stays when
+ * adopt lets go of it: the new profile's service takes both over. If the
+ * new one does not connect, it is taken down, the table lifted and the
+ * original comes back. */
 static gboolean
-replace_original (NMClient *client, NMRemoteConnection *orig, NMRemoteConnection *added, const char *profile)
+replace_original (NMClient *client, NMRemoteConnection *orig, NMRemoteConnection *added, const char *profile,
+                  const WgksConfig *config)
 {
 	g_autoptr (GError) error = NULL;
-	gboolean was_active = deactivate_original (client, orig, &error);
+	g_autoptr (GError) down_error = NULL;
+	g_autoptr (WgksOwner) owner = NULL;
+	gboolean was_active = is_active (client, orig);
 
+	if (was_active) {
+		owner = wgks_owner_acquire (nm_connection_get_id (NM_CONNECTION (added)), 0, &error);
+		if (!owner || !block_for (config, &error)) {
+			g_printerr (_("wg-killswitch: cannot install the blocking table: %s; \"%s\" is kept\n"),
+			            error->message, profile);
+			return FALSE;
+		}
+	}
+	deactivate_profile (client, orig, &error);
+	g_clear_pointer (&owner, wgks_owner_release);
 	if (error) {
 		g_printerr (_("wg-killswitch: cannot deactivate \"%s\": %s\n"), profile, error->message);
+		unblock (profile);
 		return FALSE;
 	}
 	if (!connect_once (client, added, &error)) {
 		g_printerr (_("wg-killswitch: %s; \"%s\" is kept\n"), error->message, profile);
-		if (was_active)
+		deactivate_profile (client, added, &down_error);
+		if (was_active) {
+			unblock (profile);
 			activate_again (client, orig, profile);
+		}
 		return FALSE;
 	}
 	if (!delete_original (orig, &error)) {
@@ -637,7 +744,7 @@ adopt (const char *name, gboolean replace)
 		g_print (_("The original profile is kept; \"wg-killswitch adopt --replace\" removes it after the new one has connected.\n"));
 		return ADOPT_OK;
 	}
-	if (!replace_original (client, orig, added, a.profile))
+	if (!replace_original (client, orig, added, a.profile, config))
 		return ADOPT_FAILED;
 	g_print (_("\"%s\" connected; \"%s\" is deleted.\n"), nm_connection_get_id (NM_CONNECTION (added)), a.profile);
 	return ADOPT_OK;

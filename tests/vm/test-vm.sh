@@ -10,11 +10,8 @@ set -uo pipefail
 . "$WGKS_TOP_SRCDIR/tests/tap.sh"
 vm_require
 
-# adopt-replace is run only by name: in 1 of 2 runs on a loaded machine
-# NetworkManager's ConnectInteractive call to the service timed out right
-# after the original was taken down (under investigation).
 # Boot-order tests last: they reboot the guest.
-all_tests="tunnel-kernel hostname-endpoint split-dns roam-crash nm-restart dns-matrix-resolved dns-over-tls hostname-modes lockdown-reboot nftables-service"
+all_tests="tunnel-kernel adopt-replace hostname-endpoint split-dns roam-crash nm-restart dns-matrix-resolved dns-over-tls hostname-modes lockdown-reboot nftables-service"
 # The package lifecycle last: it removes and purges the plugin.
 deb_tests="deb-upgrade deb-remove deb-purge"
 [ "${WGKS_VM_INSTALL:-deb}" = make ] || all_tests="$all_tests $deb_tests"
