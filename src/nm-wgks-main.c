@@ -80,6 +80,18 @@ check_bus_name_owned (const char *name, GError **error)
 	return FALSE;
 }
 
+/* By its path, not /proc/self/exe: the process's name (ps -C, pidof,
+ * the journal) comes from the file executed. A binary replaced since the
+ * start (" (deleted)") is not run again. */
+static void
+exec_self (char *argv[])
+{
+	g_autofree char *path = g_file_read_link ("/proc/self/exe", NULL);
+
+	if (path && g_path_is_absolute (path) && !g_str_has_suffix (path, " (deleted)"))
+		execv (path, argv);
+}
+
 /* Allocator settings that are read before main() runs, so the service
  * executes itself again (same PID, same argv) with them in its environment;
  * if that fails it carries on without them: more memory, same behaviour.
@@ -103,7 +115,7 @@ restart_with_allocator_settings (char *argv[])
 		restart |= g_setenv ("GLIBC_TUNABLES", "glibc.malloc.tcache_count=0", TRUE);
 #endif
 	if (restart)
-		execv ("/proc/self/exe", argv);
+		exec_self (argv);
 }
 
 int
