@@ -106,10 +106,6 @@ shared_context (GError **error)
 	return kept_ctx;
 }
 
-/* Between bursts of table writes the context is only memory (its cache of
- * the ruleset, the parser's tables): give it back, with libnftables itself
- * and what the allocator kept of the burst. The next command loads and
- * opens them again. */
 /* What the calling thread's stack keeps below this frame, and the pages
  * below that are not in use. */
 #define STACK_KEEP_BYTES (16 * 1024)
@@ -122,8 +118,8 @@ static void
 trim_stack (void)
 {
 	pthread_attr_t attr;
-	void *lowest;
-	size_t size;
+	void *lowest = NULL;
+	size_t size = 0;
 	uintptr_t page = (uintptr_t) sysconf (_SC_PAGESIZE);
 	uintptr_t here = (uintptr_t) __builtin_frame_address (0);
 	uintptr_t start, end;
@@ -144,6 +140,10 @@ trim_stack (void)
 		(void) madvise ((void *) start, end - start, MADV_DONTNEED);
 }
 
+/* Between bursts of table writes the context is only memory (its cache of
+ * the ruleset, the parser's tables): give it back, with libnftables itself
+ * and what the allocator kept of the burst. The next command loads and
+ * opens them again. */
 void
 wgks_firewall_release_memory (void)
 {
@@ -166,6 +166,9 @@ wgks_firewall_run (const char *script, gboolean dry_run, char **output, GError *
 
 	if (!ctx)
 		return FALSE;
+	/* A context exists only while the library is loaded: both go together
+	 * in wgks_firewall_release_memory(). */
+	g_assert (nft.set_dry_run && nft.run_cmd_from_buffer && nft.get_error_buffer && nft.get_output_buffer);
 	nft.set_dry_run (ctx, dry_run);
 	ok = nft.run_cmd_from_buffer (ctx, script) == 0;
 	/* Reading a buffer rewinds it: nothing carries over to the next command. */
