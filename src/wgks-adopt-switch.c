@@ -319,7 +319,8 @@ wgks_adopt_replace_original (NMClient *client, NMRemoteConnection *orig, NMRemot
 	g_clear_pointer (&owner, wgks_owner_release);
 	if (error) {
 		g_printerr (_("wg-killswitch: cannot deactivate \"%s\": %s\n"), profile, error->message);
-		unblock (profile);
+		if (was_active)
+			unblock (profile);
 		return FALSE;
 	}
 	if (!connect_once (client, added, &error)) {
