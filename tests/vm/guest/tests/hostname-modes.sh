@@ -21,9 +21,19 @@ hm_ep_lines() { # ISP: endpoint lookups in its resolver's log
 	echo "${n:-0}"
 }
 HM_EP0=
-hm_reset() { lab_leak_reset "$1"; HM_EP0=$(hm_ep_lines "$1"); }
-# leaks since hm_reset, minus the endpoint lookups the resolver logged
-hm_leaks() { echo $(($(lab_leak_count "$1" leaks) - ($(hm_ep_lines "$1") - HM_EP0))); }
+# The resolver's log is marked before the meter is zeroed: a lookup that
+# passes the meter just after the reset is logged after the mark too.
+hm_reset() { HM_EP0=$(hm_ep_lines "$1"); lab_leak_reset "$1"; }
+# leaks since hm_reset, minus the endpoint lookups the resolver logged, and
+# those only from the DNS count (one logged between mark and reset was not
+# metered; it must not hide another packet)
+hm_leaks() {
+	local dns ep
+	dns=$(lab_leak_count "$1" dns)
+	ep=$(($(hm_ep_lines "$1") - HM_EP0))
+	[ "$ep" -gt "$dns" ] && ep=$dns
+	echo $(($(lab_leak_count "$1" leaks) - ep))
+}
 hm_ep_new() { [ "$(hm_ep_lines "$1")" -gt "$HM_EP0" ]; }
 hm_check() { # LABEL ISP
 	vm_leaks_comment "$2"
