@@ -49,38 +49,63 @@ resolved_get_string (GDBusConnection *bus, const char *path, const char *iface, 
 	return g_variant_is_of_type (value, G_VARIANT_TYPE_STRING) ? g_variant_dup_string (value, NULL) : NULL;
 }
 
+/* What resolved does on link IDX: its own DNSOverTLS, else the global one. */
+static char *
+resolved_link_dot_mode (GDBusConnection *bus, unsigned idx)
+{
+	g_autoptr (GVariant) link = NULL;
+	const char *path;
+	char *mode;
+
+	link = g_dbus_connection_call_sync (bus, "org.freedesktop.resolve1", "/org/freedesktop/resolve1",
+	                                    "org.freedesktop.resolve1.Manager", "GetLink", g_variant_new ("(i)", (gint32) idx),
+	                                    G_VARIANT_TYPE ("(o)"), G_DBUS_CALL_FLAGS_NONE, 2000, NULL, NULL);
+	if (!link)
+		return NULL;
+	g_variant_get (link, "(&o)", &path);
+	mode = resolved_get_string (bus, path, "org.freedesktop.resolve1.Link", "DNSOverTLS");
+	if (mode && !*mode) {
+		g_free (mode);
+		mode = resolved_get_string (bus, "/org/freedesktop/resolve1", "org.freedesktop.resolve1.Manager",
+		                            "DNSOverTLS");
+	}
+	return mode;
+}
+
+static gboolean
+dot_mode_satisfies (WgksDnsOverTls want, const char *mode)
+{
+	return strcmp (mode, "yes") == 0 || (want == WGKS_DNS_OVER_TLS_OPPORTUNISTIC && strcmp (mode, "opportunistic") == 0);
+}
+
 /* The mode the profile asks for is not proof: the service sets it on the
  * tunnel's link, NetworkManager may reset it. Asks resolved what it does on
- * the tunnel link (its own setting, else the global one). */
+ * the tunnel link. NetworkManager resets the link on every DNS push and the
+ * service puts the mode back within a second, so only a mode that stays
+ * wrong for WGKS_DOT_GRACE_MS is a problem. */
+#define WGKS_DOT_GRACE_MS 3000
+#define WGKS_DOT_RETRY_MS 250
+
 char *
 wgks_cli_resolved_dns_over_tls_problem (WgksDnsOverTls want, const char *ifname)
 {
 	g_autoptr (GDBusConnection) bus = NULL;
-	g_autoptr (GVariant) link = NULL;
 	g_autofree char *mode = NULL;
-	const char *path;
-	unsigned idx;
+	unsigned idx, waited;
 
 	if (want == WGKS_DNS_OVER_TLS_NO || !ifname || !(idx = if_nametoindex (ifname)))
 		return NULL;
 	bus = g_bus_get_sync (G_BUS_TYPE_SYSTEM, NULL, NULL);
-	if (bus)
-		link = g_dbus_connection_call_sync (bus, "org.freedesktop.resolve1", "/org/freedesktop/resolve1",
-		                                    "org.freedesktop.resolve1.Manager", "GetLink",
-		                                    g_variant_new ("(i)", (gint32) idx), G_VARIANT_TYPE ("(o)"),
-		                                    G_DBUS_CALL_FLAGS_NONE, 2000, NULL, NULL);
-	if (link) {
-		g_variant_get (link, "(&o)", &path);
-		mode = resolved_get_string (bus, path, "org.freedesktop.resolve1.Link", "DNSOverTLS");
-		if (mode && !*mode) {
-			g_free (mode);
-			mode = resolved_get_string (bus, "/org/freedesktop/resolve1", "org.freedesktop.resolve1.Manager",
-			                            "DNSOverTLS");
-		}
+	for (waited = 0; bus; waited += WGKS_DOT_RETRY_MS) {
+		g_free (mode);
+		mode = resolved_link_dot_mode (bus, idx);
+		if (!mode || dot_mode_satisfies (want, mode) || waited >= WGKS_DOT_GRACE_MS)
+			break;
+		g_usleep (WGKS_DOT_RETRY_MS * 1000);
 	}
 	if (!mode)
 		return g_strdup_printf (_("systemd-resolved cannot say what it does on %s"), ifname);
-	if (strcmp (mode, "yes") == 0 || (want == WGKS_DNS_OVER_TLS_OPPORTUNISTIC && strcmp (mode, "opportunistic") == 0))
+	if (dot_mode_satisfies (want, mode))
 		return NULL;
 	return g_strdup_printf (_("systemd-resolved uses DNSOverTLS=%s on %s: the service's setting is not in "
 	                          "effect (see its log)"),
