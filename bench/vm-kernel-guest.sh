@@ -11,7 +11,9 @@
 #   nm-native  NetworkManager's own WireGuard profile: `nmcli connection
 #              import type wireguard` of the same wg-quick file
 #   wgquick    wg-quick with the seed's iptables kill switch
-# /etc/wgks-vm/bench.env: REPS, IPERF_T (s), LAT_N (requests), SYSTEMS.
+# /etc/wgks-vm/bench.env: REPS, IPERF_T (s), LAT_N (requests), SYSTEMS,
+# TRACE (1: the journal of each system's warm-up connect, with monotonic
+# time stamps, goes into the log: where a connect spends its time).
 set -uo pipefail
 . /usr/local/lib/wgks-vm/vmlab.sh
 # shellcheck source=lib/bench-lib.sh
@@ -71,13 +73,23 @@ kcheck() {
 	esac
 }
 
+# ktrace SYSTEM: the journal since the connect began (NetworkManager, the
+# service it spawned, the kernel), one log line each
+ktrace() {
+	local line
+	journalctl -q -o short-monotonic --no-pager --since "@$ktrace_since" 2>/dev/null |
+		while IFS= read -r line; do vm_log "trace $1: $line"; done
+}
+
 kmeasure() { # SYSTEM REP (0 = warm-up, not recorded)
 	local sys=$1 rep=$2 up_ms http_ms mbps lat
+	ktrace_since=$(date +%s.%N)
 	read -r up_ms http_ms < <(bench_connect_time kup "$sys")
 	[ "$http_ms" != NA ] ||
 		vm_log "$sys: no reply through the tunnel: httpwait $(cat "$BENCH_TMP/hw"); curl now: '$(VM_CURL_TIMEOUT=10 vm_curl "http://$LAB_WEB4/")'"
 	if [ "$rep" = 0 ]; then
 		vm_log "warm-up $sys: up $up_ms ms, first reply $http_ms ms"
+		[ "${TRACE:-0}" = 1 ] && ktrace "$sys"
 		kdown "$sys"
 		return
 	fi
@@ -93,7 +105,13 @@ kmeasure() { # SYSTEM REP (0 = warm-up, not recorded)
 ok "NetworkManager has eth0 up with DHCPv4 and SLAAC from ISP A" vm_nm_wait_uplink eth0
 # the lab's NetworkManager logs the VPN domains at TRACE for the tests; that
 # would cost only the plugin's runs
-nmcli general logging level INFO domains DEFAULT
+# (a trace wants the service's debug lines: they cost time, so a traced
+# run's figures are not the benchmark's)
+if [ "${TRACE:-0}" = 1 ]; then
+	nmcli general logging level INFO domains DEFAULT,VPN:DEBUG,VPN_PLUGIN:DEBUG
+else
+	nmcli general logging level INFO domains DEFAULT
+fi
 ok "the two plugin profiles (kill switch on / off) and wg-quick's file are written" bench_write_configs
 knative_import() { nmcli connection import type wireguard file "$BENCH_TMP/bench.conf" >/dev/null; }
 ok "NetworkManager imports the same file as its own WireGuard profile" knative_import

@@ -16,6 +16,7 @@
 #      VMBENCH_IPERF_T    seconds of iperf3 per run (default 5)
 #      VMBENCH_LAT_N      HTTP requests per run for the latency (default 100)
 #      VMBENCH_SYSTEMS    default "plugin nokill nm-native wgquick"
+#      VMBENCH_TRACE=1    the journal of each warm-up connect in the log
 #      and those of tests/vm/vm-lib.sh (WGKS_VM_INSTALL, WGKS_VM_KEEP, ...)
 # Exit: 0 with a complete kernel.csv, 1 if the run broke, 77 if the VM lab
 # cannot run here (not root, tools missing).
@@ -44,6 +45,7 @@ vm_kernel_payload() {
 			IPERF_T=${VMBENCH_IPERF_T:-5}
 			LAT_N=${VMBENCH_LAT_N:-100}
 			SYSTEMS="${VMBENCH_SYSTEMS:-plugin nokill nm-native wgquick}"
+			TRACE=${VMBENCH_TRACE:-0}
 		ENV
 }
 # shellcheck disable=SC2034 # read by vm_payload

@@ -72,6 +72,7 @@ gboolean nm_wgks_service_step_is_stale (WgksServiceStep *step);
 gboolean nm_wgks_service_enter_state (NMWgksService *self, WgksServiceState state, GError **error);
 /* Logs why, then lets libnm report the failure and call our disconnect. */
 void nm_wgks_service_fail (NMWgksService *self, NMVpnPluginFailure reason, const char *fmt, ...) G_GNUC_PRINTF (3, 4);
+void nm_wgks_service_release_soon (NMWgksService *self);
 void nm_wgks_service_schedule_release (NMWgksService *self);
 WgksEndpoint *nm_wgks_service_endpoint (NMWgksService *self, guint i);
 const WgksPeer *nm_wgks_service_endpoint_peer (NMWgksService *self, guint i);

@@ -214,8 +214,7 @@ watch_poll (gpointer user_data)
 	if (!self->tamper_id)
 		wgks_killswitch_check_tamper (self->killswitch);
 	watch_schedule (self, watch_delay_s (self, index, now_s));
-	if (!self->release_id)
-		wgks_firewall_release_memory ();
+	nm_wgks_service_release_soon (self);
 	return G_SOURCE_REMOVE;
 }
 

@@ -73,6 +73,15 @@ release_memory (gpointer user_data)
 	return G_SOURCE_REMOVE;
 }
 
+/* From the main loop's own frame, not from a callback's deeper one: the
+ * stack pages below it are given back too. */
+void
+nm_wgks_service_release_soon (NMWgksService *self)
+{
+	if (!self->release_id)
+		self->release_id = g_idle_add (release_memory, self);
+}
+
 /* Idle between state changes, the service keeps no libnftables context
  * and no allocator slack: its private memory is then that of an idle
  * NetworkManager VPN service. One timer per burst, never periodic. */

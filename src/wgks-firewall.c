@@ -108,7 +108,7 @@ shared_context (GError **error)
 
 /* What the calling thread's stack keeps below this frame, and the pages
  * below that are not in use. */
-#define STACK_KEEP_BYTES (16 * 1024)
+#define STACK_KEEP_BYTES (4 * 1024)
 
 /* The deepest calls of a burst (libnftables' parser: ~30 KiB; the netlink
  * dumps' buffers) leave the pages of the main thread's stack dirty for the
