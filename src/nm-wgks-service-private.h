@@ -93,8 +93,8 @@ void nm_wgks_service_watch_roam_retry (NMWgksService *self);
 /* nm-wgks-service-resolve.c */
 /* One lookup more (VIA: the uplink's servers and the mark), one less: the
  * kill switch lets them through while any runs. */
-void nm_wgks_service_dns_window_open (NMWgksService *self, WgksResolveVia *via);
-void nm_wgks_service_dns_window_close (NMWgksService *self);
+void nm_wgks_service_dns_window_open (NMWgksService *self, WgksResolveVia *via, gboolean write);
+void nm_wgks_service_dns_window_close (NMWgksService *self, gboolean write);
 /* An endpoint resolved to where the tunnel's packets cannot go is an error. */
 gboolean nm_wgks_service_check_resolved (const WgksConfig *config, GArray *endpoints, GError **error);
 /* Looks up endpoint I again; a new address goes to the firewall, then the device. */

@@ -42,9 +42,11 @@ nm_wgks_service_check_resolved (const WgksConfig *config, GArray *endpoints, GEr
 
 /* While endpoint names are resolved, the kill switch lets the service's own
  * marked queries reach the uplink's DNS servers; the last lookup to end
- * closes that again. */
+ * closes that again. WRITE: at once; else the caller's next table, written
+ * right away, has the window (one table write less on the way to a
+ * connection). */
 void
-nm_wgks_service_dns_window_open (NMWgksService *self, WgksResolveVia *via)
+nm_wgks_service_dns_window_open (NMWgksService *self, WgksResolveVia *via, gboolean write)
 {
 	g_autoptr (GError) error = NULL;
 
@@ -56,20 +58,24 @@ nm_wgks_service_dns_window_open (NMWgksService *self, WgksResolveVia *via)
 	}
 	/* Written again for every lookup: the servers expire in the table
 	 * WGKS_FIREWALL_RESOLVER_TIMEOUT_S after it was written. */
-	if (self->dns_servers->len && !wgks_killswitch_set_resolvers (self->killswitch, self->dns_servers, &error))
+	if (!write)
+		wgks_killswitch_note_resolvers (self->killswitch, self->dns_servers);
+	else if (self->dns_servers->len && !wgks_killswitch_set_resolvers (self->killswitch, self->dns_servers, &error))
 		wgks_log_warn ("kill switch: cannot let the endpoint lookups through: %s", error->message);
 	via->servers = self->dns_servers;
 	via->fwmark = wgks_config_effective_fwmark (self->config);
 }
 
 void
-nm_wgks_service_dns_window_close (NMWgksService *self)
+nm_wgks_service_dns_window_close (NMWgksService *self, gboolean write)
 {
 	g_autoptr (GError) error = NULL;
 
 	if (self->dns_lookups == 0 || --self->dns_lookups > 0)
 		return;
-	if (!wgks_killswitch_set_resolvers (self->killswitch, NULL, &error))
+	if (!write)
+		wgks_killswitch_note_resolvers (self->killswitch, NULL);
+	else if (!wgks_killswitch_set_resolvers (self->killswitch, NULL, &error))
 		wgks_log_warn ("kill switch: %s", error->message);
 	g_clear_pointer (&self->dns_servers, g_ptr_array_unref);
 }
@@ -88,7 +94,7 @@ reresolved_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 
 	if (nm_wgks_service_step_is_stale (step))
 		return;
-	nm_wgks_service_dns_window_close (self);
+	nm_wgks_service_dns_window_close (self, TRUE);
 	self->watch[step->endpoint].resolving = FALSE;
 	ep = nm_wgks_service_endpoint (self, step->endpoint);
 	if (!wgks_resolve_one_finish (result, &addr, &error)) {
@@ -142,6 +148,6 @@ nm_wgks_service_reresolve (NMWgksService *self, guint i)
 	wgks_log_info ("re-resolving endpoint %s of peer %u", ep->host, ep->peer_index);
 	step = nm_wgks_service_step_new (self);
 	step->endpoint = i;
-	nm_wgks_service_dns_window_open (self, &via);
+	nm_wgks_service_dns_window_open (self, &via, TRUE);
 	wgks_resolve_one_async (ep->host, peer->endpoint_port, &via, self->cancellable, reresolved_cb, step);
 }

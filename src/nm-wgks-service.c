@@ -351,19 +351,17 @@ endpoints_resolved_cb (GObject *source, GAsyncResult *result, gpointer user_data
 		g_clear_pointer (&endpoints, g_array_unref);
 		return;
 	}
-	nm_wgks_service_dns_window_close (self);
-	if (!endpoints) {
-		nm_wgks_service_fail (self, NM_VPN_PLUGIN_FAILURE_CONNECT_FAILED, "%s", error->message);
-		return;
-	}
-	if (!nm_wgks_service_check_resolved (self->config, endpoints, &error)) {
-		g_array_unref (endpoints);
+	if (!endpoints || !nm_wgks_service_check_resolved (self->config, endpoints, &error)) {
+		nm_wgks_service_dns_window_close (self, TRUE);
+		g_clear_pointer (&endpoints, g_array_unref);
 		nm_wgks_service_fail (self, NM_VPN_PLUGIN_FAILURE_CONNECT_FAILED, "%s", error->message);
 		return;
 	}
 	self->endpoints = endpoints;
 	self->watch = g_new0 (WgksEndpointWatch, endpoints->len);
-	/* Same state, now with endpoints: the firewall can allow them. */
+	/* Same state, now with endpoints and without the lookups' window: one
+	 * table allows the endpoints and closes it. */
+	nm_wgks_service_dns_window_close (self, FALSE);
 	if (!nm_wgks_service_enter_state (self, WGKS_SERVICE_STATE_CONNECTING, &error)) {
 		nm_wgks_service_fail (self, NM_VPN_PLUGIN_FAILURE_CONNECT_FAILED, "%s", error->message);
 		return;
@@ -476,6 +474,10 @@ start_connect_idle (gpointer user_data)
 	if (nm_wgks_service_step_is_stale (step))
 		return G_SOURCE_REMOVE;
 	warn_dns_over_tls (self->config);
+	/* Only names need DNS: with IP literals alone, no query and no hole.
+	 * Opened first, so that the first table already has the window. */
+	if (wgks_resolve_config_needs_dns (self->config))
+		nm_wgks_service_dns_window_open (self, &via, FALSE);
 	if (!nm_wgks_service_enter_state (self, WGKS_SERVICE_STATE_CONNECTING, &error)) {
 		nm_wgks_service_fail (self, NM_VPN_PLUGIN_FAILURE_CONNECT_FAILED, "%s", error->message);
 		return G_SOURCE_REMOVE;
@@ -483,9 +485,6 @@ start_connect_idle (gpointer user_data)
 	/* From the first table on: a flush while connecting must not wait for
 	 * the handshake to be undone. */
 	nm_wgks_service_watch_netlink (self);
-	/* Only names need DNS: with IP literals alone, no query and no hole. */
-	if (wgks_resolve_config_needs_dns (self->config))
-		nm_wgks_service_dns_window_open (self, &via);
 	wgks_resolve_endpoints_async (self->config, &via, self->cancellable, endpoints_resolved_cb,
 	                              nm_wgks_service_step_new (self));
 	return G_SOURCE_REMOVE;

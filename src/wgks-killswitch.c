@@ -79,9 +79,13 @@ wgks_killswitch_free (WgksKillswitch *ks)
 static void
 remember_config (WgksKillswitch *ks, const WgksConfig *config, const char *ifname)
 {
+	g_autoptr (GPtrArray) resolvers = g_steal_pointer (&ks->resolvers);
 	guint i, j;
 
 	forget_connection (ks);
+	/* The service opens its window for the endpoint lookups before the
+	 * connection's first table, which then has it from the start. */
+	ks->resolvers = g_steal_pointer (&resolvers);
 	ks->mode = config->kill_switch;
 	ks->fwmark = wgks_config_effective_fwmark (config);
 	ks->allow_lan = config->allow_lan;
@@ -567,12 +571,19 @@ wgks_killswitch_note_handshake (WgksKillswitch *ks, gint64 unix_time)
 		save_status (ks, ks->state);
 }
 
-gboolean
-wgks_killswitch_set_resolvers (WgksKillswitch *ks, GPtrArray *servers, GError **error)
+/* Only remembered: the next table written has them, or not. */
+void
+wgks_killswitch_note_resolvers (WgksKillswitch *ks, GPtrArray *servers)
 {
 	g_clear_pointer (&ks->resolvers, g_ptr_array_unref);
 	if (servers && servers->len)
 		ks->resolvers = g_ptr_array_ref (servers);
+}
+
+gboolean
+wgks_killswitch_set_resolvers (WgksKillswitch *ks, GPtrArray *servers, GError **error)
+{
+	wgks_killswitch_note_resolvers (ks, servers);
 	if (ks->mode == WGKS_KILL_SWITCH_OFF || !ks->snapshot || ks->spec.state == WGKS_FIREWALL_OFF)
 		return TRUE;
 	return replan (ks, error);

@@ -27,6 +27,7 @@ gboolean wgks_killswitch_uplink_ok    (WgksKillswitch *ks);
 /* The service resolves endpoint names (servers: the uplink's DNS servers)
  * or is done (NULL): the table lets its marked queries to those servers
  * through, or no longer. */
+void     wgks_killswitch_note_resolvers (WgksKillswitch *ks, GPtrArray *servers);
 gboolean wgks_killswitch_set_resolvers (WgksKillswitch *ks, GPtrArray *servers, GError **error);
 
 /* The handshake watch saw a handshake at this time (for `wg-killswitch status`). */
