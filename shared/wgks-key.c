@@ -179,6 +179,19 @@ wgks_key_to_hex (const WgksKey *key, char out[WGKS_KEY_HEX_LEN + 1])
 	out[WGKS_KEY_HEX_LEN] = '\0';
 }
 
+void
+wgks_key_append_line (GString *out, const char *prefix, const WgksKey *key, WgksKeyEncoding encoding)
+{
+	char text[MAX (WGKS_KEY_B64_LEN, WGKS_KEY_HEX_LEN) + 1];
+
+	if (encoding == WGKS_KEY_HEX)
+		wgks_key_to_hex (key, text);
+	else
+		wgks_key_to_base64 (key, text);
+	g_string_append_printf (out, "%s%s\n", prefix, text);
+	wgks_memzero (text, sizeof text);
+}
+
 /* Constant time, so that comparing secrets leaks nothing through timing. */
 gboolean
 wgks_key_equal (const WgksKey *a, const WgksKey *b)
