@@ -228,7 +228,7 @@ static gboolean
 block_for (const WgksConfig *config, GError **error)
 {
 	g_autoptr (GArray) endpoints = g_array_new (FALSE, TRUE, sizeof (WgksFirewallEndpoint));
-	g_autofree char *path = wgks_blocked_path ();
+	g_autofree char *path = wgks_run_path (WGKS_RUN_BLOCKED);
 	g_autofree char *script = NULL;
 	WgksFirewallSpec spec;
 	guint i;

@@ -177,7 +177,7 @@ static void
 save_guard_script (const WgksFirewallSpec *spec)
 {
 	g_autoptr (GError) error = NULL;
-	g_autofree char *path = wgks_blocked_path ();
+	g_autofree char *path = wgks_run_path (WGKS_RUN_BLOCKED);
 	g_autofree char *script = NULL;
 	WgksFirewallSpec block = *spec;
 
@@ -260,7 +260,7 @@ gather (WgksKillswitch *ks, WgksPolicyInputs *in)
 static gboolean
 install (WgksKillswitch *ks, const WgksPolicyInputs *in, const WgksPolicyPlan *plan, GError **error)
 {
-	g_autofree char *path = wgks_snapshot_path ();
+	g_autofree char *path = wgks_run_path (WGKS_RUN_SNAPSHOT);
 	g_autoptr (GError) local = NULL;
 
 	ks->ifindex = plan->tunnel_ifindex;

@@ -35,8 +35,8 @@ run_dir (void)
 	return g_strdup (env ? env : RUNSTATEDIR "/wireguard-killswitch");
 }
 
-static char *
-run_path (const char *name)
+char *
+wgks_run_path (const char *name)
 {
 	g_autofree char *dir = run_dir ();
 
@@ -51,34 +51,10 @@ wgks_lockdown_path (void)
 	return g_build_filename (dir, "lockdown", NULL);
 }
 
-char *
-wgks_status_path (void)
-{
-	return run_path ("status");
-}
-
-char *
-wgks_owner_path (void)
-{
-	return run_path ("owner");
-}
-
-char *
-wgks_snapshot_path (void)
-{
-	return run_path ("table");
-}
-
-char *
-wgks_blocked_path (void)
-{
-	return run_path ("blocked");
-}
-
 void
 wgks_blocked_clear (void)
 {
-	g_autofree char *path = wgks_blocked_path ();
+	g_autofree char *path = wgks_run_path (WGKS_RUN_BLOCKED);
 
 	g_unlink (path);
 }
@@ -174,7 +150,7 @@ wgks_status_free (WgksStatus *s)
 gboolean
 wgks_status_save (const WgksStatus *s, GError **error)
 {
-	g_autofree char *path = wgks_status_path ();
+	g_autofree char *path = wgks_run_path (WGKS_RUN_STATUS);
 	g_autoptr (GKeyFile) kf = g_key_file_new ();
 	g_autofree char *data = NULL;
 
@@ -195,7 +171,7 @@ wgks_status_save (const WgksStatus *s, GError **error)
 WgksStatus *
 wgks_status_load (GError **error)
 {
-	g_autofree char *path = wgks_status_path ();
+	g_autofree char *path = wgks_run_path (WGKS_RUN_STATUS);
 	g_autoptr (GKeyFile) kf = g_key_file_new ();
 	WgksStatus *s;
 
@@ -216,8 +192,8 @@ wgks_status_load (GError **error)
 void
 wgks_status_clear (void)
 {
-	g_autofree char *path = wgks_status_path ();
-	g_autofree char *snap = wgks_snapshot_path ();
+	g_autofree char *path = wgks_run_path (WGKS_RUN_STATUS);
+	g_autofree char *snap = wgks_run_path (WGKS_RUN_SNAPSHOT);
 	g_autofree char *pub = wgks_public_status_path ();
 
 	g_unlink (path);
