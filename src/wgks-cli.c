@@ -166,8 +166,6 @@ static int
 cmd_release (gboolean yes)
 {
 	g_autoptr (GError) error = NULL;
-	g_autoptr (WgksLockdown) lockdown = NULL;
-	gboolean exists;
 	int lock;
 
 	if (!yes && !confirm (_("Lift the kill switch? Traffic will leave without the VPN's protection.")))
@@ -183,8 +181,7 @@ cmd_release (gboolean yes)
 	}
 	wgks_statefile_unlock (lock);
 	g_print (_("Kill switch lifted: traffic flows without the VPN.\n"));
-	lockdown = wgks_lockdown_load (&exists, NULL);
-	if (!lockdown || lockdown->enabled)
+	if (wgks_lockdown_is_on ())
 		g_print (_("Lockdown is still on and blocks again at the next boot: \"wg-killswitch lockdown off\" ends it.\n"));
 	return EXIT_OK;
 }

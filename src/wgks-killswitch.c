@@ -405,14 +405,8 @@ disconnected (WgksKillswitch *ks, const WgksStateChange *change, GError **error)
 	ks->tunnel = change->user_disconnect ? WGKS_POLICY_TUNNEL_NONE : WGKS_POLICY_TUNNEL_FAILED;
 	ks->user_disconnect = change->user_disconnect;
 	ks->lockdown = FALSE;
-	if (ks->mode != WGKS_KILL_SWITCH_OFF && change->user_disconnect) {
-		g_autoptr (WgksLockdown) lockdown = NULL;
-		gboolean exists = FALSE;
-
-		/* Unreadable: fail closed. */
-		lockdown = wgks_lockdown_load (&exists, NULL);
-		ks->lockdown = !lockdown || lockdown->enabled;
-	}
+	if (ks->mode != WGKS_KILL_SWITCH_OFF && change->user_disconnect)
+		ks->lockdown = wgks_lockdown_is_on ();
 	gather (ks, &in);
 	wgks_policy_plan (&in, &plan);
 	return enact_end (ks, &in, &plan, error);
