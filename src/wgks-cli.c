@@ -4,7 +4,6 @@
 
 #include <errno.h>
 #include <glib/gi18n.h>
-#include <locale.h>
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -25,6 +24,7 @@
 #include "wgks-firewall.h"
 #include "wgks-guard.h"
 #include "wgks-lockdown.h"
+#include "wgks-program.h"
 #include "wgks-statefile.h"
 
 enum {
@@ -438,23 +438,19 @@ main (int argc, char **argv)
 		{ "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("print the status as JSON (status)"), NULL },
 		{ NULL },
 	};
-	g_autoptr (GOptionContext) ctx = g_option_context_new (_("COMMAND"));
 	g_autoptr (GError) error = NULL;
 	const char *cmd;
 
-	setlocale (LC_ALL, "");
-	bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
-	bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-	textdomain (GETTEXT_PACKAGE);
+	wgks_program_init_i18n ();
 
 	/* adopt has its own options and needs no root: NetworkManager decides. */
 	if (argc >= 2 && strcmp (argv[1], "adopt") == 0)
 		return wgks_cli_adopt (argc - 1, argv + 1);
 
-	g_option_context_add_main_entries (ctx, entries, GETTEXT_PACKAGE);
-	g_option_context_set_summary (ctx, _("Show and control the WireGuard kill switch.\n\n"
-	                                     "Commands: status, verify, release, lockdown on|off, boot, guard, adopt"));
-	if (!g_option_context_parse (ctx, &argc, &argv, &error)) {
+	if (!wgks_program_parse_options (&argc, &argv, entries, _("COMMAND"),
+	                                 _("Show and control the WireGuard kill switch.\n\n"
+	                                   "Commands: status, verify, release, lockdown on|off, boot, guard, adopt"),
+	                                 &error)) {
 		g_printerr ("wg-killswitch: %s\n", error->message);
 		return EXIT_USAGE;
 	}
