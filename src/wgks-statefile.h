@@ -32,19 +32,22 @@ gboolean    wgks_status_save (const WgksStatus *status, GError **error);
 WgksStatus *wgks_status_load (GError **error);
 void        wgks_status_clear (void);
 
-/* The files in $runstatedir/wireguard-killswitch, named for wgks_run_path: */
-/* the status above, for `wg-killswitch status` */
+/* The files in $runstatedir/wireguard-killswitch, by their names for wgks_run_path:
+ *   status   the status above, for `wg-killswitch status`
+ *   owner    lock file of the service that owns the kill switch (wgks-owner.h)
+ *   table    snapshot of the table as last written, for tamper detection
+ *            across processes
+ *   blocked  the nft script of the blocking table that the guardian
+ *            (wg-killswitch guard) restores when no service owns the kill
+ *            switch. The service writes it before every blocking table it
+ *            installs and removes it before it lifts the table; no file:
+ *            nothing to guard (unless lockdown is on). */
 #define WGKS_RUN_STATUS   "status"
-/* lock file of the service that owns the kill switch (wgks-owner.h) */
 #define WGKS_RUN_OWNER    "owner"
-/* snapshot of the table as last written, for tamper detection across processes */
 #define WGKS_RUN_SNAPSHOT "table"
-/* The nft script of the blocking table that the guardian (wg-killswitch
- * guard) restores when no service owns the kill switch. The service writes
- * it before every blocking table it installs and removes it before it lifts
- * the table; no file: nothing to guard (unless lockdown is on). */
 #define WGKS_RUN_BLOCKED  "blocked"
 char       *wgks_run_path (const char *name);
+
 void        wgks_blocked_clear (void);
 
 /* Serializes the guardian with the commands that lift or replace the table
