@@ -23,6 +23,7 @@
 #include "wgks-auth-secrets.h"
 #include "wgks-auth-window.h"
 #include "wgks-key.h"
+#include "wgks-program.h"
 
 #define UI_KEYFILE_GROUP "VPN Plugin UI"
 
@@ -60,10 +61,8 @@ parse_options (int *argc, char ***argv, Options *o, GError **error)
 		{ "hint", 't', 0, G_OPTION_ARG_STRING_ARRAY, &o->hints, N_("Secret the VPN service needs"), NULL },
 		{ NULL },
 	};
-	g_autoptr (GOptionContext) context = g_option_context_new (_("— WireGuard kill switch VPN secrets"));
 
-	g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
-	if (!g_option_context_parse (context, argc, argv, error))
+	if (!wgks_program_parse_options (argc, argv, entries, _("— WireGuard kill switch VPN secrets"), NULL, error))
 		return FALSE;
 	if (!o->uuid || !o->name || !o->service) {
 		g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,

@@ -29,59 +29,48 @@ typedef struct {
 	NMClient     *client;
 } Notifier;
 
-typedef struct {
-	char *state;
-	char *reason;
-	char *connection;
-	char *uuid;
-} PublicStatus;
-
-static void
-public_status_clear (PublicStatus *s)
-{
-	g_free (s->state);
-	g_free (s->reason);
-	g_free (s->connection);
-	g_free (s->uuid);
-}
-
-static void
-public_status_read (GFile *file, PublicStatus *s)
+/* The public status file, or NULL where there is none (or it cannot be read). */
+static GKeyFile *
+public_status_read (GFile *file)
 {
 	g_autoptr (GKeyFile) kf = g_key_file_new ();
 	g_autofree char *path = g_file_get_path (file);
 
-	*s = (PublicStatus) { 0 };
 	if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, NULL))
-		return;
-	s->state = g_key_file_get_string (kf, WGKS_PUBLIC_STATUS_GROUP, "state", NULL);
-	s->reason = g_key_file_get_string (kf, WGKS_PUBLIC_STATUS_GROUP, "reason", NULL);
-	s->connection = g_key_file_get_string (kf, WGKS_PUBLIC_STATUS_GROUP, "connection", NULL);
-	s->uuid = g_key_file_get_string (kf, WGKS_PUBLIC_STATUS_GROUP, "uuid", NULL);
+		return NULL;
+	return g_steal_pointer (&kf);
 }
 
 static char *
-reason_text (const PublicStatus *s)
+public_status_get (GKeyFile *status, const char *key)
 {
-	gboolean named = s->connection && *s->connection;
+	return status ? g_key_file_get_string (status, WGKS_PUBLIC_STATUS_GROUP, key, NULL) : NULL;
+}
 
-	if (g_strcmp0 (s->reason, WGKS_REASON_LOCKDOWN) == 0)
+static char *
+reason_text (GKeyFile *status)
+{
+	g_autofree char *reason = public_status_get (status, "reason");
+	g_autofree char *connection = public_status_get (status, "connection");
+	gboolean named = connection && *connection;
+
+	if (g_strcmp0 (reason, WGKS_REASON_LOCKDOWN) == 0)
 		return named ? g_strdup_printf (_("Lockdown blocks all traffic while the VPN “%s” is not connected."),
-		                                s->connection)
+		                                connection)
 		             : g_strdup (_("Lockdown blocks all traffic while no VPN is connected."));
-	if (g_strcmp0 (s->reason, WGKS_REASON_FAILED) == 0 && named)
+	if (g_strcmp0 (reason, WGKS_REASON_FAILED) == 0 && named)
 		return g_strdup_printf (_("The VPN “%s” failed or was lost. The kill switch blocks all traffic "
-		                          "outside the VPN until it connects again."), s->connection);
+		                          "outside the VPN until it connects again."), connection);
 	return g_strdup (_("The kill switch blocks all traffic outside the VPN."));
 }
 
 static void
-show_blocked (Notifier *n, const PublicStatus *s)
+show_blocked (Notifier *n, GKeyFile *status)
 {
 	g_autoptr (GNotification) notification = g_notification_new (_("Traffic is blocked"));
 	g_autoptr (GIcon) icon = g_themed_icon_new ("network-vpn-disconnected-symbolic");
-	g_autofree char *body = reason_text (s);
-	g_autofree char *text = g_strconcat (body, "\n", s->uuid ? s->uuid : "", NULL);
+	g_autofree char *body = reason_text (status);
+	g_autofree char *text = g_strconcat (body, "\n", n->uuid ? n->uuid : "", NULL);
 
 	/* The file is rewritten (e.g. at each handshake); a notification that
 	 * pops up again each time would be noise. */
@@ -93,7 +82,7 @@ show_blocked (Notifier *n, const PublicStatus *s)
 	g_notification_set_body (notification, body);
 	g_notification_set_priority (notification, G_NOTIFICATION_PRIORITY_URGENT);
 	g_notification_set_icon (notification, icon);
-	if (s->uuid && *s->uuid)
+	if (n->uuid && *n->uuid)
 		g_notification_add_button (notification, _("Reconnect"), "app.reconnect");
 	g_notification_add_button (notification, _("Release…"), "app.release");
 	g_application_send_notification (n->app, NOTIFY_BLOCKED, notification);
@@ -103,20 +92,19 @@ show_blocked (Notifier *n, const PublicStatus *s)
 static void
 update (Notifier *n)
 {
-	PublicStatus s;
+	g_autoptr (GKeyFile) status = public_status_read (n->file);
+	g_autofree char *state = public_status_get (status, "state");
 
-	public_status_read (n->file, &s);
 	g_free (n->uuid);
-	n->uuid = g_strdup (s.uuid);
-	if (g_strcmp0 (s.state, "blocked") == 0) {
-		show_blocked (n, &s);
+	n->uuid = public_status_get (status, "uuid");
+	if (g_strcmp0 (state, "blocked") == 0) {
+		show_blocked (n, status);
 	} else if (n->shown) {
 		g_application_withdraw_notification (n->app, NOTIFY_BLOCKED);
 		g_application_withdraw_notification (n->app, NOTIFY_CONFIRM);
 		n->shown = FALSE;
 		g_clear_pointer (&n->shown_text, g_free);
 	}
-	public_status_clear (&s);
 }
 
 static void

@@ -40,7 +40,7 @@ remove_all_peers (NMWgksEditor *self)
 	guint i;
 
 	for (i = 0; i < self->peers->len; i++)
-		wgks_box_remove (self->peers_box, ((WgksPeerView *) self->peers->pdata[i])->root);
+		gtk_box_remove (GTK_BOX (self->peers_box), ((WgksPeerView *) self->peers->pdata[i])->root);
 	g_ptr_array_set_size (self->peers, 0);
 }
 

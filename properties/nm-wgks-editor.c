@@ -302,7 +302,7 @@ add_peer (NMWgksEditor *self, NMSettingVpn *s_vpn, guint index, GError **error)
 	wgks_peer_view_set_index (view, self->peers->len);
 	wgks_peer_view_connect_changed (view, G_CALLBACK (wgks_editor_field_changed), self);
 	g_signal_connect_object (view->remove_button, "clicked", G_CALLBACK (remove_peer_clicked), self, 0);
-	wgks_box_append (self->peers_box, view->root);
+	gtk_box_append (GTK_BOX (self->peers_box), view->root);
 	g_ptr_array_add (self->peers, view);
 	return TRUE;
 }
@@ -331,7 +331,7 @@ remove_peer_clicked (GtkWidget *button, NMWgksEditor *self)
 		WgksPeerView *view = self->peers->pdata[i];
 
 		if (view->remove_button == button) {
-			wgks_box_remove (self->peers_box, view->root);
+			gtk_box_remove (GTK_BOX (self->peers_box), view->root);
 			g_ptr_array_remove_index (self->peers, i);
 			break;
 		}

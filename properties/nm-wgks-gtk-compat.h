@@ -6,83 +6,53 @@
 
 #include <gtk/gtk.h>
 
+#if !GTK_CHECK_VERSION(4, 0, 0)
+/* GTK 3 spellings of the GTK 4 calls, as NetworkManager's VPN plugins write
+ * them. GTK 3's check and radio buttons are GtkToggleButton subclasses. */
+#define gtk_editable_get_text(editable)              gtk_entry_get_text (GTK_ENTRY (editable))
+#define gtk_editable_set_text(editable, text)        gtk_entry_set_text (GTK_ENTRY (editable), (text))
+#define gtk_check_button_get_active(button)          gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (button))
+#define gtk_check_button_set_active(button, active)  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (button), (active))
+#define gtk_box_append(box, child)                   gtk_container_add (GTK_CONTAINER (box), (child))
+#define gtk_box_remove(box, child)                   gtk_container_remove (GTK_CONTAINER (box), (child))
+#define gtk_widget_add_css_class(widget, name) \
+	gtk_style_context_add_class (gtk_widget_get_style_context (widget), (name))
+#define gtk_widget_remove_css_class(widget, name) \
+	gtk_style_context_remove_class (gtk_widget_get_style_context (widget), (name))
+#endif
+
 static inline const char *
 wgks_entry_get_text (GtkWidget *entry)
 {
-#if GTK_CHECK_VERSION(4, 0, 0)
 	return gtk_editable_get_text (GTK_EDITABLE (entry));
-#else
-	return gtk_entry_get_text (GTK_ENTRY (entry));
-#endif
 }
 
 static inline void
 wgks_entry_set_text (GtkWidget *entry, const char *text)
 {
-#if GTK_CHECK_VERSION(4, 0, 0)
 	gtk_editable_set_text (GTK_EDITABLE (entry), text ? text : "");
-#else
-	gtk_entry_set_text (GTK_ENTRY (entry), text ? text : "");
-#endif
 }
 
-/* Check and radio buttons: GtkCheckButton in GTK 4, GtkToggleButton subclasses in GTK 3. */
+/* Check and radio buttons */
 static inline gboolean
 wgks_toggle_get_active (GtkWidget *button)
 {
-#if GTK_CHECK_VERSION(4, 0, 0)
 	return gtk_check_button_get_active (GTK_CHECK_BUTTON (button));
-#else
-	return gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (button));
-#endif
 }
 
 static inline void
 wgks_toggle_set_active (GtkWidget *button, gboolean active)
 {
-#if GTK_CHECK_VERSION(4, 0, 0)
 	gtk_check_button_set_active (GTK_CHECK_BUTTON (button), active);
-#else
-	gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (button), active);
-#endif
-}
-
-static inline void
-wgks_box_append (GtkWidget *box, GtkWidget *child)
-{
-#if GTK_CHECK_VERSION(4, 0, 0)
-	gtk_box_append (GTK_BOX (box), child);
-#else
-	gtk_container_add (GTK_CONTAINER (box), child);
-#endif
-}
-
-static inline void
-wgks_box_remove (GtkWidget *box, GtkWidget *child)
-{
-#if GTK_CHECK_VERSION(4, 0, 0)
-	gtk_box_remove (GTK_BOX (box), child);
-#else
-	gtk_container_remove (GTK_CONTAINER (box), child);
-#endif
 }
 
 static inline void
 wgks_widget_set_css_class (GtkWidget *widget, const char *css_class, gboolean on)
 {
-#if GTK_CHECK_VERSION(4, 0, 0)
 	if (on)
 		gtk_widget_add_css_class (widget, css_class);
 	else
 		gtk_widget_remove_css_class (widget, css_class);
-#else
-	GtkStyleContext *context = gtk_widget_get_style_context (widget);
-
-	if (on)
-		gtk_style_context_add_class (context, css_class);
-	else
-		gtk_style_context_remove_class (context, css_class);
-#endif
 }
 
 static inline void

@@ -69,60 +69,62 @@ wgks_peer_key (guint index, const char *suffix)
 	return g_strdup_printf (NM_WGKS_KEY_PEER_PREFIX "%u.%s", index, suffix);
 }
 
-gboolean
-wgks_dns_over_tls_from_string (const char *text, WgksDnsOverTls *out)
-{
-	if (g_strcmp0 (text, NM_WGKS_DNS_OVER_TLS_NO) == 0)
-		*out = WGKS_DNS_OVER_TLS_NO;
-	else if (g_strcmp0 (text, NM_WGKS_DNS_OVER_TLS_OPPORTUNISTIC) == 0)
-		*out = WGKS_DNS_OVER_TLS_OPPORTUNISTIC;
-	else if (g_strcmp0 (text, NM_WGKS_DNS_OVER_TLS_YES) == 0)
-		*out = WGKS_DNS_OVER_TLS_YES;
-	else
-		return FALSE;
-	return TRUE;
-}
+/* The words for the modes in vpn.data and wg-quick files, by value */
+static const char *const kill_switch_names[] = {
+	[WGKS_KILL_SWITCH_OFF] = NM_WGKS_KILL_SWITCH_OFF,
+	[WGKS_KILL_SWITCH_ON] = NM_WGKS_KILL_SWITCH_ON,
+	[WGKS_KILL_SWITCH_LOCKDOWN] = NM_WGKS_KILL_SWITCH_LOCKDOWN,
+};
 
-const char *
-wgks_dns_over_tls_to_string (WgksDnsOverTls mode)
+static const char *const dns_over_tls_names[] = {
+	[WGKS_DNS_OVER_TLS_NO] = NM_WGKS_DNS_OVER_TLS_NO,
+	[WGKS_DNS_OVER_TLS_OPPORTUNISTIC] = NM_WGKS_DNS_OVER_TLS_OPPORTUNISTIC,
+	[WGKS_DNS_OVER_TLS_YES] = NM_WGKS_DNS_OVER_TLS_YES,
+};
+
+/* The modes are unsigned enums, read and written here as guint. */
+G_STATIC_ASSERT (sizeof (WgksKillSwitch) == sizeof (guint));
+G_STATIC_ASSERT (sizeof (WgksDnsOverTls) == sizeof (guint));
+
+/* Sets *VALUE to the index of TEXT in NAMES; FALSE (and *VALUE untouched)
+ * when TEXT is none of them. */
+static gboolean
+value_of_name (const char *const *names, guint n_names, const char *text, guint *value)
 {
-	switch (mode) {
-	case WGKS_DNS_OVER_TLS_OPPORTUNISTIC:
-		return NM_WGKS_DNS_OVER_TLS_OPPORTUNISTIC;
-	case WGKS_DNS_OVER_TLS_YES:
-		return NM_WGKS_DNS_OVER_TLS_YES;
-	case WGKS_DNS_OVER_TLS_NO:
-	default:
-		return NM_WGKS_DNS_OVER_TLS_NO;
+	guint i;
+
+	for (i = 0; i < n_names; i++) {
+		if (g_strcmp0 (text, names[i]) == 0) {
+			*value = i;
+			return TRUE;
+		}
 	}
+	return FALSE;
 }
 
 gboolean
 wgks_kill_switch_from_string (const char *text, WgksKillSwitch *out)
 {
-	if (g_strcmp0 (text, NM_WGKS_KILL_SWITCH_OFF) == 0)
-		*out = WGKS_KILL_SWITCH_OFF;
-	else if (g_strcmp0 (text, NM_WGKS_KILL_SWITCH_ON) == 0)
-		*out = WGKS_KILL_SWITCH_ON;
-	else if (g_strcmp0 (text, NM_WGKS_KILL_SWITCH_LOCKDOWN) == 0)
-		*out = WGKS_KILL_SWITCH_LOCKDOWN;
-	else
-		return FALSE;
-	return TRUE;
+	return value_of_name (kill_switch_names, G_N_ELEMENTS (kill_switch_names), text, (guint *) out);
 }
 
+gboolean
+wgks_dns_over_tls_from_string (const char *text, WgksDnsOverTls *out)
+{
+	return value_of_name (dns_over_tls_names, G_N_ELEMENTS (dns_over_tls_names), text, (guint *) out);
+}
+
+/* A value out of range is written as the default mode. */
 const char *
 wgks_kill_switch_to_string (WgksKillSwitch mode)
 {
-	switch (mode) {
-	case WGKS_KILL_SWITCH_OFF:
-		return NM_WGKS_KILL_SWITCH_OFF;
-	case WGKS_KILL_SWITCH_LOCKDOWN:
-		return NM_WGKS_KILL_SWITCH_LOCKDOWN;
-	case WGKS_KILL_SWITCH_ON:
-	default:
-		return NM_WGKS_KILL_SWITCH_ON;
-	}
+	return kill_switch_names[(guint) mode < G_N_ELEMENTS (kill_switch_names) ? mode : WGKS_KILL_SWITCH_ON];
+}
+
+const char *
+wgks_dns_over_tls_to_string (WgksDnsOverTls mode)
+{
+	return dns_over_tls_names[(guint) mode < G_N_ELEMENTS (dns_over_tls_names) ? mode : WGKS_DNS_OVER_TLS_NO];
 }
 
 gboolean

@@ -29,18 +29,39 @@ ct_in (int c, int lo, int hi)
 	return ~ct_lt (c, lo) & ~ct_lt (hi, c);
 }
 
+/* The characters from first to last stand for the values from value on. */
+typedef struct {
+	guint8 first;
+	guint8 last;
+	int    value;
+} CtRange;
+
+static const CtRange b64_ranges[] = {
+	{ 'A', 'Z', 0 }, { 'a', 'z', 26 }, { '0', '9', 52 }, { '+', '+', 62 }, { '/', '/', 63 },
+};
+
+static const CtRange hex_ranges[] = {
+	{ '0', '9', 0 }, { 'a', 'f', 10 }, { 'A', 'F', 10 },
+};
+
+/* The value of C in RANGES, or -1: every range is looked at, and at most
+ * one adds its value + 1 to the -1. */
+static inline int
+ct_value (guint8 c, const CtRange *ranges, guint n_ranges)
+{
+	int v = -1;
+	guint i;
+
+	for (i = 0; i < n_ranges; i++)
+		v += ct_in (c, ranges[i].first, ranges[i].last) & (c - ranges[i].first + ranges[i].value + 1);
+	return v;
+}
+
 /* The value of a base64 character, or -1 */
 static inline int
 ct_b64_value (guint8 c)
 {
-	int v = -1;
-
-	v += ct_in (c, 'A', 'Z') & (c - 'A' + 1);
-	v += ct_in (c, 'a', 'z') & (c - 'a' + 27);
-	v += ct_in (c, '0', '9') & (c - '0' + 53);
-	v += ct_in (c, '+', '+') & 63;
-	v += ct_in (c, '/', '/') & 64;
-	return v;
+	return ct_value (c, b64_ranges, G_N_ELEMENTS (b64_ranges));
 }
 
 /* The base64 character of a value from 0 to 63: 'A' + v, moved into the
@@ -61,18 +82,25 @@ ct_b64_char (int v)
 static inline int
 ct_hex_value (guint8 c)
 {
-	int v = -1;
-
-	v += ct_in (c, '0', '9') & (c - '0' + 1);
-	v += ct_in (c, 'a', 'f') & (c - 'a' + 11);
-	v += ct_in (c, 'A', 'F') & (c - 'A' + 11);
-	return v;
+	return ct_value (c, hex_ranges, G_N_ELEMENTS (hex_ranges));
 }
 
 static inline char
 ct_hex_char (int v)
 {
 	return (char) ('0' + v + (ct_lt (9, v) & ('a' - '0' - 10)));
+}
+
+/* The end of a decoding: BAD < 0 after a bad character, and then no
+ * half-decoded key is left behind. */
+static gboolean
+decode_result (int bad, WgksKey *out)
+{
+	if (bad < 0) {
+		wgks_memzero (out, sizeof *out);
+		return FALSE;
+	}
+	return TRUE;
 }
 
 /* Strict: exactly 44 characters, the canonical encoding of 32 bytes.
@@ -113,12 +141,7 @@ wgks_key_from_base64 (const char *text, WgksKey *out)
 	out->bytes[31] = (acc >> 2) & 0xff;
 	wgks_memzero (&acc, sizeof acc);   /* a plain "acc = 0" is a dead store the compiler drops */
 	wgks_memzero (&v, sizeof v);
-	if (bad < 0) {
-		/* no half-decoded key left behind */
-		wgks_memzero (out, sizeof *out);
-		return FALSE;
-	}
-	return TRUE;
+	return decode_result (bad, out);
 }
 
 void
@@ -160,11 +183,7 @@ wgks_key_from_hex (const char *text, WgksKey *out)
 	}
 	wgks_memzero (&hi, sizeof hi);
 	wgks_memzero (&lo, sizeof lo);
-	if (bad < 0) {
-		wgks_memzero (out, sizeof *out);
-		return FALSE;
-	}
-	return TRUE;
+	return decode_result (bad, out);
 }
 
 void
@@ -177,6 +196,19 @@ wgks_key_to_hex (const WgksKey *key, char out[WGKS_KEY_HEX_LEN + 1])
 		out[2 * i + 1] = ct_hex_char (key->bytes[i] & 0xf);
 	}
 	out[WGKS_KEY_HEX_LEN] = '\0';
+}
+
+void
+wgks_key_append_line (GString *out, const char *prefix, const WgksKey *key, WgksKeyEncoding encoding)
+{
+	char text[MAX (WGKS_KEY_B64_LEN, WGKS_KEY_HEX_LEN) + 1];
+
+	if (encoding == WGKS_KEY_HEX)
+		wgks_key_to_hex (key, text);
+	else
+		wgks_key_to_base64 (key, text);
+	g_string_append_printf (out, "%s%s\n", prefix, text);
+	wgks_memzero (text, sizeof text);
 }
 
 /* Constant time, so that comparing secrets leaks nothing through timing. */

@@ -17,6 +17,16 @@ gboolean wgks_key_from_base64 (const char *text, WgksKey *out);
 void     wgks_key_to_base64   (const WgksKey *key, char out[WGKS_KEY_B64_LEN + 1]);
 gboolean wgks_key_from_hex    (const char *text, WgksKey *out);
 void     wgks_key_to_hex      (const WgksKey *key, char out[WGKS_KEY_HEX_LEN + 1]);
+
+typedef enum {
+	WGKS_KEY_BASE64,
+	WGKS_KEY_HEX,
+} WgksKeyEncoding;
+
+/* Appends PREFIX, the key's text and a newline to OUT, leaving no other copy
+ * of the text behind: the caller wipes OUT. */
+void     wgks_key_append_line (GString *out, const char *prefix, const WgksKey *key, WgksKeyEncoding encoding);
+
 gboolean wgks_key_equal       (const WgksKey *a, const WgksKey *b);
 gboolean wgks_key_is_zero     (const WgksKey *key);
 /* For GHashTable keyed by WgksKey*: FNV-1a over all 32 bytes, since a

@@ -525,16 +525,6 @@ append_list (GString *out, const char *key, GPtrArray *prefixes)
 }
 
 static void
-append_key (GString *out, const char *name, const WgksKey *key)
-{
-	char b64[WGKS_KEY_B64_LEN + 1];
-
-	wgks_key_to_base64 (key, b64);
-	g_string_append_printf (out, "%s = %s\n", name, b64);
-	wgks_memzero (b64, sizeof b64);
-}
-
-static void
 append_dns (GString *out, const WgksConfig *config)
 {
 	guint i;
@@ -568,7 +558,7 @@ wgks_wgquick_write (const WgksConfig *config)
 	}
 	g_string_append (out, "[Interface]\n");
 	if (config->has_private_key)
-		append_key (out, "PrivateKey", &config->private_key);
+		wgks_key_append_line (out, "PrivateKey = ", &config->private_key, WGKS_KEY_BASE64);
 	else
 		g_string_append (out, "# PrivateKey: kept in NetworkManager's secret storage, not exported\n");
 	append_list (out, "Address", config->addresses);
@@ -589,9 +579,9 @@ wgks_wgquick_write (const WgksConfig *config)
 		const WgksPeer *peer = config->peers->pdata[i];
 
 		g_string_append (out, "\n[Peer]\n");
-		append_key (out, "PublicKey", &peer->public_key);
+		wgks_key_append_line (out, "PublicKey = ", &peer->public_key, WGKS_KEY_BASE64);
 		if (peer->has_preshared_key)
-			append_key (out, "PresharedKey", &peer->preshared_key);
+			wgks_key_append_line (out, "PresharedKey = ", &peer->preshared_key, WGKS_KEY_BASE64);
 		append_list (out, "AllowedIPs", peer->allowed_ips);
 		if (peer->endpoint_host) {
 			g_autofree char *ep = wgks_endpoint_to_string (peer->endpoint_host, peer->endpoint_port);

@@ -5,7 +5,6 @@
 
 #include <glib-unix.h>
 #include <glib/gi18n-lib.h>
-#include <locale.h>
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
@@ -17,6 +16,7 @@
 #include "nm-wgks-service-defines.h"
 #include "nm-wgks-service.h"
 #include "wgks-log.h"
+#include "wgks-program.h"
 
 static gboolean
 quit_on_signal (gpointer user_data)
@@ -123,7 +123,6 @@ main (int argc, char *argv[])
 {
 	gboolean persist = FALSE, debug = FALSE;
 	g_autofree char *bus_name = NULL;
-	g_autoptr (GOptionContext) context = NULL;
 	g_autoptr (GError) error = NULL;
 	g_autoptr (GMainLoop) loop = NULL;
 	g_autoptr (NMWgksService) service = NULL;
@@ -147,16 +146,11 @@ main (int argc, char *argv[])
 #endif
 	/* Keys live in this process: no core dumps, no ptrace by others. */
 	prctl (PR_SET_DUMPABLE, 0);
-	setlocale (LC_ALL, "");
-	bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
-	bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-	textdomain (GETTEXT_PACKAGE);
-
-	context = g_option_context_new (NULL);
-	g_option_context_add_main_entries (context, options, GETTEXT_PACKAGE);
-	g_option_context_set_summary (context, _("nm-wireguard-killswitch-service brings up WireGuard tunnels "
-	                                         "for NetworkManager."));
-	if (!g_option_context_parse (context, &argc, &argv, &error)) {
+	wgks_program_init_i18n ();
+	if (!wgks_program_parse_options (&argc, &argv, options, NULL,
+	                                 _("nm-wireguard-killswitch-service brings up WireGuard tunnels "
+	                                   "for NetworkManager."),
+	                                 &error)) {
 		g_printerr ("%s\n", error->message);
 		return EXIT_FAILURE;
 	}

@@ -22,45 +22,26 @@
 /* ------------------------------------------------------------ async steps */
 
 typedef struct {
-	GMainLoop *loop;
-	GObject   *result;
-	GError    *error;
-	gboolean   done;
+	GMainLoop    *loop;
+	GAsyncResult *result;
+	gboolean      done;
 } Wait;
 
 static void
-added_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+wait_clear (Wait *w)
 {
-	Wait *w = user_data;
-
-	w->result = (GObject *) nm_client_add_connection2_finish (NM_CLIENT (source), res, NULL, &w->error);
-	g_main_loop_quit (w->loop);
+	g_main_loop_unref (w->loop);
+	g_clear_object (&w->result);
 }
 
+/* The callback of every asynchronous call here: keeps its result for the
+ * call's _finish function and ends the wait. */
 static void
-activated_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+returned_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 {
 	Wait *w = user_data;
 
-	w->result = (GObject *) nm_client_activate_connection_finish (NM_CLIENT (source), res, &w->error);
-	g_main_loop_quit (w->loop);
-}
-
-static void
-deleted_cb (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-	Wait *w = user_data;
-
-	nm_remote_connection_delete_finish (NM_REMOTE_CONNECTION (source), res, &w->error);
-	g_main_loop_quit (w->loop);
-}
-
-static void
-deactivated_cb (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-	Wait *w = user_data;
-
-	nm_client_deactivate_connection_finish (NM_CLIENT (source), res, &w->error);
+	g_set_object (&w->result, res);
 	g_main_loop_quit (w->loop);
 }
 
@@ -86,15 +67,15 @@ NMRemoteConnection *
 wgks_adopt_add_profile (NMClient *client, NMConnection *conn, GError **error)
 {
 	Wait w = { .loop = g_main_loop_new (NULL, FALSE) };
+	NMRemoteConnection *added;
 
 	/* The floating dictionary is consumed by the call. */
 	nm_client_add_connection2 (client, nm_connection_to_dbus (conn, NM_CONNECTION_SERIALIZE_ALL), NM_SETTINGS_ADD_CONNECTION2_FLAG_TO_DISK, NULL, TRUE, NULL,
-	                           added_cb, &w);
+	                           returned_cb, &w);
 	g_main_loop_run (w.loop);
-	g_main_loop_unref (w.loop);
-	if (w.error)
-		g_propagate_error (error, w.error);
-	return (NMRemoteConnection *) w.result;
+	added = nm_client_add_connection2_finish (client, w.result, NULL, error);
+	wait_clear (&w);
+	return added;
 }
 
 /* Connects the new profile once and waits for the VPN to be up. */
@@ -105,12 +86,11 @@ connect_once (NMClient *client, NMRemoteConnection *conn, GError **error)
 	g_autoptr (NMActiveConnection) ac = NULL;
 	guint timeout, handler;
 
-	nm_client_activate_connection_async (client, NM_CONNECTION (conn), NULL, NULL, NULL, activated_cb, &w);
+	nm_client_activate_connection_async (client, NM_CONNECTION (conn), NULL, NULL, NULL, returned_cb, &w);
 	g_main_loop_run (w.loop);
-	ac = (NMActiveConnection *) w.result;
+	ac = nm_client_activate_connection_finish (client, w.result, error);
 	if (!ac) {
-		g_main_loop_unref (w.loop);
-		g_propagate_error (error, w.error);
+		wait_clear (&w);
 		return FALSE;
 	}
 	if (nm_active_connection_get_state (ac) != NM_ACTIVE_CONNECTION_STATE_ACTIVATED) {
@@ -122,7 +102,7 @@ connect_once (NMClient *client, NMRemoteConnection *conn, GError **error)
 	} else {
 		w.done = TRUE;
 	}
-	g_main_loop_unref (w.loop);
+	wait_clear (&w);
 	if (!w.done)
 		g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("\"%s\" did not connect"),
 		             nm_connection_get_id (NM_CONNECTION (conn)));
@@ -160,20 +140,22 @@ deactivate_profile (NMClient *client, NMRemoteConnection *orig, GError **error)
 	g_autoptr (GPtrArray) acs = g_ptr_array_new_with_free_func (g_object_unref);
 	const GPtrArray *all = nm_client_get_active_connections (client);
 	Wait w = { .loop = g_main_loop_new (NULL, FALSE) };
+	gboolean ok = TRUE;
 	guint i;
 
 	for (i = 0; all && i < all->len; i++)
 		if (nm_active_connection_get_connection (all->pdata[i]) == orig)
 			g_ptr_array_add (acs, g_object_ref (all->pdata[i]));
-	for (i = 0; i < acs->len && !w.error; i++) {
+	for (i = 0; i < acs->len && ok; i++) {
 		NMActiveConnection *ac = acs->pdata[i];
 		guint handler = g_signal_connect (ac, "state-changed", G_CALLBACK (ac_gone_cb), &w);
 
 		w.done = FALSE;
-		nm_client_deactivate_connection_async (client, ac, NULL, deactivated_cb, &w);
+		nm_client_deactivate_connection_async (client, ac, NULL, returned_cb, &w);
 		g_main_loop_run (w.loop);
 		w.done = TRUE;
-		if (!w.error && nm_active_connection_get_state (ac) != NM_ACTIVE_CONNECTION_STATE_DEACTIVATED) {
+		ok = nm_client_deactivate_connection_finish (client, w.result, error);
+		if (ok && nm_active_connection_get_state (ac) != NM_ACTIVE_CONNECTION_STATE_DEACTIVATED) {
 			GSource *timeout = g_timeout_source_new_seconds (ADOPT_CONNECT_TIMEOUT_S);
 
 			g_source_set_callback (timeout, timeout_cb, &w, NULL);
@@ -184,9 +166,7 @@ deactivate_profile (NMClient *client, NMRemoteConnection *orig, GError **error)
 		}
 		g_signal_handler_disconnect (ac, handler);
 	}
-	g_main_loop_unref (w.loop);
-	if (w.error)
-		g_propagate_error (error, w.error);
+	wait_clear (&w);
 	return acs->len > 0;
 }
 
@@ -194,30 +174,28 @@ static gboolean
 delete_original (NMRemoteConnection *orig, GError **error)
 {
 	Wait w = { .loop = g_main_loop_new (NULL, FALSE) };
+	gboolean ok;
 
-	nm_remote_connection_delete_async (orig, NULL, deleted_cb, &w);
+	nm_remote_connection_delete_async (orig, NULL, returned_cb, &w);
 	g_main_loop_run (w.loop);
-	g_main_loop_unref (w.loop);
-	if (w.error) {
-		g_propagate_error (error, w.error);
-		return FALSE;
-	}
-	return TRUE;
+	ok = nm_remote_connection_delete_finish (orig, w.result, error);
+	wait_clear (&w);
+	return ok;
 }
 
 static void
 activate_again (NMClient *client, NMRemoteConnection *orig, const char *profile)
 {
 	Wait w = { .loop = g_main_loop_new (NULL, FALSE) };
+	g_autoptr (NMActiveConnection) ac = NULL;
+	g_autoptr (GError) error = NULL;
 
-	nm_client_activate_connection_async (client, NM_CONNECTION (orig), NULL, NULL, NULL, activated_cb, &w);
+	nm_client_activate_connection_async (client, NM_CONNECTION (orig), NULL, NULL, NULL, returned_cb, &w);
 	g_main_loop_run (w.loop);
-	g_main_loop_unref (w.loop);
-	g_clear_object (&w.result);
-	if (w.error) {
-		g_printerr (_("wg-killswitch: cannot activate \"%s\" again: %s\n"), profile, w.error->message);
-		g_error_free (w.error);
-	}
+	ac = nm_client_activate_connection_finish (client, w.result, &error);
+	wait_clear (&w);
+	if (!ac)
+		g_printerr (_("wg-killswitch: cannot activate \"%s\" again: %s\n"), profile, error->message);
 }
 
 /* The new profile's blocking table: its literal endpoints let through with
@@ -228,7 +206,7 @@ static gboolean
 block_for (const WgksConfig *config, GError **error)
 {
 	g_autoptr (GArray) endpoints = g_array_new (FALSE, TRUE, sizeof (WgksFirewallEndpoint));
-	g_autofree char *path = wgks_blocked_path ();
+	g_autofree char *path = wgks_run_path (WGKS_RUN_BLOCKED);
 	g_autofree char *script = NULL;
 	WgksFirewallSpec spec;
 	guint i;

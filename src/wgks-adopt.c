@@ -13,6 +13,7 @@
 #include "wgks-cli.h"
 #include "wgks-config.h"
 #include "wgks-ip.h"
+#include "wgks-program.h"
 
 enum {
 	ADOPT_OK = 0,
@@ -434,12 +435,11 @@ wgks_cli_adopt (int argc, char **argv)
 		  N_("delete the original profile once the new one has connected"), NULL },
 		{ NULL },
 	};
-	g_autoptr (GOptionContext) ctx = g_option_context_new (_("NAME|UUID"));
 	g_autoptr (GError) error = NULL;
 
-	g_option_context_add_main_entries (ctx, entries, GETTEXT_PACKAGE);
-	g_option_context_set_summary (ctx, _("Make a kill-switch profile from a NetworkManager WireGuard profile."));
-	if (!g_option_context_parse (ctx, &argc, &argv, &error)) {
+	if (!wgks_program_parse_options (&argc, &argv, entries, _("NAME|UUID"),
+	                                 _("Make a kill-switch profile from a NetworkManager WireGuard profile."),
+	                                 &error)) {
 		g_printerr ("wg-killswitch adopt: %s\n", error->message);
 		return ADOPT_USAGE;
 	}

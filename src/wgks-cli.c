@@ -4,7 +4,6 @@
 
 #include <errno.h>
 #include <glib/gi18n.h>
-#include <locale.h>
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -25,6 +24,7 @@
 #include "wgks-firewall.h"
 #include "wgks-guard.h"
 #include "wgks-lockdown.h"
+#include "wgks-program.h"
 #include "wgks-statefile.h"
 
 enum {
@@ -106,7 +106,7 @@ cmd_status (void)
 {
 	g_autoptr (GError) error = NULL;
 	g_autofree char *listing = wgks_firewall_list (&error);
-	g_autofree char *snap_path = wgks_snapshot_path ();
+	g_autofree char *snap_path = wgks_run_path (WGKS_RUN_SNAPSHOT);
 	g_autofree char *snapshot = NULL;
 	g_autoptr (WgksStatus) status = wgks_status_load (NULL);
 	g_autoptr (WgksLockdown) lockdown = NULL;
@@ -166,8 +166,6 @@ static int
 cmd_release (gboolean yes)
 {
 	g_autoptr (GError) error = NULL;
-	g_autoptr (WgksLockdown) lockdown = NULL;
-	gboolean exists;
 	int lock;
 
 	if (!yes && !confirm (_("Lift the kill switch? Traffic will leave without the VPN's protection.")))
@@ -183,8 +181,7 @@ cmd_release (gboolean yes)
 	}
 	wgks_statefile_unlock (lock);
 	g_print (_("Kill switch lifted: traffic flows without the VPN.\n"));
-	lockdown = wgks_lockdown_load (&exists, NULL);
-	if (!lockdown || lockdown->enabled)
+	if (wgks_lockdown_is_on ())
 		g_print (_("Lockdown is still on and blocks again at the next boot: \"wg-killswitch lockdown off\" ends it.\n"));
 	return EXIT_OK;
 }
@@ -441,23 +438,19 @@ main (int argc, char **argv)
 		{ "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("print the status as JSON (status)"), NULL },
 		{ NULL },
 	};
-	g_autoptr (GOptionContext) ctx = g_option_context_new (_("COMMAND"));
 	g_autoptr (GError) error = NULL;
 	const char *cmd;
 
-	setlocale (LC_ALL, "");
-	bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
-	bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-	textdomain (GETTEXT_PACKAGE);
+	wgks_program_init_i18n ();
 
 	/* adopt has its own options and needs no root: NetworkManager decides. */
 	if (argc >= 2 && strcmp (argv[1], "adopt") == 0)
 		return wgks_cli_adopt (argc - 1, argv + 1);
 
-	g_option_context_add_main_entries (ctx, entries, GETTEXT_PACKAGE);
-	g_option_context_set_summary (ctx, _("Show and control the WireGuard kill switch.\n\n"
-	                                     "Commands: status, verify, release, lockdown on|off, boot, guard, adopt"));
-	if (!g_option_context_parse (ctx, &argc, &argv, &error)) {
+	if (!wgks_program_parse_options (&argc, &argv, entries, _("COMMAND"),
+	                                 _("Show and control the WireGuard kill switch.\n\n"
+	                                   "Commands: status, verify, release, lockdown on|off, boot, guard, adopt"),
+	                                 &error)) {
 		g_printerr ("wg-killswitch: %s\n", error->message);
 		return EXIT_USAGE;
 	}

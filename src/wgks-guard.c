@@ -51,7 +51,7 @@ guard_log (const char *fmt, ...)
 static gboolean
 service_owns (int *fd)
 {
-	g_autofree char *path = wgks_owner_path ();
+	g_autofree char *path = wgks_run_path (WGKS_RUN_OWNER);
 
 	*fd = open (path, O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (*fd < 0) {
@@ -80,7 +80,7 @@ wanted (char **script, WgksLockdown **lockdown, WgksFirewallSpec *spec, char **w
 {
 	g_autoptr (GError) lockdown_error = NULL;
 	g_autoptr (GError) error = NULL;
-	g_autofree char *path = wgks_blocked_path ();
+	g_autofree char *path = wgks_run_path (WGKS_RUN_BLOCKED);
 	gboolean exists = FALSE;
 
 	*lockdown = wgks_lockdown_load (&exists, &lockdown_error);
@@ -123,7 +123,7 @@ static gboolean
 install (Want want, const char *script, const WgksFirewallSpec *spec, char **snapshot)
 {
 	g_autoptr (GError) error = NULL;
-	g_autofree char *path = wgks_snapshot_path ();
+	g_autofree char *path = wgks_run_path (WGKS_RUN_SNAPSHOT);
 	gboolean ok = FALSE;
 
 	if (want == WANT_SCRIPT) {
@@ -212,7 +212,7 @@ run_dir_changed (int fd, GIOCondition condition, gpointer user_data)
 static int
 watch_run_dir (GError **error)
 {
-	g_autofree char *owner = wgks_owner_path ();
+	g_autofree char *owner = wgks_run_path (WGKS_RUN_OWNER);
 	g_autofree char *dir = g_path_get_dirname (owner);
 	int fd;
 

@@ -181,7 +181,7 @@ static void
 save_guard_script (const WgksFirewallSpec *spec)
 {
 	g_autoptr (GError) error = NULL;
-	g_autofree char *path = wgks_blocked_path ();
+	g_autofree char *path = wgks_run_path (WGKS_RUN_BLOCKED);
 	g_autofree char *script = NULL;
 	WgksFirewallSpec block = *spec;
 
@@ -264,7 +264,7 @@ gather (WgksKillswitch *ks, WgksPolicyInputs *in)
 static gboolean
 install (WgksKillswitch *ks, const WgksPolicyInputs *in, const WgksPolicyPlan *plan, GError **error)
 {
-	g_autofree char *path = wgks_snapshot_path ();
+	g_autofree char *path = wgks_run_path (WGKS_RUN_SNAPSHOT);
 	g_autoptr (GError) local = NULL;
 
 	ks->ifindex = plan->tunnel_ifindex;
@@ -409,14 +409,8 @@ disconnected (WgksKillswitch *ks, const WgksStateChange *change, GError **error)
 	ks->tunnel = change->user_disconnect ? WGKS_POLICY_TUNNEL_NONE : WGKS_POLICY_TUNNEL_FAILED;
 	ks->user_disconnect = change->user_disconnect;
 	ks->lockdown = FALSE;
-	if (ks->mode != WGKS_KILL_SWITCH_OFF && change->user_disconnect) {
-		g_autoptr (WgksLockdown) lockdown = NULL;
-		gboolean exists = FALSE;
-
-		/* Unreadable: fail closed. */
-		lockdown = wgks_lockdown_load (&exists, NULL);
-		ks->lockdown = !lockdown || lockdown->enabled;
-	}
+	if (ks->mode != WGKS_KILL_SWITCH_OFF && change->user_disconnect)
+		ks->lockdown = wgks_lockdown_is_on ();
 	gather (ks, &in);
 	wgks_policy_plan (&in, &plan);
 	return enact_end (ks, &in, &plan, error);

@@ -86,6 +86,16 @@ wgks_lockdown_load (gboolean *exists, GError **error)
 }
 
 gboolean
+wgks_lockdown_is_on (void)
+{
+	g_autoptr (WgksLockdown) lockdown = NULL;
+	gboolean exists;
+
+	lockdown = wgks_lockdown_load (&exists, NULL);
+	return !lockdown || lockdown->enabled;
+}
+
+gboolean
 wgks_lockdown_save (const WgksLockdown *l, GError **error)
 {
 	g_autofree char *path = wgks_lockdown_path ();

@@ -20,6 +20,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (WgksLockdown, wgks_lockdown_free)
 
 /* NULL + error if the file exists but cannot be read: callers fail closed. */
 WgksLockdown *wgks_lockdown_load (gboolean *exists, GError **error);
+/* On, or its file unreadable (fail closed): lockdown blocks at the next boot. */
+gboolean      wgks_lockdown_is_on (void);
 gboolean      wgks_lockdown_save (const WgksLockdown *lockdown, GError **error);
 /* The blocking table for a lockdown (or, with NULL, for "state unknown"). */
 void          wgks_lockdown_to_spec (const WgksLockdown *lockdown, WgksFirewallSpec *spec);

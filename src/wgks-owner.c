@@ -27,7 +27,7 @@ struct _WgksOwner {
 static int
 open_lock_file (GError **error)
 {
-	g_autofree char *path = wgks_owner_path ();
+	g_autofree char *path = wgks_run_path (WGKS_RUN_OWNER);
 	g_autofree char *dir = g_path_get_dirname (path);
 	int fd, errsv;
 

@@ -35,8 +35,8 @@ run_dir (void)
 	return g_strdup (env ? env : RUNSTATEDIR "/wireguard-killswitch");
 }
 
-static char *
-run_path (const char *name)
+char *
+wgks_run_path (const char *name)
 {
 	g_autofree char *dir = run_dir ();
 
@@ -51,34 +51,10 @@ wgks_lockdown_path (void)
 	return g_build_filename (dir, "lockdown", NULL);
 }
 
-char *
-wgks_status_path (void)
-{
-	return run_path ("status");
-}
-
-char *
-wgks_owner_path (void)
-{
-	return run_path ("owner");
-}
-
-char *
-wgks_snapshot_path (void)
-{
-	return run_path ("table");
-}
-
-char *
-wgks_blocked_path (void)
-{
-	return run_path ("blocked");
-}
-
 void
 wgks_blocked_clear (void)
 {
-	g_autofree char *path = wgks_blocked_path ();
+	g_autofree char *path = wgks_run_path (WGKS_RUN_BLOCKED);
 
 	g_unlink (path);
 }
@@ -140,84 +116,89 @@ wgks_statefile_write (const char *path, const char *contents, GError **error)
 	return statefile_write_mode (path, contents, 0700, 0600, error);
 }
 
-static gboolean
-public_status_save (const WgksStatus *s, GError **error)
-{
-	g_autofree char *path = wgks_public_status_path ();
-	g_autoptr (GKeyFile) kf = g_key_file_new ();
-	g_autofree char *data = NULL;
+/* The status file's strings: their keys, where WgksStatus keeps them, and
+ * which of them the world-readable copy has (wgks-public-status.h). */
+static const struct {
+	const char *key;
+	gsize       offset;
+	gboolean    public;
+} status_strings[] = {
+	{ "connection", G_STRUCT_OFFSET (WgksStatus, connection), TRUE },
+	{ "uuid", G_STRUCT_OFFSET (WgksStatus, uuid), TRUE },
+	{ "state", G_STRUCT_OFFSET (WgksStatus, state), TRUE },
+	{ "reason", G_STRUCT_OFFSET (WgksStatus, reason), TRUE },
+	{ "interface", G_STRUCT_OFFSET (WgksStatus, ifname), FALSE },
+	{ "endpoints", G_STRUCT_OFFSET (WgksStatus, endpoints), FALSE },
+	{ "kill-switch", G_STRUCT_OFFSET (WgksStatus, kill_switch), TRUE },
+};
 
-	g_key_file_set_string (kf, WGKS_PUBLIC_STATUS_GROUP, "state", s->state ? s->state : "");
-	g_key_file_set_string (kf, WGKS_PUBLIC_STATUS_GROUP, "reason", s->reason ? s->reason : "");
-	g_key_file_set_string (kf, WGKS_PUBLIC_STATUS_GROUP, "connection", s->connection ? s->connection : "");
-	g_key_file_set_string (kf, WGKS_PUBLIC_STATUS_GROUP, "uuid", s->uuid ? s->uuid : "");
-	g_key_file_set_string (kf, WGKS_PUBLIC_STATUS_GROUP, "kill-switch", s->kill_switch ? s->kill_switch : "");
-	data = g_key_file_to_data (kf, NULL, NULL);
-	return statefile_write_mode (path, data, 0755, 0644, error);
-}
+#define STATUS_STRING(s, i) G_STRUCT_MEMBER (char *, (s), status_strings[i].offset)
 
 void
 wgks_status_free (WgksStatus *s)
 {
+	guint i;
+
 	if (!s)
 		return;
-	g_free (s->connection);
-	g_free (s->uuid);
-	g_free (s->state);
-	g_free (s->reason);
-	g_free (s->ifname);
-	g_free (s->endpoints);
-	g_free (s->kill_switch);
+	for (i = 0; i < G_N_ELEMENTS (status_strings); i++)
+		g_free (STATUS_STRING (s, i));
 	g_free (s);
+}
+
+/* The whole status, or only what the world may read. */
+static char *
+status_to_data (const WgksStatus *s, gboolean public)
+{
+	const char *group = public ? WGKS_PUBLIC_STATUS_GROUP : GROUP_STATUS;
+	g_autoptr (GKeyFile) kf = g_key_file_new ();
+	guint i;
+
+	for (i = 0; i < G_N_ELEMENTS (status_strings); i++) {
+		const char *value = STATUS_STRING (s, i);
+
+		if (status_strings[i].public || !public)
+			g_key_file_set_string (kf, group, status_strings[i].key, value ? value : "");
+	}
+	if (!public)
+		g_key_file_set_int64 (kf, group, "last-handshake", s->last_handshake);
+	return g_key_file_to_data (kf, NULL, NULL);
 }
 
 gboolean
 wgks_status_save (const WgksStatus *s, GError **error)
 {
-	g_autofree char *path = wgks_status_path ();
-	g_autoptr (GKeyFile) kf = g_key_file_new ();
-	g_autofree char *data = NULL;
+	g_autofree char *path = wgks_run_path (WGKS_RUN_STATUS);
+	g_autofree char *data = status_to_data (s, FALSE);
+	g_autofree char *public_path = wgks_public_status_path ();
+	g_autofree char *public_data = status_to_data (s, TRUE);
 
-	g_key_file_set_string (kf, GROUP_STATUS, "connection", s->connection ? s->connection : "");
-	g_key_file_set_string (kf, GROUP_STATUS, "state", s->state ? s->state : "");
-	g_key_file_set_string (kf, GROUP_STATUS, "interface", s->ifname ? s->ifname : "");
-	g_key_file_set_string (kf, GROUP_STATUS, "endpoints", s->endpoints ? s->endpoints : "");
-	g_key_file_set_int64 (kf, GROUP_STATUS, "last-handshake", s->last_handshake);
-	g_key_file_set_string (kf, GROUP_STATUS, "kill-switch", s->kill_switch ? s->kill_switch : "");
-	g_key_file_set_string (kf, GROUP_STATUS, "uuid", s->uuid ? s->uuid : "");
-	g_key_file_set_string (kf, GROUP_STATUS, "reason", s->reason ? s->reason : "");
-	data = g_key_file_to_data (kf, NULL, NULL);
-	if (!wgks_statefile_write (path, data, error))
-		return FALSE;
-	return public_status_save (s, error);
+	return wgks_statefile_write (path, data, error)
+	       && statefile_write_mode (public_path, public_data, 0755, 0644, error);
 }
 
 WgksStatus *
 wgks_status_load (GError **error)
 {
-	g_autofree char *path = wgks_status_path ();
+	g_autofree char *path = wgks_run_path (WGKS_RUN_STATUS);
 	g_autoptr (GKeyFile) kf = g_key_file_new ();
 	WgksStatus *s;
+	guint i;
 
 	if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, error))
 		return NULL;
 	s = g_new0 (WgksStatus, 1);
-	s->connection = g_key_file_get_string (kf, GROUP_STATUS, "connection", NULL);
-	s->state = g_key_file_get_string (kf, GROUP_STATUS, "state", NULL);
-	s->ifname = g_key_file_get_string (kf, GROUP_STATUS, "interface", NULL);
-	s->endpoints = g_key_file_get_string (kf, GROUP_STATUS, "endpoints", NULL);
+	for (i = 0; i < G_N_ELEMENTS (status_strings); i++)
+		STATUS_STRING (s, i) = g_key_file_get_string (kf, GROUP_STATUS, status_strings[i].key, NULL);
 	s->last_handshake = g_key_file_get_int64 (kf, GROUP_STATUS, "last-handshake", NULL);
-	s->kill_switch = g_key_file_get_string (kf, GROUP_STATUS, "kill-switch", NULL);
-	s->uuid = g_key_file_get_string (kf, GROUP_STATUS, "uuid", NULL);
-	s->reason = g_key_file_get_string (kf, GROUP_STATUS, "reason", NULL);
 	return s;
 }
 
 void
 wgks_status_clear (void)
 {
-	g_autofree char *path = wgks_status_path ();
-	g_autofree char *snap = wgks_snapshot_path ();
+	g_autofree char *path = wgks_run_path (WGKS_RUN_STATUS);
+	g_autofree char *snap = wgks_run_path (WGKS_RUN_SNAPSHOT);
 	g_autofree char *pub = wgks_public_status_path ();
 
 	g_unlink (path);

@@ -28,22 +28,26 @@ void        wgks_status_free (WgksStatus *status);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (WgksStatus, wgks_status_free)
 /* $localstatedir/lib/wireguard-killswitch/lockdown (wgks-lockdown.h) */
 char       *wgks_lockdown_path (void);
-char       *wgks_status_path (void);
 gboolean    wgks_status_save (const WgksStatus *status, GError **error);
 WgksStatus *wgks_status_load (GError **error);
 void        wgks_status_clear (void);
 
-/* Lock file of the service that owns the kill switch (wgks-owner.h). */
-char       *wgks_owner_path (void);
+/* The files in $runstatedir/wireguard-killswitch, by their names for wgks_run_path:
+ *   status   the status above, for `wg-killswitch status`
+ *   owner    lock file of the service that owns the kill switch (wgks-owner.h)
+ *   table    snapshot of the table as last written, for tamper detection
+ *            across processes
+ *   blocked  the nft script of the blocking table that the guardian
+ *            (wg-killswitch guard) restores when no service owns the kill
+ *            switch. The service writes it before every blocking table it
+ *            installs and removes it before it lifts the table; no file:
+ *            nothing to guard (unless lockdown is on). */
+#define WGKS_RUN_STATUS   "status"
+#define WGKS_RUN_OWNER    "owner"
+#define WGKS_RUN_SNAPSHOT "table"
+#define WGKS_RUN_BLOCKED  "blocked"
+char       *wgks_run_path (const char *name);
 
-/* Snapshot of the table as last written, for tamper detection across processes. */
-char       *wgks_snapshot_path (void);
-
-/* The nft script of the blocking table that the guardian (wg-killswitch
- * guard) restores when no service owns the kill switch. The service writes
- * it before every blocking table it installs and removes it before it lifts
- * the table; no file: nothing to guard (unless lockdown is on). */
-char       *wgks_blocked_path (void);
 void        wgks_blocked_clear (void);
 
 /* Serializes the guardian with the commands that lift or replace the table

@@ -86,7 +86,7 @@ wgks_cli_status_json (void)
 {
 	g_autoptr (GError) error = NULL;
 	g_autofree char *listing = wgks_firewall_list (&error);
-	g_autofree char *snap_path = wgks_snapshot_path ();
+	g_autofree char *snap_path = wgks_run_path (WGKS_RUN_SNAPSHOT);
 	g_autofree char *snapshot = NULL;
 	g_autofree char *text = NULL;
 	g_autoptr (WgksStatus) status = wgks_status_load (NULL);

@@ -25,16 +25,6 @@ wgks_uapi_request_free (GString *request)
 }
 
 static void
-append_key (GString *s, const char *name, const WgksKey *key)
-{
-	char hex[WGKS_KEY_HEX_LEN + 1];
-
-	wgks_key_to_hex (key, hex);
-	g_string_append_printf (s, "%s=%s\n", name, hex);
-	wgks_memzero (hex, sizeof hex);
-}
-
-static void
 append_endpoint (GString *s, const WgksSockaddr *ep)
 {
 	char buf[INET6_ADDRSTRLEN];
@@ -53,11 +43,11 @@ append_peer (GString *s, const WgksDevicePeer *peer)
 {
 	guint i;
 
-	append_key (s, "public_key", &peer->public_key);
+	wgks_key_append_line (s, "public_key=", &peer->public_key, WGKS_KEY_HEX);
 	if (peer->update_only)
 		g_string_append (s, "update_only=true\n");
 	if (peer->has_preshared_key)
-		append_key (s, "preshared_key", &peer->preshared_key);
+		wgks_key_append_line (s, "preshared_key=", &peer->preshared_key, WGKS_KEY_HEX);
 	if (peer->has_endpoint)
 		append_endpoint (s, &peer->endpoint);
 	if (peer->set_keepalive)
@@ -80,7 +70,7 @@ wgks_uapi_build_set (const WgksDeviceSettings *settings)
 
 	g_string_append (s, "set=1\n");
 	if (settings->has_private_key)
-		append_key (s, "private_key", &settings->private_key);
+		wgks_key_append_line (s, "private_key=", &settings->private_key, WGKS_KEY_HEX);
 	if (settings->set_listen_port)
 		g_string_append_printf (s, "listen_port=%u\n", settings->listen_port);
 	if (settings->set_fwmark)

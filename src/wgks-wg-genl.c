@@ -202,64 +202,55 @@ wgks_wg_genl_build_get (char *buf, guint16 family_id, const char *ifname)
 	return nlh;
 }
 
-typedef struct {
-	WgksPeerStats stats;
-	gboolean      has_key;
-} PeerParse;
-
 static int
-parse_peer_attr (const struct nlattr *attr, void *data)
+peer_attr_cb (const struct nlattr *attr, void *data)
 {
-	PeerParse *p = data;
-	struct __kernel_timespec ts;
+	const struct nlattr **tb = data;
 
-	switch (mnl_attr_get_type (attr)) {
-	case WGPEER_A_PUBLIC_KEY:
-		if (mnl_attr_get_payload_len (attr) == WGKS_KEY_LEN) {
-			memcpy (p->stats.public_key.bytes, mnl_attr_get_payload (attr), WGKS_KEY_LEN);
-			p->has_key = TRUE;
-		}
-		break;
-	case WGPEER_A_LAST_HANDSHAKE_TIME:
-		/* netlink payloads are only 4-byte aligned: copy, do not cast */
-		if (mnl_attr_get_payload_len (attr) == sizeof ts) {
-			memcpy (&ts, mnl_attr_get_payload (attr), sizeof ts);
-			p->stats.last_handshake_sec = ts.tv_sec;
-		}
-		break;
-	case WGPEER_A_RX_BYTES:
-		if (mnl_attr_validate (attr, MNL_TYPE_U64) == 0)
-			p->stats.rx_bytes = mnl_attr_get_u64 (attr);
-		break;
-	case WGPEER_A_TX_BYTES:
-		if (mnl_attr_validate (attr, MNL_TYPE_U64) == 0)
-			p->stats.tx_bytes = mnl_attr_get_u64 (attr);
-		break;
-	default:
-		break;
-	}
+	if (mnl_attr_type_valid (attr, WGPEER_A_MAX) > 0)
+		tb[mnl_attr_get_type (attr)] = attr;
 	return MNL_CB_OK;
+}
+
+/* A counter; 0 where it is absent or malformed. */
+static guint64
+get_counter (const struct nlattr *attr)
+{
+	return attr && mnl_attr_validate (attr, MNL_TYPE_U64) == 0 ? mnl_attr_get_u64 (attr) : 0;
 }
 
 static int
 parse_peer (const struct nlattr *attr, void *data)
 {
 	GArray *stats = data;
-	PeerParse p = { { { { 0 } } } };
+	const struct nlattr *tb[WGPEER_A_MAX + 1] = { NULL };
+	const struct nlattr *key, *handshake;
+	WgksPeerStats peer = { { { 0 } } };
+	struct __kernel_timespec ts;
 
-	if (mnl_attr_parse_nested (attr, parse_peer_attr, &p) != MNL_CB_OK)
+	if (mnl_attr_parse_nested (attr, peer_attr_cb, tb) != MNL_CB_OK)
 		return MNL_CB_ERROR;
-	if (!p.has_key)
+	key = tb[WGPEER_A_PUBLIC_KEY];
+	if (!key || mnl_attr_get_payload_len (key) != WGKS_KEY_LEN)
 		return MNL_CB_ERROR;
+	memcpy (peer.public_key.bytes, mnl_attr_get_payload (key), WGKS_KEY_LEN);
+	handshake = tb[WGPEER_A_LAST_HANDSHAKE_TIME];
+	/* netlink payloads are only 4-byte aligned: copy, do not cast */
+	if (handshake && mnl_attr_get_payload_len (handshake) == sizeof ts) {
+		memcpy (&ts, mnl_attr_get_payload (handshake), sizeof ts);
+		peer.last_handshake_sec = ts.tv_sec;
+	}
+	peer.rx_bytes = get_counter (tb[WGPEER_A_RX_BYTES]);
+	peer.tx_bytes = get_counter (tb[WGPEER_A_TX_BYTES]);
 	if (stats->len > 0) {
 		WgksPeerStats *last = &g_array_index (stats, WgksPeerStats, stats->len - 1);
 
 		/* A peer continued from the previous message carries only its key
 		 * and allowed IPs. */
-		if (wgks_key_equal (&last->public_key, &p.stats.public_key))
+		if (wgks_key_equal (&last->public_key, &peer.public_key))
 			return MNL_CB_OK;
 	}
-	g_array_append_val (stats, p.stats);
+	g_array_append_val (stats, peer);
 	return MNL_CB_OK;
 }
 

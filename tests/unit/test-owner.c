@@ -29,7 +29,7 @@ fixture_set_up (Fixture *f, gconstpointer data)
 static void
 fixture_tear_down (Fixture *f, gconstpointer data)
 {
-	g_autofree char *path = wgks_owner_path ();
+	g_autofree char *path = wgks_run_path (WGKS_RUN_OWNER);
 
 	g_unlink (path);
 	g_rmdir (f->dir);
@@ -43,7 +43,7 @@ test_second_owner_refused (Fixture *f, gconstpointer data)
 	g_autoptr (WgksOwner) first = wgks_owner_acquire ("office", 0, &error);
 	g_autoptr (WgksOwner) second = NULL;
 	g_autofree char *expected = g_strdup_printf ("(service PID %ld, connection \"office\")", (long) getpid ());
-	g_autofree char *path = wgks_owner_path ();
+	g_autofree char *path = wgks_run_path (WGKS_RUN_OWNER);
 	struct stat st;
 
 	g_assert_no_error (error);
@@ -62,7 +62,7 @@ test_released_owner_frees_the_lock (Fixture *f, gconstpointer data)
 	g_autoptr (GError) error = NULL;
 	WgksOwner *first = wgks_owner_acquire ("home", 0, &error);
 	g_autoptr (WgksOwner) second = NULL;
-	g_autofree char *path = wgks_owner_path ();
+	g_autofree char *path = wgks_run_path (WGKS_RUN_OWNER);
 	g_autofree char *contents = NULL;
 
 	g_assert_no_error (error);
