@@ -83,12 +83,6 @@ netlink_create_async (WgksDevice *device, GCancellable *cancellable,
 }
 
 static gboolean
-netlink_create_finish (WgksDevice *device, GAsyncResult *result, GError **error)
-{
-	return g_task_propagate_boolean (G_TASK (result), error);
-}
-
-static gboolean
 netlink_set (WgksDevice *device, const WgksDeviceSettings *settings, GError **error)
 {
 	NetlinkPriv *priv = device->priv;
@@ -160,15 +154,10 @@ netlink_destroy (WgksDevice *device)
 		wgks_log_info ("removed WireGuard interface %s", device->ifname);
 }
 
-static const WgksDeviceOps netlink_ops = {
-	.name = "kernel",
-	.create_async = netlink_create_async,
-	.create_finish = netlink_create_finish,
-	.set = netlink_set,
-	.get_peers = netlink_get_peers,
-	.destroy = netlink_destroy,
-	.free_priv = g_free,
-};
+/* NetlinkPriv holds no pointers. */
+#define netlink_free_priv g_free
+
+WGKS_DEVICE_DEFINE_OPS (netlink_ops, "kernel", netlink);
 
 void
 wgks_device_netlink_init (WgksDevice *device)

@@ -10,16 +10,28 @@
  * wgks-device-uapi.c. */
 typedef struct {
 	const char *name;
-	/* Creates the interface; completes when it can be configured. */
+	/* Creates the interface; completes, a GTask returning a boolean, when
+	 * it can be configured. */
 	void     (*create_async) (WgksDevice *device, GCancellable *cancellable,
 	                          GAsyncReadyCallback callback, gpointer user_data);
-	gboolean (*create_finish) (WgksDevice *device, GAsyncResult *result, GError **error);
 	gboolean (*set) (WgksDevice *device, const WgksDeviceSettings *settings, GError **error);
 	GArray  *(*get_peers) (WgksDevice *device, GError **error);  /* WgksPeerStats */
 	/* Removes what create made: the link, the child process. Idempotent. */
 	void     (*destroy) (WgksDevice *device);
 	void     (*free_priv) (gpointer priv);
 } WgksDeviceOps;
+
+/* The operations of the backend LABEL, each PREFIX_ followed by the
+ * member's name, in one static table OPS. */
+#define WGKS_DEVICE_DEFINE_OPS(ops, label, prefix) \
+	static const WgksDeviceOps ops = { \
+		.name = label, \
+		.create_async = prefix##_create_async, \
+		.set = prefix##_set, \
+		.get_peers = prefix##_get_peers, \
+		.destroy = prefix##_destroy, \
+		.free_priv = prefix##_free_priv, \
+	}
 
 struct _WgksDevice {
 	char                *ifname;

@@ -305,12 +305,6 @@ uapi_create_async (WgksDevice *device, GCancellable *cancellable,
 }
 
 static gboolean
-uapi_create_finish (WgksDevice *device, GAsyncResult *result, GError **error)
-{
-	return g_task_propagate_boolean (G_TASK (result), error);
-}
-
-static gboolean
 uapi_set (WgksDevice *device, const WgksDeviceSettings *settings, GError **error)
 {
 	UapiPriv *priv = device->priv;
@@ -395,15 +389,7 @@ uapi_free_priv (gpointer data)
 	g_free (priv);
 }
 
-static const WgksDeviceOps uapi_ops = {
-	.name = "wireguard-go",
-	.create_async = uapi_create_async,
-	.create_finish = uapi_create_finish,
-	.set = uapi_set,
-	.get_peers = uapi_get_peers,
-	.destroy = uapi_destroy,
-	.free_priv = uapi_free_priv,
-};
+WGKS_DEVICE_DEFINE_OPS (uapi_ops, "wireguard-go", uapi);
 
 void
 wgks_device_uapi_init (WgksDevice *device)

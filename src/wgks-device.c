@@ -52,7 +52,7 @@ created_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 	if (g_task_return_error_if_cancelled (task))
 		return;
 	device = g_task_get_task_data (task);
-	if (device->ops->create_finish (device, result, &error)) {
+	if (g_task_propagate_boolean (G_TASK (result), &error)) {
 		wgks_log_info ("created WireGuard interface %s (%s)", device->ifname, device->ops->name);
 		g_task_return_boolean (task, TRUE);
 		return;
