@@ -157,7 +157,7 @@ netlink_destroy (WgksDevice *device)
 /* NetlinkPriv holds no pointers. */
 #define netlink_free_priv g_free
 
-WGKS_DEVICE_DEFINE_OPS (netlink_ops, "kernel", netlink);
+static const WgksDeviceOps netlink_ops = WGKS_DEVICE_OPS_INIT ("kernel", netlink);
 
 void
 wgks_device_netlink_init (WgksDevice *device)

@@ -21,11 +21,11 @@ typedef struct {
 	void     (*free_priv) (gpointer priv);
 } WgksDeviceOps;
 
-/* The operations of the backend LABEL, each PREFIX_ followed by the
- * member's name, in one static table OPS. */
-#define WGKS_DEVICE_DEFINE_OPS(ops, label, prefix) \
-	static const WgksDeviceOps ops = { \
-		.name = label, \
+/* The initializer of the backend LABEL's operations: each is PREFIX_
+ * followed by the member's name. */
+#define WGKS_DEVICE_OPS_INIT(label, prefix) \
+	{ \
+		.name = (label), \
 		.create_async = prefix##_create_async, \
 		.set = prefix##_set, \
 		.get_peers = prefix##_get_peers, \

@@ -389,7 +389,7 @@ uapi_free_priv (gpointer data)
 	g_free (priv);
 }
 
-WGKS_DEVICE_DEFINE_OPS (uapi_ops, "wireguard-go", uapi);
+static const WgksDeviceOps uapi_ops = WGKS_DEVICE_OPS_INIT ("wireguard-go", uapi);
 
 void
 wgks_device_uapi_init (WgksDevice *device)

@@ -13,7 +13,8 @@
 
 #include "nm-wgks-service-defines.h"
 
-#define GROUP_STATUS   "status"
+/* The same group in the private and in the world-readable file. */
+#define GROUP_STATUS   WGKS_PUBLIC_STATUS_GROUP
 
 #define LOCK_WAIT_MS   5000
 #define LOCK_RETRY_MS  10
@@ -150,7 +151,6 @@ wgks_status_free (WgksStatus *s)
 static char *
 status_to_data (const WgksStatus *s, gboolean public)
 {
-	const char *group = public ? WGKS_PUBLIC_STATUS_GROUP : GROUP_STATUS;
 	g_autoptr (GKeyFile) kf = g_key_file_new ();
 	guint i;
 
@@ -158,10 +158,10 @@ status_to_data (const WgksStatus *s, gboolean public)
 		const char *value = STATUS_STRING (s, i);
 
 		if (status_strings[i].public || !public)
-			g_key_file_set_string (kf, group, status_strings[i].key, value ? value : "");
+			g_key_file_set_string (kf, GROUP_STATUS, status_strings[i].key, value ? value : "");
 	}
 	if (!public)
-		g_key_file_set_int64 (kf, group, "last-handshake", s->last_handshake);
+		g_key_file_set_int64 (kf, GROUP_STATUS, "last-handshake", s->last_handshake);
 	return g_key_file_to_data (kf, NULL, NULL);
 }
 
