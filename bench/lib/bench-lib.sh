@@ -60,6 +60,12 @@ bench_throughput() {
 	lab_wait_for 10 lab__listening inet -ltn 5201 || bench__log "iperf3 server did not start"
 	lab_client timeout $(($1 + 15)) iperf3 -c "$LAB_TUN_SERVER4" -t "$1" --connect-timeout 3000 -J 2>/dev/null |
 		"$BENCH_PY" -c 'import json,sys; print("%.1f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e6))' 2>/dev/null
+	# A server whose test broke off waits for ever, on the port the next
+	# run's server needs (-1 ends it only after a complete test).
+	local pid
+	pid=$(lab_pid "iperf3-$2") &&
+		lab__stop_pid "$pid" "$(awk -v p="$pid" '$2 == p {s = $3} END {print s}' "$LAB_DIR/pids.list")" >/dev/null 2>&1
+	return 0
 }
 
 # bench_latency N: HTTP request latency through the tunnel (lib/latency.py, N
@@ -81,6 +87,20 @@ bench_lab_start() {
 	bench_write_configs || { bench__log "cannot write/import the profiles"; return 1; }
 }
 
+# The endpoint's name, as the lab's DNS knows it.
+BENCH_ENDPOINT_HOST=vpn.lab.example
+
+# bench_endpoint_lookups MARK_A MARK_B: how many queries for the endpoint's
+# name the ISPs' resolvers logged after line MARK_A (ISP A) and MARK_B
+# (ISP B): the lookups a client makes to reach its server after a roam
+bench_endpoint_lookups() {
+	local name=" ${BENCH_ENDPOINT_HOST//./\\.} from"
+	{
+		tail -n +"$(($1 + 1))" "$(lab_dns_log ispa)"
+		tail -n +"$(($2 + 1))" "$(lab_dns_log ispb)"
+	} 2>/dev/null | grep -Ec "query\[[A-Za-z0-9]+\]$name"
+}
+
 # Profiles: one wg-quick file for NetworkManager (imported twice), one with
 # the seed's kill switch for wg-quick. Endpoint by name for both.
 bench_write_configs() {
@@ -91,7 +111,7 @@ Address = $LAB_TUN_CLIENT4/24, $LAB_TUN_CLIENT6/64
 DNS = $LAB_TUN_DNS4"
 	local peer="[Peer]
 PublicKey = $(cat "$LAB_SERVER_PUB")
-Endpoint = vpn.lab.example:$LAB_WG_PORT
+Endpoint = $BENCH_ENDPOINT_HOST:$LAB_WG_PORT
 AllowedIPs = 0.0.0.0/0, ::/0
 PersistentKeepalive = 25"
 	printf '[Interface]\n%s\n\n%s\n' "$common" "$peer" >"$nm"

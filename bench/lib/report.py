@@ -383,7 +383,10 @@ L.append("A probe in the client sends ~1000 packets/s (TCP SYN, UDP, ICMP echo t
          "resolver and to whatever resolv.conf names at that moment, UDP over IPv6) from 1 s before the failure to "
          "the end of the window; the ISP leak meters (`lab_leak_count ISP leaks`, sampled every 20 ms) count what left "
          "unencrypted. Cells: leaked packets, median (min–max) / leak window in ms (first to last leaked packet); "
-         "`open` = still leaking at the end of the window (the failure is never closed).\n")
+         "`open` = still leaking at the end of the window (the failure is never closed). A client's queries for "
+         "its server's name (`vpn.lab.example`) after a roam or an outage are not leaks: up to one DNS packet per "
+         "such query in the ISPs' resolver logs is counted in `endpoint_lookups` (leak.csv) instead; any other "
+         "name or packet is a leak.\n")
 systems = [s for s in ("plugin", "wgquick", "nokill")]
 L.append("| failure | " + " | ".join(systems) + " |\n| --- |" + " --- |" * len(systems))
 for sc, desc in SCENARIOS.items():
