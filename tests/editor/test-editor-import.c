@@ -169,7 +169,8 @@ test_import_fixture (Fixture *f, gconstpointer data)
 	g_assert_nonnull (reference);
 	g_assert_false (gtk_widget_get_visible (ed_w (f, "import_status_label", 0)));
 	/* Whatever the storage was, the import's own applies. */
-	nma_utils_update_password_storage (ed_w (f, "private_key_entry", 0), NM_SETTING_SECRET_FLAG_NOT_SAVED, NULL, NULL);
+	nma_utils_update_password_storage (ed_w (f, "private_key_entry", 0), NM_SETTING_SECRET_FLAG_NOT_SAVED,
+	                                   NULL, NULL);
 	import_action (f, path);
 	assert_editor_shows (f, reference);
 	assert_status_names (f, c->file, c->warnings);

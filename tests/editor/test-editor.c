@@ -230,7 +230,8 @@ test_ask_every_time (Fixture *f, gconstpointer data)
 	NMSettingVpn *s_vpn;
 
 	fill_all (f);
-	nma_utils_update_password_storage (ed_w (f, "private_key_entry", 0), NM_SETTING_SECRET_FLAG_NOT_SAVED, NULL, NULL);
+	nma_utils_update_password_storage (ed_w (f, "private_key_entry", 0), NM_SETTING_SECRET_FLAG_NOT_SAVED,
+	                                   NULL, NULL);
 	/* Nothing to validate here: the key is asked for when connecting. */
 	g_assert_cmpstr (ed_text (f, "private_key_entry", 0), ==, "");
 	out = ed_update_ok (f);
@@ -284,7 +285,8 @@ test_open_imported (Fixture *f, gconstpointer data)
 	for (i = 0; i < 3; i++)
 		assert_peer_shows (f, s_vpn, i);
 	g_assert_cmpstr (ed_text (f, "peer_endpoint_entry", 1), ==, "[2001:db8::1]:443");
-	g_assert_cmpstr (ed_text (f, "peer_preshared_key_entry", 2), ==, "77QHSfqEmq38L3e9mqvHtMdAuZ5JQz/naREMZHNspn0=");
+	g_assert_cmpstr (ed_text (f, "peer_preshared_key_entry", 2), ==,
+	                 "77QHSfqEmq38L3e9mqvHtMdAuZ5JQz/naREMZHNspn0=");
 	g_assert_false (gtk_widget_get_visible (ed_w (f, "validation_label", 0)));
 
 	/* Saving without a change changes nothing, not even the keys the editor does not show. */
@@ -428,7 +430,8 @@ main (int argc, char **argv)
 	g_test_add ("/editor/new/defaults", Fixture, NULL, ed_fixture_new, test_new_defaults, ed_fixture_close);
 	g_test_add ("/editor/new/generate-and-show-key", Fixture, NULL, ed_fixture_new, test_generate_and_show,
 	            ed_fixture_close);
-	g_test_add ("/editor/new/fill-everything", Fixture, NULL, ed_fixture_new, test_fill_everything, ed_fixture_close);
+	g_test_add ("/editor/new/fill-everything", Fixture, NULL, ed_fixture_new, test_fill_everything,
+	            ed_fixture_close);
 	g_test_add ("/editor/new/invalid-fields", Fixture, NULL, ed_fixture_new, test_invalid_fields, ed_fixture_close);
 	g_test_add ("/editor/new/remove-peer", Fixture, NULL, ed_fixture_new, test_remove_peer, ed_fixture_close);
 	g_test_add ("/editor/new/ask-every-time", Fixture, NULL, ed_fixture_new, test_ask_every_time, ed_fixture_close);
