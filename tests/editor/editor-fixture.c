@@ -207,6 +207,26 @@ ed_public_of (const char *private_b64)
 	return g_strdup (b64);
 }
 
+/* Peer row I shows what S_VPN holds for peer I: public key, endpoint,
+ * keepalive and preshared key. */
+void
+ed_assert_peer_keys (Fixture *f, NMSettingVpn *s_vpn, guint i)
+{
+	g_autofree char *k_pub = g_strdup_printf ("peer.%u.public-key", i);
+	g_autofree char *k_ep = g_strdup_printf ("peer.%u.endpoint", i);
+	g_autofree char *k_ka = g_strdup_printf ("peer.%u.persistent-keepalive", i);
+	g_autofree char *k_psk = g_strdup_printf ("peer.%u.preshared-key", i);
+	const char *v;
+
+	g_assert_cmpstr (ed_text (f, "peer_public_key_entry", i), ==, nm_setting_vpn_get_data_item (s_vpn, k_pub));
+	v = nm_setting_vpn_get_data_item (s_vpn, k_ep);
+	g_assert_cmpstr (ed_text (f, "peer_endpoint_entry", i), ==, v ? v : "");
+	v = nm_setting_vpn_get_data_item (s_vpn, k_ka);
+	g_assert_cmpstr (ed_text (f, "peer_keepalive_entry", i), ==, v ? v : "");
+	v = nm_setting_vpn_get_secret (s_vpn, k_psk);
+	g_assert_cmpstr (ed_text (f, "peer_preshared_key_entry", i), ==, v ? v : "");
+}
+
 
 /* The ipv4/ipv6 settings follow the tunnel as the wg-quick importer sets
  * them (shared/wgks-config.c, wgks_config_apply_ip_settings). */

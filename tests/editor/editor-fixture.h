@@ -34,6 +34,7 @@ GHashTable *ed_data_of (NMConnection *c, gboolean secrets);
 void ed_assert_exactly (GHashTable *actual, const char *const *expected);
 void ed_assert_tables_equal (GHashTable *a, GHashTable *b);
 char *ed_public_of (const char *private_b64);
+void ed_assert_peer_keys (Fixture *f, NMSettingVpn *s_vpn, guint i);
 void ed_assert_ip (NMConnection *c, gboolean full, gboolean owns_dns, guint32 table);
 void ed_update_in_place (Fixture *f, NMConnection *c);
 

@@ -51,22 +51,11 @@ storage_of (Fixture *f, const char *id, guint nth)
 static void
 assert_peer_matches (Fixture *f, NMSettingVpn *s_vpn, guint i)
 {
-	g_autofree char *k_pub = g_strdup_printf ("peer.%u.public-key", i);
-	g_autofree char *k_ep = g_strdup_printf ("peer.%u.endpoint", i);
 	g_autofree char *k_ips = g_strdup_printf ("peer.%u.allowed-ips", i);
-	g_autofree char *k_ka = g_strdup_printf ("peer.%u.persistent-keepalive", i);
-	g_autofree char *k_psk = g_strdup_printf ("peer.%u.preshared-key", i);
 	const char *ips = nm_setting_vpn_get_data_item (s_vpn, k_ips);
-	const char *v;
 	gboolean full = g_strcmp0 (ips, WGKS_FIELD_FULL_TUNNEL_IPS_TEST) == 0;
 
-	g_assert_cmpstr (ed_text (f, "peer_public_key_entry", i), ==, nm_setting_vpn_get_data_item (s_vpn, k_pub));
-	v = nm_setting_vpn_get_data_item (s_vpn, k_ep);
-	g_assert_cmpstr (ed_text (f, "peer_endpoint_entry", i), ==, v ? v : "");
-	v = nm_setting_vpn_get_data_item (s_vpn, k_ka);
-	g_assert_cmpstr (ed_text (f, "peer_keepalive_entry", i), ==, v ? v : "");
-	v = nm_setting_vpn_get_secret (s_vpn, k_psk);
-	g_assert_cmpstr (ed_text (f, "peer_preshared_key_entry", i), ==, v ? v : "");
+	ed_assert_peer_keys (f, s_vpn, i);
 	/* Stored by NetworkManager, as nmcli's import stores it. */
 	g_assert_cmpint (storage_of (f, "peer_preshared_key_entry", i), ==, NM_SETTING_SECRET_FLAG_NONE);
 	g_assert_cmpint (ed_is_active (f, "peer_full_tunnel_radio", i), ==, full);

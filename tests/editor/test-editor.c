@@ -243,20 +243,9 @@ test_ask_every_time (Fixture *f, gconstpointer data)
 static void
 assert_peer_shows (Fixture *f, NMSettingVpn *s_vpn, guint i)
 {
-	g_autofree char *k_pub = g_strdup_printf ("peer.%u.public-key", i);
-	g_autofree char *k_ep = g_strdup_printf ("peer.%u.endpoint", i);
 	g_autofree char *k_ips = g_strdup_printf ("peer.%u.allowed-ips", i);
-	g_autofree char *k_ka = g_strdup_printf ("peer.%u.persistent-keepalive", i);
-	g_autofree char *k_psk = g_strdup_printf ("peer.%u.preshared-key", i);
-	const char *v;
 
-	g_assert_cmpstr (ed_text (f, "peer_public_key_entry", i), ==, nm_setting_vpn_get_data_item (s_vpn, k_pub));
-	v = nm_setting_vpn_get_data_item (s_vpn, k_ep);
-	g_assert_cmpstr (ed_text (f, "peer_endpoint_entry", i), ==, v ? v : "");
-	v = nm_setting_vpn_get_data_item (s_vpn, k_ka);
-	g_assert_cmpstr (ed_text (f, "peer_keepalive_entry", i), ==, v ? v : "");
-	v = nm_setting_vpn_get_secret (s_vpn, k_psk);
-	g_assert_cmpstr (ed_text (f, "peer_preshared_key_entry", i), ==, v ? v : "");
+	ed_assert_peer_keys (f, s_vpn, i);
 	/* office.conf is a split tunnel */
 	g_assert_true (ed_is_active (f, "peer_split_tunnel_radio", i));
 	g_assert_cmpstr (ed_text (f, "peer_allowed_ips_entry", i), ==, nm_setting_vpn_get_data_item (s_vpn, k_ips));
