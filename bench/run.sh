@@ -28,17 +28,20 @@
 # bench/check-targets.sh then prints PASS/MISS per target.
 set -uo pipefail
 
-quick=0 only_foot=0 only_leak=0 only_dp=0
+# full, quick, or the one part of footprint, leak, datapath
+mode=full
 for a in "$@"; do
 	case "$a" in
-	--quick) quick=1 ;;
-	--footprint) only_foot=1 ;;
-	--leak) only_leak=1 ;;
-	--datapath) only_dp=1 ;;
+	--quick | --footprint | --leak | --datapath)
+		[ "$mode" = full ] || { echo "bench: --quick, --footprint, --leak and --datapath exclude each other" >&2; exit 2; }
+		mode=${a#--}
+		;;
 	-h | --help) sed -n '2,28p' "$0"; exit 0 ;;
 	*) echo "usage: $0 [--quick | --footprint | --leak | --datapath]" >&2; exit 2 ;;
 	esac
 done
+quick=0
+[ "$mode" = quick ] && quick=1
 
 bench_dir=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$bench_dir/.." && pwd)
@@ -60,19 +63,18 @@ else
 	DP_REPS=4 DP_SYSTEMS="plugin nokill wgquick" IPERF_T=5 LAT_N=200
 	FOOT_T=${BENCH_FOOT_T:-600} APPLY_REPS=15 APPLY_SIZES="1 10 100 1000 10000"
 fi
-if [ "$only_leak$only_dp" != 00 ]; then
-	[ "$quick$only_foot$only_leak$only_dp" = 0001 ] || [ "$quick$only_foot$only_leak$only_dp" = 0010 ] ||
-		{ echo "bench: --quick, --footprint, --leak and --datapath exclude each other" >&2; exit 2; }
-	out=${BENCH_OUT:-$(mktemp -d /tmp/wgks-bench-part.XXXXXX)}
+case $mode in
+leak | datapath | footprint)
+	out=${BENCH_OUT:-$(mktemp -d "/tmp/wgks-bench-$mode.XXXXXX")}
 	CONNECT_REPS=0 ROAM_REPS=0
-	[ "$only_leak" = 1 ] && DP_REPS=0
-	[ "$only_dp" = 1 ] && LEAK_REPS=0
-fi
-if [ "$only_foot" = 1 ]; then
-	[ "$quick" = 1 ] && { echo "bench: --quick and --footprint exclude each other" >&2; exit 2; }
-	out=${BENCH_OUT:-$(mktemp -d /tmp/wgks-bench-footprint.XXXXXX)}
-	DP_REPS=1 DP_SYSTEMS="plugin" CONNECT_REPS=0 LEAK_REPS=0 ROAM_REPS=0
-fi
+	[ "$mode" = leak ] || LEAK_REPS=0
+	[ "$mode" = leak ] && DP_REPS=0
+	[ "$mode" = footprint ] && DP_REPS=1 DP_SYSTEMS="plugin"
+	;;
+esac
+# a run of one part measures neither the apply time nor the VM
+whole=0
+[ "$mode" = full ] || [ "$mode" = quick ] && whole=1
 mkdir -p "$out"
 BENCH_TMP=$(mktemp -d /tmp/wgks-bench.XXXXXX)
 DESTDIR_=$(mktemp -d /tmp/wgks-bench-root.XXXXXX)
@@ -117,14 +119,14 @@ if [ "${WGKS_NO_BUILD:-0}" != 1 ]; then
 fi
 APPLY_BIN=$BENCH_TMP/apply-bench
 # shellcheck disable=SC2046
-[ "$only_foot$only_leak$only_dp" != 000 ] || gcc -O2 -g -I"$builddir" -I"$top/src" -I"$top/shared" $(pkg-config --cflags glib-2.0) -o "$APPLY_BIN" \
+[ "$whole" = 0 ] || gcc -O2 -g -I"$builddir" -I"$top/src" -I"$top/shared" $(pkg-config --cflags glib-2.0) -o "$APPLY_BIN" \
 	"$bench_dir/apply-bench.c" "$top/src/wgks-ruleset.c" "$top/src/wgks-firewall.c" "$top/shared/wgks-ip.c" \
 	-lnftables $(pkg-config --libs glib-2.0) 2>"$BENCH_TMP/apply-cc.log" || { cat "$BENCH_TMP/apply-cc.log"; die "apply-bench does not compile"; }
 
 # ------------------------------------------------------------------ machine
 {
 	echo "date=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
-	echo "mode=$([ "$only_foot" = 1 ] && echo footprint || { [ "$only_leak" = 1 ] && echo leak; } || { [ "$only_dp" = 1 ] && echo datapath; } || { [ "$quick" = 1 ] && echo quick; } || echo full)"
+	echo "mode=$mode"
 	echo "git=$(git -C "$top" describe --always --dirty 2>/dev/null || echo unknown)"
 	echo "nproc=$(nproc)"
 	echo "cpu=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)"
@@ -142,7 +144,7 @@ APPLY_BIN=$BENCH_TMP/apply-bench
 } >"$out/machine.txt"
 
 # ------------------------------------------------------------------ apply time (no lab needed)
-if [ "$only_foot$only_leak$only_dp" = 000 ]; then
+if [ "$whole" = 1 ]; then
 	log "kill-switch apply time: $APPLY_REPS rounds of sizes $APPLY_SIZES"
 	# shellcheck disable=SC2086
 	"$APPLY_BIN" "$APPLY_REPS" $APPLY_SIZES >"$out/apply.csv" 2>"$BENCH_TMP/apply.err" || { cat "$BENCH_TMP/apply.err"; die "apply-bench failed"; }
@@ -345,7 +347,7 @@ datapath_once() { # SYSTEM REP
 	local sys=$1 rep=$2 bps lat ping
 	bench_up "$sys" || { echo "$sys,$rep,NA,NA,NA,NA" >>"$out/datapath.csv"; bench_down "$sys"; return; }
 	[ "$sys" = plugin ] && [ "$rep" = 1 ] && footprint "$rep"
-	[ "$only_foot" = 1 ] && { bench_down "$sys"; return; }
+	[ "$mode" = footprint ] && { bench_down "$sys"; return; }
 	bps=$(bench_throughput "$IPERF_T" "$sys-$rep")
 	lat=$(bench_latency "$LAT_N")
 	echo "$sys,$rep,${bps:-NA},$lat" >>"$out/datapath.csv"
@@ -362,7 +364,7 @@ done
 # Never in --quick: CI's quick mode stays cheap and boots no VM.
 if [ "$quick" = 1 ]; then
 	log "kernel WireGuard (VM lab): not in --quick (it boots a VM); kernel.csv n/a"
-elif [ "$only_foot$only_leak$only_dp" != 000 ]; then
+elif [ "$whole" = 0 ]; then
 	:
 elif [ "${BENCH_VM:-1}" = 0 ]; then
 	log "kernel WireGuard (VM lab): BENCH_VM=0, kernel.csv left as it is"
