@@ -28,6 +28,7 @@
 
 #include "nm-wgks-service-defines.h"
 #include "wgks-firewall.h"
+#include "wgks-nft.h"
 
 static gint64
 clock_us (clockid_t clk)
@@ -120,7 +121,7 @@ measure (const char *series, guint n, guint rep, WgksFirewallSpec *spec)
 	script = wgks_ruleset_render (spec);
 	t_render = now_us () - t0;
 	t0 = now_us ();
-	if (!wgks_firewall_run (script, FALSE, NULL, &error)) {
+	if (!wgks_nft_run (script, FALSE, NULL, &error)) {
 		fprintf (stderr, "apply-bench: run %s n=%u: %s\n", series, n, error->message);
 		exit (1);
 	}
@@ -180,12 +181,12 @@ main (int argc, char **argv)
 		measure ("typical", 1, r, &typical);
 		/* another firewall's base chains on the same hooks: registering ours
 		 * no longer flips the kernel's global static keys (text patching) */
-		if (!wgks_firewall_run (OTHER_FW, FALSE, NULL, &error)) {
+		if (!wgks_nft_run (OTHER_FW, FALSE, NULL, &error)) {
 			fprintf (stderr, "apply-bench: other firewall: %s\n", error->message);
 			return 1;
 		}
 		measure ("typical+fw", 1, r, &typical);
-		if (!wgks_firewall_run ("delete table inet bench_other_fw\n", FALSE, NULL, &error)) {
+		if (!wgks_nft_run ("delete table inet bench_other_fw\n", FALSE, NULL, &error)) {
 			fprintf (stderr, "apply-bench: other firewall: %s\n", error->message);
 			return 1;
 		}

@@ -120,7 +120,7 @@ fi
 APPLY_BIN=$BENCH_TMP/apply-bench
 # shellcheck disable=SC2046
 [ "$whole" = 0 ] || gcc -O2 -g -I"$builddir" -I"$top/src" -I"$top/shared" $(pkg-config --cflags glib-2.0) -o "$APPLY_BIN" \
-	"$bench_dir/apply-bench.c" "$top/src/wgks-ruleset.c" "$top/src/wgks-firewall.c" "$top/shared/wgks-ip.c" \
+	"$bench_dir/apply-bench.c" "$top/src/wgks-ruleset.c" "$top/src/wgks-firewall.c" "$top/src/wgks-nft.c" "$top/shared/wgks-ip.c" \
 	-lnftables $(pkg-config --libs glib-2.0) 2>"$BENCH_TMP/apply-cc.log" || { cat "$BENCH_TMP/apply-cc.log"; die "apply-bench does not compile"; }
 
 # ------------------------------------------------------------------ machine

@@ -19,6 +19,7 @@
 #include "wgks-disconnect-origin.h"
 #include "wgks-dns-mode.h"
 #include "wgks-firewall.h"
+#include "wgks-nft.h"
 #include "wgks-ifname.h"
 #include "wgks-ip-config.h"
 #include "wgks-log.h"
@@ -69,7 +70,7 @@ release_memory (gpointer user_data)
 	NMWgksService *self = user_data;
 
 	self->release_id = 0;
-	wgks_firewall_release_memory ();
+	wgks_nft_release ();
 	return G_SOURCE_REMOVE;
 }
 

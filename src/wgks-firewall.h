@@ -43,14 +43,4 @@ gboolean wgks_firewall_remove (GError **error);
 /* Packets rejected so far (counters "blocked_out" + "blocked_in"), -1 if no table. */
 gint64 wgks_firewall_blocked_packets (void);
 
-/* Runs an nft script; used by tests and the wg-killswitch tool. */
-gboolean wgks_firewall_run (const char *script, gboolean dry_run, char **output, GError **error);
-/* Frees the libnftables context kept between commands and unloads
- * libnftables (freeing the context waits
- * for the kernel, ~10 ms: not between the writes of one state change) and
- * returns the allocator's free memory and the unused part of the calling
- * thread's stack to the system. Call it from a shallow frame (the main
- * loop). */
-void wgks_firewall_release_memory (void);
-
 #endif

@@ -11,6 +11,7 @@
 
 #include "nm-wgks-service-defines.h"
 #include "wgks-firewall.h"
+#include "wgks-nft.h"
 #include "test-utils.h"
 
 typedef struct {
@@ -67,7 +68,7 @@ test_render_states (Fixture *f, gconstpointer data)
 		f->spec.allow_lan = i % 2;
 		script = wgks_ruleset_render (&f->spec);
 		/* libnftables parses and checks it against the kernel, then aborts */
-		g_assert_true (wgks_firewall_run (script, TRUE, NULL, &error));
+		g_assert_true (wgks_nft_run (script, TRUE, NULL, &error));
 		g_assert_no_error (error);
 		g_assert_true (g_str_has_prefix (script, "add table inet wireguard_killswitch\n"
 		                                         "delete table inet wireguard_killswitch\n"));
@@ -109,7 +110,7 @@ test_resolver_window (Fixture *f, gconstpointer data)
 
 			*p = *p == '1' ? '9' : '1';
 			g_assert_true (wgks_firewall_listing_equal (snapshot, later));
-			g_assert_true (wgks_firewall_run ("delete element inet wireguard_killswitch resolvers4 { 198.51.100.1 }",
+			g_assert_true (wgks_nft_run ("delete element inet wireguard_killswitch resolvers4 { 198.51.100.1 }",
 			                                  FALSE, NULL, &error));
 			g_assert_no_error (error);
 			expired = wgks_firewall_list (&error);
@@ -163,7 +164,7 @@ test_tamper_detected (Fixture *f, gconstpointer data)
 	g_autofree char *listing = NULL;
 
 	g_assert_true (wgks_firewall_apply (&f->spec, &snapshot, &error));
-	g_assert_true (wgks_firewall_run ("flush chain inet wireguard_killswitch output", FALSE, NULL, &error));
+	g_assert_true (wgks_nft_run ("flush chain inet wireguard_killswitch output", FALSE, NULL, &error));
 	listing = wgks_firewall_list (&error);
 	g_assert_nonnull (listing);
 	g_assert_cmpstr (listing, !=, snapshot);
@@ -175,16 +176,16 @@ test_remove_leaves_others (Fixture *f, gconstpointer data)
 	g_autoptr (GError) error = NULL;
 	g_autofree char *other = NULL;
 
-	g_assert_true (wgks_firewall_run ("add table inet someone_else\n"
+	g_assert_true (wgks_nft_run ("add table inet someone_else\n"
 	                                  "add chain inet someone_else c { type filter hook output priority 0; }\n",
 	                                  FALSE, NULL, &error));
 	g_assert_true (wgks_firewall_apply (&f->spec, NULL, &error));
 	g_assert_true (wgks_firewall_remove (&error));
 	g_assert_no_error (error);
 	g_assert_null (wgks_firewall_list (NULL));
-	g_assert_true (wgks_firewall_run ("list table inet someone_else", FALSE, &other, &error));
+	g_assert_true (wgks_nft_run ("list table inet someone_else", FALSE, &other, &error));
 	g_assert_nonnull (strstr (other, "chain c"));
-	g_assert_true (wgks_firewall_run ("delete table inet someone_else", FALSE, NULL, &error));
+	g_assert_true (wgks_nft_run ("delete table inet someone_else", FALSE, NULL, &error));
 }
 
 static void
@@ -194,7 +195,7 @@ test_foreign_table_replaced (Fixture *f, gconstpointer data)
 	g_autofree char *snapshot = NULL;
 
 	/* A table of our name with foreign content is replaced as a whole. */
-	g_assert_true (wgks_firewall_run ("add table inet wireguard_killswitch\n"
+	g_assert_true (wgks_nft_run ("add table inet wireguard_killswitch\n"
 	                                  "add chain inet wireguard_killswitch output { type filter hook output priority 0; policy accept; }\n",
 	                                  FALSE, NULL, &error));
 	g_assert_true (wgks_firewall_apply (&f->spec, &snapshot, &error));
@@ -258,7 +259,7 @@ test_render_narrow (Fixture *f, gconstpointer data)
 		g_assert_nonnull (strstr (script, want[i]));
 	for (i = 0; never[i]; i++)
 		g_assert_null (strstr (script, never[i]));
-	g_assert_true (wgks_firewall_run (script, TRUE, NULL, &error));
+	g_assert_true (wgks_nft_run (script, TRUE, NULL, &error));
 	g_assert_no_error (error);
 
 	/* Replies to forwarded connections only when the system forwards. */
@@ -266,7 +267,7 @@ test_render_narrow (Fixture *f, gconstpointer data)
 	with_fwd = wgks_ruleset_render (&f->spec);
 	g_assert_nonnull (strstr (with_fwd, "iif 4242 ct state established,related accept\n"
 	                                    "\t\tiif 4242 counter name blocked_fwd drop"));
-	g_assert_true (wgks_firewall_run (with_fwd, TRUE, NULL, &error));
+	g_assert_true (wgks_nft_run (with_fwd, TRUE, NULL, &error));
 
 	/* Without the tunnel, nothing reaches the tunnel's addresses at all. */
 	f->spec.state = WGKS_FIREWALL_BLOCKED;
@@ -289,7 +290,7 @@ test_render_side_channels (Fixture *f, gconstpointer data)
 	g_assert_nonnull (strstr (closed, "\t\tudp dport 5353 jump dns_reject\n"));
 	g_assert_null (strstr (closed, "224.0.0.251"));
 	g_assert_nonnull (strstr (closed, "th dport 5355 jump dns_reject"));
-	g_assert_true (wgks_firewall_run (closed, TRUE, NULL, &error));
+	g_assert_true (wgks_nft_run (closed, TRUE, NULL, &error));
 	g_assert_no_error (error);
 	f->spec.dns_leak_protection = FALSE;
 	off = wgks_ruleset_render (&f->spec);
@@ -356,7 +357,7 @@ test_golden_files_load (void)
 			continue;
 		g_test_message ("%s", name);
 		g_assert_true (g_file_get_contents (path, &script, NULL, &error));
-		g_assert_true (wgks_firewall_run (script, TRUE, NULL, &error));
+		g_assert_true (wgks_nft_run (script, TRUE, NULL, &error));
 		g_assert_no_error (error);
 		n++;
 	}

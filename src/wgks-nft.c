@@ -1,0 +1,318 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include "wgks-nft.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+#include <nftables/libnftables.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "wgks-firewall.h"
+
+/* libnftables is loaded for a burst of table writes and unloaded with its
+ * context: the relocated data of it and its libraries (libnftnl,
+ * libxtables, libjansson: about 110 KiB) is private memory that an idle
+ * service need not keep. If it cannot be loaded, every command fails and
+ * the table in the kernel stays as it is. */
+#define LIBNFTABLES_SONAME "libnftables.so.1"
+
+static struct {
+	void *handle;
+	__typeof__ (nft_ctx_new) *ctx_new;
+	__typeof__ (nft_ctx_free) *ctx_free;
+	__typeof__ (nft_ctx_buffer_output) *buffer_output;
+	__typeof__ (nft_ctx_buffer_error) *buffer_error;
+	__typeof__ (nft_ctx_set_dry_run) *set_dry_run;
+	__typeof__ (nft_run_cmd_from_buffer) *run_cmd_from_buffer;
+	__typeof__ (nft_ctx_get_error_buffer) *get_error_buffer;
+	__typeof__ (nft_ctx_get_output_buffer) *get_output_buffer;
+} nft;
+
+static void
+unload_libnftables (void)
+{
+	if (nft.handle)
+		dlclose (nft.handle);
+	memset (&nft, 0, sizeof nft);
+}
+
+static gboolean
+load_libnftables (GError **error)
+{
+	const struct {
+		const char *name;
+		void      **fn;
+	} symbols[] = {
+		{ "nft_ctx_new", (void **) &nft.ctx_new },
+		{ "nft_ctx_free", (void **) &nft.ctx_free },
+		{ "nft_ctx_buffer_output", (void **) &nft.buffer_output },
+		{ "nft_ctx_buffer_error", (void **) &nft.buffer_error },
+		{ "nft_ctx_set_dry_run", (void **) &nft.set_dry_run },
+		{ "nft_run_cmd_from_buffer", (void **) &nft.run_cmd_from_buffer },
+		{ "nft_ctx_get_error_buffer", (void **) &nft.get_error_buffer },
+		{ "nft_ctx_get_output_buffer", (void **) &nft.get_output_buffer },
+	};
+	guint i;
+
+	if (nft.handle)
+		return TRUE;
+	nft.handle = dlopen (LIBNFTABLES_SONAME, RTLD_NOW | RTLD_LOCAL);
+	if (!nft.handle) {
+		g_set_error (error, WGKS_FIREWALL_ERROR, WGKS_FIREWALL_ERROR_INTERNAL, "cannot load %s: %s",
+		             LIBNFTABLES_SONAME, dlerror ());
+		return FALSE;
+	}
+	for (i = 0; i < G_N_ELEMENTS (symbols); i++) {
+		*symbols[i].fn = dlsym (nft.handle, symbols[i].name);
+		if (!*symbols[i].fn) {
+			g_set_error (error, WGKS_FIREWALL_ERROR, WGKS_FIREWALL_ERROR_INTERNAL, "%s has no %s",
+			             LIBNFTABLES_SONAME, symbols[i].name);
+			unload_libnftables ();
+			return FALSE;
+		}
+	}
+	return TRUE;
+}
+
+/* One libnftables context for all the commands of a burst (the writes and
+ * checks of a state change): freeing a context closes its netlink socket,
+ * and the kernel waits for an RCU grace period there (about 10 ms on the
+ * benchmark machine, ten times the transaction). */
+static struct nft_ctx *kept_ctx;
+
+static struct nft_ctx *
+shared_context (GError **error)
+{
+	if (!kept_ctx && load_libnftables (error)) {
+		kept_ctx = nft.ctx_new (NFT_CTX_DEFAULT);
+		if (kept_ctx) {
+			nft.buffer_output (kept_ctx);
+			nft.buffer_error (kept_ctx);
+		} else {
+			g_set_error (error, WGKS_FIREWALL_ERROR, WGKS_FIREWALL_ERROR_INTERNAL, "libnftables: no context");
+		}
+	}
+	return kept_ctx;
+}
+
+/* What the calling thread's stack keeps below this frame, and the pages
+ * below that are not in use. */
+#define STACK_KEEP_BYTES (4 * 1024)
+
+/* The deepest calls of a burst (libnftables' parser: ~30 KiB; the netlink
+ * dumps' buffers) leave the pages of the main thread's stack dirty for the
+ * life of the process. Nothing below the current frame is live: those
+ * pages are given back, and read as zeros when the stack grows again. */
+static void
+trim_stack (void)
+{
+	pthread_attr_t attr;
+	void *lowest = NULL;
+	size_t size = 0;
+	uintptr_t page = (uintptr_t) sysconf (_SC_PAGESIZE);
+	uintptr_t here = (uintptr_t) __builtin_frame_address (0);
+	uintptr_t start, end;
+	gboolean known;
+
+	if (pthread_getattr_np (pthread_self (), &attr) != 0)
+		return;
+	known = pthread_attr_getstack (&attr, &lowest, &size) == 0;
+	pthread_attr_destroy (&attr);
+	if (!known || here < STACK_KEEP_BYTES)
+		return;
+	start = ((uintptr_t) lowest + page - 1) & ~(page - 1);
+	end = (here - STACK_KEEP_BYTES) & ~(page - 1);
+	/* The range may start below the stack's mapping (the main thread's
+	 * lowest address is where it may grow to): madvise() still gives
+	 * back the mapped part, and reports ENOMEM for the rest. */
+	if (end > start)
+		(void) madvise ((void *) start, end - start, MADV_DONTNEED);
+}
+
+/* Between bursts of table writes the context is only memory (the
+ * parser's tables): give it back, with libnftables itself and what the
+ * allocator kept. The next command loads and opens them again. */
+void
+wgks_nft_release (void)
+{
+	if (kept_ctx)
+		nft.ctx_free (kept_ctx);
+	kept_ctx = NULL;
+	unload_libnftables ();
+#ifdef __GLIBC__
+	malloc_trim (0);
+#endif
+	trim_stack ();
+}
+
+/* What a command left in the context's buffers (reading one rewinds it). */
+typedef struct {
+	gboolean ok;
+	char    *errors;
+	char    *output;
+} NftAnswer;
+
+static void
+answer_clear (NftAnswer *a)
+{
+	g_free (a->errors);
+	g_free (a->output);
+}
+
+static void
+run_here (struct nft_ctx *ctx, const char *script, gboolean dry_run, NftAnswer *a)
+{
+	const char *errors, *out;
+
+	nft.set_dry_run (ctx, dry_run);
+	a->ok = nft.run_cmd_from_buffer (ctx, script) == 0;
+	errors = nft.get_error_buffer (ctx);
+	out = nft.get_output_buffer (ctx);
+	a->errors = g_strdup (errors ? errors : "");
+	a->output = g_strdup (out ? out : "");
+}
+
+static void
+child_write (int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write (fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			_exit (EXIT_FAILURE);
+		buf += n;
+		len -= (size_t) n;
+	}
+}
+
+/* In the child: only libnftables and libc (the parent's other threads may
+ * hold GLib's locks). The answer: '1' or '0', the error buffer and a NUL,
+ * then the output buffer. */
+static G_NORETURN void
+child_run (struct nft_ctx *ctx, const char *script, gboolean dry_run, int fd)
+{
+	const char *errors, *out;
+	char ok;
+
+	signal (SIGTERM, SIG_DFL);
+	signal (SIGINT, SIG_DFL);
+	signal (SIGHUP, SIG_DFL);
+	nft.set_dry_run (ctx, dry_run);
+	ok = nft.run_cmd_from_buffer (ctx, script) == 0 ? '1' : '0';
+	errors = nft.get_error_buffer (ctx);
+	out = nft.get_output_buffer (ctx);
+	errors = errors ? errors : "";
+	out = out ? out : "";
+	child_write (fd, &ok, 1);
+	child_write (fd, errors, strlen (errors) + 1);
+	child_write (fd, out, strlen (out));
+	_exit (EXIT_SUCCESS);
+}
+
+static gboolean
+read_all (int fd, GByteArray *into)
+{
+	guint8 buf[4096];
+
+	for (;;) {
+		ssize_t n = read (fd, buf, sizeof buf);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n == 0;
+		g_byte_array_append (into, buf, (guint) n);
+	}
+}
+
+static gboolean
+parse_answer (GByteArray *raw, NftAnswer *a)
+{
+	const char *data = (const char *) raw->data;
+	const char *nul;
+
+	if (raw->len < 2 || (data[0] != '0' && data[0] != '1'))
+		return FALSE;
+	nul = memchr (data + 1, '\0', raw->len - 1);
+	if (!nul)
+		return FALSE;
+	a->ok = data[0] == '1';
+	a->errors = g_strdup (data + 1);
+	a->output = g_strndup (nul + 1, raw->len - (gsize) (nul + 1 - data));
+	return TRUE;
+}
+
+/* A burst's allocations (the ruleset cache, the parser, netlink buffers:
+ * about 3.5 MiB for a listing) would leave the service's heap with pages
+ * that a few small blocks of the same moment keep for the life of the
+ * process. A child process inherits the context (and its netlink socket),
+ * runs the command and takes all of that with it when it exits. If no
+ * child can be made, the command runs here. */
+static gboolean
+run_in_child (struct nft_ctx *ctx, const char *script, gboolean dry_run, NftAnswer *a, GError **error)
+{
+	g_autoptr (GByteArray) raw = g_byte_array_new ();
+	gboolean complete;
+	int fds[2], status = 0;
+	pid_t pid;
+
+	if (pipe2 (fds, O_CLOEXEC) < 0 || (pid = fork ()) < 0) {
+		g_debug ("nftables: no child process (%s), running here", g_strerror (errno));
+		run_here (ctx, script, dry_run, a);
+		return TRUE;
+	}
+	if (pid == 0) {
+		close (fds[0]);
+		child_run (ctx, script, dry_run, fds[1]);
+	}
+	close (fds[1]);
+	complete = read_all (fds[0], raw);
+	close (fds[0]);
+	while (waitpid (pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (complete && WIFEXITED (status) && WEXITSTATUS (status) == 0 && parse_answer (raw, a))
+		return TRUE;
+	/* Its replies may still wait in the shared socket: a fresh one next time. */
+	nft.ctx_free (kept_ctx);
+	kept_ctx = NULL;
+	g_set_error (error, WGKS_FIREWALL_ERROR, WGKS_FIREWALL_ERROR_INTERNAL,
+	             "libnftables' process %d ended without an answer (%s %d)", (int) pid,
+	             WIFSIGNALED (status) ? "signal" : "status",
+	             WIFSIGNALED (status) ? WTERMSIG (status) : WEXITSTATUS (status));
+	return FALSE;
+}
+
+gboolean
+wgks_nft_run (const char *script, gboolean dry_run, char **output, GError **error)
+{
+	struct nft_ctx *ctx = shared_context (error);
+	NftAnswer a = { 0 };
+	gboolean ok;
+
+	if (!ctx || !run_in_child (ctx, script, dry_run, &a, error))
+		return FALSE;
+	ok = a.ok;
+	if (!ok) {
+		g_set_error (error, WGKS_FIREWALL_ERROR, WGKS_FIREWALL_ERROR_APPLY, "nftables refused the ruleset: %s",
+		             g_strstrip (a.errors));
+	} else if (output) {
+		*output = g_steal_pointer (&a.output);
+	}
+	answer_clear (&a);
+	return ok;
+}

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* libnftables for the kill switch: loaded for a burst of commands, each
+ * command run in a short-lived child process, unloaded between bursts. */
+#ifndef WGKS_NFT_H
+#define WGKS_NFT_H
+
+#include <glib.h>
+
+/* Runs an nft script in one transaction. On success *output (if given) is
+ * what libnftables printed; on failure the error carries its message
+ * (domain WGKS_FIREWALL_ERROR). */
+gboolean wgks_nft_run (const char *script, gboolean dry_run, char **output, GError **error);
+
+/* Frees the context kept between the commands of a burst, unloads
+ * libnftables, and returns the allocator's free memory and the unused part
+ * of the calling thread's stack to the system. Call it from a shallow
+ * frame (the main loop). */
+void wgks_nft_release (void);
+
+#endif
