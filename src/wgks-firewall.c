@@ -32,20 +32,33 @@ wgks_firewall_listing_equal (const char *a, const char *b)
 	return g_strcmp0 (na, nb) == 0;
 }
 
+/* Runs SCRIPT (if any), then lists the table, in one child process:
+ * *listing is NULL if there is no table, which is no error. */
+static gboolean
+run_then_list (const char *script, char **listing, GError **error)
+{
+	const char *const with_script[] = { script, "list table " TABLE, NULL };
+	const char *const *scripts = script ? with_script : with_script + 1;
+	g_autoptr (GError) local = NULL;
+	guint n_done = 0;
+
+	*listing = NULL;
+	if (wgks_nft_run_each (scripts, FALSE, &n_done, listing, &local))
+		return TRUE;
+	/* "No such file or directory" from the listing: there is no table */
+	if (scripts[n_done + 1] == NULL && strstr (local->message, "No such file"))
+		return TRUE;
+	g_propagate_error (error, g_steal_pointer (&local));
+	return FALSE;
+}
+
 char *
 wgks_firewall_list (GError **error)
 {
-	g_autoptr (GError) local = NULL;
-	char *output = NULL;
+	char *listing = NULL;
 
-	if (!wgks_nft_run ("list table " TABLE, FALSE, &output, &local)) {
-		/* "No such file or directory": there is no table, which is no error */
-		if (local && strstr (local->message, "No such file"))
-			return NULL;
-		g_propagate_error (error, g_steal_pointer (&local));
-		return NULL;
-	}
-	return output;
+	run_then_list (NULL, &listing, error);
+	return listing;
 }
 
 static guint
@@ -90,16 +103,8 @@ static gboolean
 run_and_verify (const char *script, const WgksFirewallSpec *spec, char **snapshot, GError **error)
 {
 	g_autofree char *listing = NULL;
-	GError *list_error = NULL;
 
-	if (!wgks_nft_run (script, FALSE, NULL, error))
-		return FALSE;
-	listing = wgks_firewall_list (&list_error);
-	if (list_error) {
-		g_propagate_error (error, list_error);
-		return FALSE;
-	}
-	if (!verify_listing (spec, listing, error))
+	if (!run_then_list (script, &listing, error) || !verify_listing (spec, listing, error))
 		return FALSE;
 	if (snapshot)
 		*snapshot = g_steal_pointer (&listing);

@@ -158,11 +158,12 @@ wgks_nft_release (void)
 	trim_stack ();
 }
 
-/* What a command left in the context's buffers (reading one rewinds it). */
+/* The commands of one call: how many succeeded, and what the last one run
+ * left in the context's buffers (reading one rewinds it). */
 typedef struct {
-	gboolean ok;
-	char    *errors;
-	char    *output;
+	guint n_done;
+	char *errors;
+	char *output;
 } NftAnswer;
 
 static void
@@ -172,17 +173,25 @@ answer_clear (NftAnswer *a)
 	g_free (a->output);
 }
 
-static void
-run_here (struct nft_ctx *ctx, const char *script, gboolean dry_run, NftAnswer *a)
+/* Runs the commands until one fails; returns the buffers of the last one. */
+static guint
+run_commands (struct nft_ctx *ctx, const char *const *scripts, gboolean dry_run, const char **errors,
+              const char **output)
 {
-	const char *errors, *out;
+	guint n = 0;
 
 	nft.set_dry_run (ctx, dry_run);
-	a->ok = nft.run_cmd_from_buffer (ctx, script) == 0;
-	errors = nft.get_error_buffer (ctx);
-	out = nft.get_output_buffer (ctx);
-	a->errors = g_strdup (errors ? errors : "");
-	a->output = g_strdup (out ? out : "");
+	for (; scripts[n]; n++) {
+		gboolean ok = nft.run_cmd_from_buffer (ctx, scripts[n]) == 0;
+
+		*errors = nft.get_error_buffer (ctx);
+		*output = nft.get_output_buffer (ctx);
+		if (!ok)
+			break;
+	}
+	*errors = *errors ? *errors : "";
+	*output = *output ? *output : "";
+	return n;
 }
 
 static void
@@ -201,24 +210,19 @@ child_write (int fd, const char *buf, size_t len)
 }
 
 /* In the child: only libnftables and libc (the parent's other threads may
- * hold GLib's locks). The answer: '1' or '0', the error buffer and a NUL,
- * then the output buffer. */
+ * hold GLib's locks). The answer: the number of commands that succeeded
+ * (one byte), the error buffer and a NUL, then the output buffer. */
 static G_NORETURN void
-child_run (struct nft_ctx *ctx, const char *script, gboolean dry_run, int fd)
+child_run (struct nft_ctx *ctx, const char *const *scripts, gboolean dry_run, int fd)
 {
-	const char *errors, *out;
-	char ok;
+	const char *errors = "", *out = "";
+	unsigned char n_done;
 
 	signal (SIGTERM, SIG_DFL);
 	signal (SIGINT, SIG_DFL);
 	signal (SIGHUP, SIG_DFL);
-	nft.set_dry_run (ctx, dry_run);
-	ok = nft.run_cmd_from_buffer (ctx, script) == 0 ? '1' : '0';
-	errors = nft.get_error_buffer (ctx);
-	out = nft.get_output_buffer (ctx);
-	errors = errors ? errors : "";
-	out = out ? out : "";
-	child_write (fd, &ok, 1);
+	n_done = (unsigned char) run_commands (ctx, scripts, dry_run, &errors, &out);
+	child_write (fd, (const char *) &n_done, 1);
 	child_write (fd, errors, strlen (errors) + 1);
 	child_write (fd, out, strlen (out));
 	_exit (EXIT_SUCCESS);
@@ -241,17 +245,17 @@ read_all (int fd, GByteArray *into)
 }
 
 static gboolean
-parse_answer (GByteArray *raw, NftAnswer *a)
+parse_answer (GByteArray *raw, guint n_scripts, NftAnswer *a)
 {
 	const char *data = (const char *) raw->data;
 	const char *nul;
 
-	if (raw->len < 2 || (data[0] != '0' && data[0] != '1'))
+	if (raw->len < 2 || raw->data[0] > n_scripts)
 		return FALSE;
 	nul = memchr (data + 1, '\0', raw->len - 1);
 	if (!nul)
 		return FALSE;
-	a->ok = data[0] == '1';
+	a->n_done = raw->data[0];
 	a->errors = g_strdup (data + 1);
 	a->output = g_strndup (nul + 1, raw->len - (gsize) (nul + 1 - data));
 	return TRUE;
@@ -261,10 +265,10 @@ parse_answer (GByteArray *raw, NftAnswer *a)
  * about 3.5 MiB for a listing) would leave the service's heap with pages
  * that a few small blocks of the same moment keep for the life of the
  * process. A child process inherits the context (and its netlink socket),
- * runs the command and takes all of that with it when it exits. If no
- * child can be made, the command runs here. */
+ * runs the commands and takes all of that with it when it exits. If no
+ * child can be made, the commands run here. */
 static gboolean
-run_in_child (struct nft_ctx *ctx, const char *script, gboolean dry_run, NftAnswer *a, GError **error)
+run_in_child (struct nft_ctx *ctx, const char *const *scripts, gboolean dry_run, NftAnswer *a, GError **error)
 {
 	g_autoptr (GByteArray) raw = g_byte_array_new ();
 	gboolean complete;
@@ -272,20 +276,25 @@ run_in_child (struct nft_ctx *ctx, const char *script, gboolean dry_run, NftAnsw
 	pid_t pid;
 
 	if (pipe2 (fds, O_CLOEXEC) < 0 || (pid = fork ()) < 0) {
+		const char *errors, *out;
+
 		g_debug ("nftables: no child process (%s), running here", g_strerror (errno));
-		run_here (ctx, script, dry_run, a);
+		a->n_done = run_commands (ctx, scripts, dry_run, &errors, &out);
+		a->errors = g_strdup (errors);
+		a->output = g_strdup (out);
 		return TRUE;
 	}
 	if (pid == 0) {
 		close (fds[0]);
-		child_run (ctx, script, dry_run, fds[1]);
+		child_run (ctx, scripts, dry_run, fds[1]);
 	}
 	close (fds[1]);
 	complete = read_all (fds[0], raw);
 	close (fds[0]);
 	while (waitpid (pid, &status, 0) < 0 && errno == EINTR)
 		;
-	if (complete && WIFEXITED (status) && WEXITSTATUS (status) == 0 && parse_answer (raw, a))
+	if (complete && WIFEXITED (status) && WEXITSTATUS (status) == 0
+	    && parse_answer (raw, g_strv_length ((char **) scripts), a))
 		return TRUE;
 	/* Its replies may still wait in the shared socket: a fresh one next time. */
 	nft.ctx_free (kept_ctx);
@@ -298,21 +307,33 @@ run_in_child (struct nft_ctx *ctx, const char *script, gboolean dry_run, NftAnsw
 }
 
 gboolean
-wgks_nft_run (const char *script, gboolean dry_run, char **output, GError **error)
+wgks_nft_run_each (const char *const *scripts, gboolean dry_run, guint *n_done, char **output, GError **error)
 {
 	struct nft_ctx *ctx = shared_context (error);
 	NftAnswer a = { 0 };
 	gboolean ok;
 
-	if (!ctx || !run_in_child (ctx, script, dry_run, &a, error))
+	g_return_val_if_fail (scripts && scripts[0] && g_strv_length ((char **) scripts) < 256, FALSE);
+	if (n_done)
+		*n_done = 0;
+	if (!ctx || !run_in_child (ctx, scripts, dry_run, &a, error))
 		return FALSE;
-	ok = a.ok;
-	if (!ok) {
+	ok = !scripts[a.n_done];
+	if (!ok)
 		g_set_error (error, WGKS_FIREWALL_ERROR, WGKS_FIREWALL_ERROR_APPLY, "nftables refused the ruleset: %s",
 		             g_strstrip (a.errors));
-	} else if (output) {
+	else if (output)
 		*output = g_steal_pointer (&a.output);
-	}
+	if (n_done)
+		*n_done = a.n_done;
 	answer_clear (&a);
 	return ok;
+}
+
+gboolean
+wgks_nft_run (const char *script, gboolean dry_run, char **output, GError **error)
+{
+	const char *const scripts[] = { script, NULL };
+
+	return wgks_nft_run_each (scripts, dry_run, NULL, output, error);
 }

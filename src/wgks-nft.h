@@ -11,6 +11,12 @@
  * (domain WGKS_FIREWALL_ERROR). */
 gboolean wgks_nft_run (const char *script, gboolean dry_run, char **output, GError **error);
 
+/* Runs the scripts one after the other (fewer than 256), each in its own
+ * transaction, and stops at the first that fails. *n_done: how many
+ * succeeded. *output: what the last one printed, when all succeeded. */
+gboolean wgks_nft_run_each (const char *const *scripts, gboolean dry_run, guint *n_done, char **output,
+                            GError **error);
+
 /* Frees the context kept between the commands of a burst, unloads
  * libnftables, and returns the allocator's free memory and the unused part
  * of the calling thread's stack to the system. Call it from a shallow

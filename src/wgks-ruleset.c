@@ -299,18 +299,35 @@ render_link_in (GString *out)
 }
 
 /* Into the tunnel, in the output and the forward chain: DNS only to the
- * tunnel's servers, the rest as it is. The first rules of the chain, so that
- * a packet of the tunnel's data path is decided after two comparisons of the
- * interface index; only DNS ports walk the guard. */
+ * tunnel's servers, the rest as it is. The first rules of the chain: a
+ * packet of the tunnel's data path is decided by its interface index and
+ * one lookup of its port; only DNS ports (and what has no port to read)
+ * walk the guard, which checks the protocol itself. */
 static void
 render_tunnel_out (GString *out, const WgksFirewallSpec *spec)
 {
 	if (spec->state != WGKS_FIREWALL_CONNECTED)
 		return;
-	if (spec->dns_leak_protection)
-		g_string_append_printf (out, "\t\toif %u meta l4proto { tcp, udp } th dport { 53, 853 } jump dns_guard\n",
-		                        spec->tunnel_ifindex);
+	if (spec->dns_leak_protection) {
+		g_string_append_printf (out, "\t\toif %u th dport != { 53, 853 } accept\n", spec->tunnel_ifindex);
+		g_string_append_printf (out, "\t\toif %u jump dns_guard\n", spec->tunnel_ifindex);
+	}
 	g_string_append_printf (out, "\t\toif %u accept\n", spec->tunnel_ifindex);
+}
+
+/* The tunnel's own encrypted packets: to an endpoint, and marked; never
+ * with a tunnel address as source. While the uplink has no address of the
+ * family yet (after a link flap, before SLAAC), the kernel picks the
+ * tunnel's address; the endpoint would then answer into the tunnel itself
+ * and the tunnel would loop until the next handshake. Right after the
+ * tunnel's own rules: as many packets as those. */
+static void
+render_transport_out (GString *out, const WgksFirewallSpec *spec)
+{
+	g_string_append_printf (out, "\t\tmeta mark 0x%x ip saddr != @tunnel_addr4 ip daddr . udp dport @endpoints4 accept\n",
+	                        spec->fwmark);
+	g_string_append_printf (out, "\t\tmeta mark 0x%x ip6 saddr != @tunnel_addr6 ip6 daddr . udp dport @endpoints6 accept\n",
+	                        spec->fwmark);
 }
 
 static void
@@ -318,16 +335,8 @@ render_output (GString *out, const WgksFirewallSpec *spec)
 {
 	g_string_append (out, "\tchain output {\n\t\ttype filter hook output priority filter - 10; policy drop;\n");
 	render_tunnel_out (out, spec);
+	render_transport_out (out, spec);
 	g_string_append (out, "\t\toifname \"lo\" accept\n");
-	/* The tunnel's own encrypted packets: to an endpoint, and marked; never
-	 * with a tunnel address as source. While the uplink has no address of
-	 * the family yet (after a link flap, before SLAAC), the kernel picks the
-	 * tunnel's address; the endpoint would then answer into the tunnel
-	 * itself and the tunnel would loop until the next handshake. */
-	g_string_append_printf (out, "\t\tmeta mark 0x%x ip saddr != @tunnel_addr4 ip daddr . udp dport @endpoints4 accept\n",
-	                        spec->fwmark);
-	g_string_append_printf (out, "\t\tmeta mark 0x%x ip6 saddr != @tunnel_addr6 ip6 daddr . udp dport @endpoints6 accept\n",
-	                        spec->fwmark);
 	render_dns_side_channels (out, spec);
 	render_link_out (out);
 	render_resolvers (out, spec, TRUE);
@@ -348,18 +357,21 @@ render_input (GString *out, const WgksFirewallSpec *spec)
 	/* What comes out of the tunnel first: the data path's one rule. */
 	if (spec->state == WGKS_FIREWALL_CONNECTED)
 		g_string_append_printf (out, "\t\tiif %u accept\n", spec->tunnel_ifindex);
+	/* Then the tunnel's encrypted packets, as many as those; never to a
+	 * tunnel address (see below). */
+	g_string_append (out, "\t\tip daddr != @tunnel_addr4 ip saddr . udp sport @endpoints4 accept\n");
+	g_string_append (out, "\t\tip6 daddr != @tunnel_addr6 ip6 saddr . udp sport @endpoints6 accept\n");
 	g_string_append (out, "\t\tiifname \"lo\" accept\n");
 	/* CVE-2019-14899: a neighbour probing for the tunnel's address on the
 	 * uplink (answers and resets reveal it and the connections in the
-	 * tunnel). Before any LAN or DHCP rule. */
+	 * tunnel), also with an endpoint's address and port as source. Before
+	 * any LAN or DHCP rule. */
 	if (spec->state == WGKS_FIREWALL_CONNECTED) {
 		g_string_append_printf (out, "\t\tiif != %u ip daddr @tunnel_addr4 drop\n", spec->tunnel_ifindex);
 		g_string_append_printf (out, "\t\tiif != %u ip6 daddr @tunnel_addr6 drop\n", spec->tunnel_ifindex);
 	} else {
 		g_string_append (out, "\t\tip daddr @tunnel_addr4 drop\n\t\tip6 daddr @tunnel_addr6 drop\n");
 	}
-	g_string_append (out, "\t\tip saddr . udp sport @endpoints4 accept\n");
-	g_string_append (out, "\t\tip6 saddr . udp sport @endpoints6 accept\n");
 	render_link_in (out);
 	g_string_append (out, "\t\tip saddr @lan4 accept\n\t\tip6 saddr @lan6 accept\n");
 	render_resolvers (out, spec, FALSE);

@@ -233,16 +233,22 @@ test_render_narrow (Fixture *f, gconstpointer data)
 		"\t\tip daddr @lan4 ip saddr @lan4 accept",
 		/* the tunnel's data path first; only DNS ports walk the guard */
 		"hook output priority filter - 10; policy drop;\n"
-		"\t\toif 4242 meta l4proto { tcp, udp } th dport { 53, 853 } jump dns_guard\n"
-		"\t\toif 4242 accept\n\t\toifname \"lo\" accept\n",
-		"hook input priority filter - 10; policy drop;\n\t\tiif 4242 accept\n\t\tiifname \"lo\" accept\n",
+		"\t\toif 4242 th dport != { 53, 853 } accept\n"
+		"\t\toif 4242 jump dns_guard\n"
+		"\t\toif 4242 accept\n"
+		"\t\tmeta mark 0xca6c ip saddr != @tunnel_addr4 ip daddr . udp dport @endpoints4 accept\n",
+		/* the encrypted packets next, never to a tunnel address */
+		"hook input priority filter - 10; policy drop;\n\t\tiif 4242 accept\n"
+		"\t\tip daddr != @tunnel_addr4 ip saddr . udp sport @endpoints4 accept\n"
+		"\t\tip6 daddr != @tunnel_addr6 ip6 saddr . udp sport @endpoints6 accept\n"
+		"\t\tiifname \"lo\" accept\n",
 		"hook forward priority filter - 10; policy drop;\n"
-		"\t\toif 4242 meta l4proto { tcp, udp } th dport { 53, 853 } jump dns_guard\n",
+		"\t\toif 4242 th dport != { 53, 853 } accept\n\t\toif 4242 jump dns_guard\n",
 		NULL,
 	};
 	static const char *const never[] = {
 		"udp sport 68 udp dport 67", "224.0.0.0/4", "ff00::/8", "ct state", "ff06::/16",
-		"oif 4242 jump dns_guard", NULL,
+		"\t\tip saddr . udp sport @endpoints4 accept", NULL,
 	};
 	g_autoptr (GPtrArray) subnets = g_ptr_array_new ();
 	g_autoptr (GError) error = NULL;
