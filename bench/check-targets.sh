@@ -1,6 +1,7 @@
 #!/bin/bash
 # Compares benchmark results with the targets in lib/report.py and prints one
-# "PASS|MISS|n/a  target: value (target limit)" line per target.
+# "PASS|MISS|n/a  target: value (target limit)" line per target, and
+# "INFO  ratio: value (why)" for a ratio reported without a target.
 # Always exits 0 unless the results cannot be read: a missed target is a
 # finding, not a broken build.
 #   bench/check-targets.sh [RESULTS_DIR]   (default bench/results)

@@ -112,9 +112,9 @@ shared_context (GError **error)
  * below that are not in use. */
 #define STACK_KEEP_BYTES (4 * 1024)
 
-/* The deepest calls of a burst (libnftables' parser: ~30 KiB; the netlink
- * dumps' buffers) leave the pages of the main thread's stack dirty for the
- * life of the process. Nothing below the current frame is live: those
+/* The deepest calls of a connect (netlink dumps' buffers; libnftables'
+ * parser, ~30 KiB, when it ran here) leave the pages of the main thread's
+ * stack dirty for the life of the process. Nothing below the current frame is live: those
  * pages are given back, and read as zeros when the stack grows again. */
 static void
 trim_stack (void)
@@ -142,9 +142,9 @@ trim_stack (void)
 		(void) madvise ((void *) start, end - start, MADV_DONTNEED);
 }
 
-/* Between bursts of table writes the context is only memory (the
- * parser's tables): give it back, with libnftables itself and what the
- * allocator kept. The next command loads and opens them again. */
+/* Between bursts of table writes the context is only memory: give it
+ * back, with libnftables itself and what the allocator kept. The next
+ * command loads and opens them again. */
 void
 wgks_nft_release (void)
 {

@@ -298,29 +298,34 @@ render_link_in (GString *out)
 	g_string_append (out, "\t\ticmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } ip6 hoplimit 255 accept\n");
 }
 
-/* Into the tunnel, in the output and the forward chain: DNS only to the
- * tunnel's servers, the rest as it is. The first rules of the chain: a
- * packet of the tunnel's data path is decided by its interface index and
- * one lookup of its port; only DNS ports (and what has no port to read)
- * walk the guard, which checks the protocol itself. */
+/* Into the tunnel, in the output and the forward chain: a packet of the
+ * tunnel's data path is decided first, by its interface index and one
+ * lookup of its port. Only DNS ports (and what has no port to read) walk
+ * the guard, which checks the protocol itself. */
 static void
 render_tunnel_out (GString *out, const WgksFirewallSpec *spec)
 {
+	if (spec->state == WGKS_FIREWALL_CONNECTED && spec->dns_leak_protection)
+		g_string_append_printf (out, "\t\toif %u th dport != { 53, 853 } accept\n", spec->tunnel_ifindex);
+}
+
+/* The rest into the tunnel: DNS only to the tunnel's servers. */
+static void
+render_tunnel_dns_out (GString *out, const WgksFirewallSpec *spec)
+{
 	if (spec->state != WGKS_FIREWALL_CONNECTED)
 		return;
-	if (spec->dns_leak_protection) {
-		g_string_append_printf (out, "\t\toif %u th dport != { 53, 853 } accept\n", spec->tunnel_ifindex);
+	if (spec->dns_leak_protection)
 		g_string_append_printf (out, "\t\toif %u jump dns_guard\n", spec->tunnel_ifindex);
-	}
 	g_string_append_printf (out, "\t\toif %u accept\n", spec->tunnel_ifindex);
 }
 
-/* The tunnel's own encrypted packets: to an endpoint, and marked; never
- * with a tunnel address as source. While the uplink has no address of the
- * family yet (after a link flap, before SLAAC), the kernel picks the
- * tunnel's address; the endpoint would then answer into the tunnel itself
- * and the tunnel would loop until the next handshake. Right after the
- * tunnel's own rules: as many packets as those. */
+/* The tunnel's own encrypted packets, as many as the tunnel's: to an
+ * endpoint, and marked; never with a tunnel address as source. While the
+ * uplink has no address of the family yet (after a link flap, before
+ * SLAAC), the kernel picks the tunnel's address; the endpoint would then
+ * answer into the tunnel itself and the tunnel would loop until the next
+ * handshake. */
 static void
 render_transport_out (GString *out, const WgksFirewallSpec *spec)
 {
@@ -336,6 +341,7 @@ render_output (GString *out, const WgksFirewallSpec *spec)
 	g_string_append (out, "\tchain output {\n\t\ttype filter hook output priority filter - 10; policy drop;\n");
 	render_tunnel_out (out, spec);
 	render_transport_out (out, spec);
+	render_tunnel_dns_out (out, spec);
 	g_string_append (out, "\t\toifname \"lo\" accept\n");
 	render_dns_side_channels (out, spec);
 	render_link_out (out);
@@ -385,6 +391,7 @@ render_forward (GString *out, const WgksFirewallSpec *spec)
 {
 	g_string_append (out, "\tchain forward {\n\t\ttype filter hook forward priority filter - 10; policy drop;\n");
 	render_tunnel_out (out, spec);
+	render_tunnel_dns_out (out, spec);
 	/* From the tunnel only the replies to what was forwarded into it (a
 	 * container's or VM's connections); nobody on the VPN's side reaches
 	 * the LAN or the containers behind this host. A ct expression switches

@@ -5,7 +5,9 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <sched.h>
+#include <sys/wait.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -234,9 +236,10 @@ test_render_narrow (Fixture *f, gconstpointer data)
 		/* the tunnel's data path first; only DNS ports walk the guard */
 		"hook output priority filter - 10; policy drop;\n"
 		"\t\toif 4242 th dport != { 53, 853 } accept\n"
+		"\t\tmeta mark 0xca6c ip saddr != @tunnel_addr4 ip daddr . udp dport @endpoints4 accept\n"
+		"\t\tmeta mark 0xca6c ip6 saddr != @tunnel_addr6 ip6 daddr . udp dport @endpoints6 accept\n"
 		"\t\toif 4242 jump dns_guard\n"
-		"\t\toif 4242 accept\n"
-		"\t\tmeta mark 0xca6c ip saddr != @tunnel_addr4 ip daddr . udp dport @endpoints4 accept\n",
+		"\t\toif 4242 accept\n\t\toifname \"lo\" accept\n",
 		/* the encrypted packets next, never to a tunnel address */
 		"hook input priority filter - 10; policy drop;\n\t\tiif 4242 accept\n"
 		"\t\tip daddr != @tunnel_addr4 ip saddr . udp sport @endpoints4 accept\n"
@@ -370,6 +373,40 @@ test_golden_files_load (void)
 	g_assert_cmpuint (n, >=, 16);
 }
 
+/* The commands of a call run one after the other in a child process, stop
+ * at the first that fails, and bring back its error or the last one's
+ * output; the child is reaped. */
+static void
+test_commands_in_child (Fixture *f, gconstpointer data)
+{
+	const char *const failing[] = {
+		"add table inet wgks_test_a", "add chain inet wgks_test_a c { type nonsense; }", "add table inet wgks_test_b",
+		NULL,
+	};
+	const char *const listing[] = { "add table inet wgks_test_c", "list table inet wgks_test_c", NULL };
+	g_autoptr (GError) error = NULL;
+	g_autofree char *out = NULL;
+	guint n_done = 99;
+
+	g_assert_false (wgks_nft_run_each (failing, FALSE, &n_done, NULL, &error));
+	g_assert_error (error, WGKS_FIREWALL_ERROR, WGKS_FIREWALL_ERROR_APPLY);
+	g_assert_nonnull (strstr (error->message, "nonsense"));
+	g_assert_cmpuint (n_done, ==, 1);
+	g_clear_error (&error);
+	g_assert_true (wgks_nft_run ("list table inet wgks_test_a", FALSE, NULL, &error));
+	g_assert_false (wgks_nft_run ("list table inet wgks_test_b", FALSE, NULL, &error));
+	g_clear_error (&error);
+
+	g_assert_true (wgks_nft_run_each (listing, FALSE, &n_done, &out, &error));
+	g_assert_no_error (error);
+	g_assert_cmpuint (n_done, ==, 2);
+	g_assert_nonnull (strstr (out, "table inet wgks_test_c"));
+	g_assert_cmpint (waitpid (-1, NULL, WNOHANG), ==, -1);
+	g_assert_cmpint (errno, ==, ECHILD);
+	g_assert_true (wgks_nft_run ("delete table inet wgks_test_a; delete table inet wgks_test_c", FALSE, NULL, &error));
+	wgks_nft_release ();
+}
+
 int
 main (int argc, char **argv)
 {
@@ -389,6 +426,7 @@ main (int argc, char **argv)
 	ADD ("/firewall/render-side-channels", test_render_side_channels);
 	ADD ("/firewall/no-ifindex", test_no_ifindex);
 	ADD ("/firewall/many-prefixes", test_many_prefixes);
+	ADD ("/firewall/commands-in-child", test_commands_in_child);
 	g_test_add_func ("/firewall/golden-files-load", test_golden_files_load);
 	return g_test_run ();
 }
