@@ -4,7 +4,8 @@
 # time, data-path cost, footprint; then kernel WireGuard in the VM lab
 # (bench/vm-kernel.sh). Builds, installs into a private DESTDIR,
 # brings the network lab (tests/lab) up, runs every measurement several
-# times interleaving the compared systems (rotated orders: A B C, B C A, ...
+# times interleaving the compared systems (rotated orders: A B C, B C A, ...),
+# writes
 # bench/results/{report.md,*.csv,*.png} and tears everything down.
 #
 #   sudo bench/run.sh           full run (~25 min on 2 cores, + ~5 min VM)
