@@ -5,8 +5,7 @@
 # (bench/vm-kernel.sh). Builds, installs into a private DESTDIR,
 # brings the network lab (tests/lab) up, runs every measurement several
 # times interleaving the compared systems (rotated orders: A B C, B C A, ...),
-# writes
-# bench/results/{report.md,*.csv,*.png} and tears everything down.
+# writes bench/results/{report.md,*.csv,*.png} and tears everything down.
 #
 #   sudo bench/run.sh           full run (~25 min on 2 cores, + ~5 min VM)
 #   sudo bench/run.sh --quick   a few seconds per measurement (CI), no VM:
