@@ -191,7 +191,13 @@ if a1 and a2:
 target("apply: growth 1,000 -> 10,000 prefixes (log-log slope)", None if slope is None else slope <= TARGET_LINEAR_SLOPE,
        fmt(slope, 2), "<= %.2f (1 = linear)" % TARGET_LINEAR_SLOPE)
 
-# --- 5 data path
+# --- 5 data path; a run whose tunnel carried nothing (0 bit/s, no HTTP
+# reply) is a failed run, not a throughput of 0
+dp_failed = {}
+for r in datapath:
+    if num(r["throughput_mbps"]) == 0 and num(r["latency_median_ms"]) is None:
+        r["throughput_mbps"] = "NA"
+        dp_failed[r["system"]] = dp_failed.get(r["system"], 0) + 1
 dt = by(datapath, "system", "throughput_mbps")
 dl = by(datapath, "system", "latency_median_ms")
 dl90 = by(datapath, "system", "latency_p90_ms")
@@ -463,6 +469,9 @@ for k in ("plugin", "nokill", "wgquick"):
         L.append("| %s | %s | %s | %s |" % (k, fmts(dt[k], 0), fmts(dl.get(k), 2), fmts(dl90.get(k), 2)))
 if tr is not None:
     L.append("\nThroughput ratio on/off: **%.3f**; latency ratio off/on: **%s**." % (tr, fmt(lr, 3)))
+if dp_failed:
+    L.append("\nRuns whose tunnel carried nothing (0 bit/s, no HTTP reply), left out of the medians: %s."
+             % ", ".join("%s %d" % kv for kv in sorted(dp_failed.items())))
 
 L.append("\n## 6. Footprint of the service\n")
 L.append("Side by side over the same idle window (%s s): `nm-wireguard-killswitch-service` started by NetworkManager "
