@@ -172,6 +172,8 @@ bench_up() {
 bench_client_pids() {
 	local pid
 	for pid in $(ip netns pids "$LAB_NS_CLIENT" 2>/dev/null); do
+		# not the service's short-lived libnftables children
+		[ "$(cat "/proc/$pid/comm" 2>/dev/null)" != wgks-nft ] || continue
 		{ tr '\0' ' ' <"/proc/$pid/cmdline"; } 2>/dev/null | grep -Eq "$1" && echo "$pid"
 	done
 }

@@ -121,6 +121,7 @@ e2e_service_pid() {
 	for pid in $(ls /proc | grep -E '^[0-9]+$'); do
 		[ "$(readlink "/proc/$pid/ns/net" 2>/dev/null)" = "$netns" ] || continue
 		[ "$(readlink "/proc/$pid/exe" 2>/dev/null)" = /usr/libexec/nm-wireguard-killswitch-service ] || continue
+		[ "$(cat "/proc/$pid/comm" 2>/dev/null)" != wgks-nft ] || continue
 		echo "$pid"
 		return 0
 	done

@@ -239,8 +239,10 @@ ks_blocked_checks() {
 	ok "$1: curl --max-time 5 fails fast" ks_curl_fails_fast "http://$LAB_WEB4/"
 }
 
-ks_child_pids() { # PID -> PIDs whose parent is PID (ps reads /proc once)
-	ps -o pid= --ppid "$1" | tr -d ' '
+# PID -> PIDs whose parent is PID (ps reads /proc once), without the
+# service's short-lived libnftables children (comm wgks-nft)
+ks_child_pids() {
+	ps -o pid=,comm= --ppid "$1" | awk '$2 != "wgks-nft" {print $1}'
 }
 
 # ks_service_pid: the VPN service. NetworkManager's spawn leaves it

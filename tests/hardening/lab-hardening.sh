@@ -81,11 +81,13 @@ hlab_pids_named() {
 }
 
 # hlab_service_pids: the VPN service processes (by executable path; under
-# valgrind, by the real binary's path in the command line)
+# valgrind, by the real binary's path in the command line), not their
+# short-lived libnftables children (comm wgks-nft)
 hlab_service_pids() {
 	local p
 	for p in $(hlab_client_pids); do
-		tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline" | grep -q 'nm-wireguard-killswitch-service' && echo "$p"
+		[ "$(cat "/proc/$p/comm" 2>/dev/null)" != wgks-nft ] &&
+			tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline" | grep -q 'nm-wireguard-killswitch-service' && echo "$p"
 	done
 }
 
