@@ -204,8 +204,8 @@ bench_down() {
 		lab_client wg-killswitch release --yes >/dev/null 2>&1
 		# The service, its wireguard-go and NetworkManager's routes in the
 		# VPN's table finish after nmcli returns; the next system (same
-		# key, same table) must not meet them: wg-quick right after the
-		# plugin sometimes had a dead tunnel (0 bit/s)
+		# key, same table) must not meet them. (wg-quick's dead data-path
+		# rounds, bench/results/analysis.md 5, happen with this wait too.)
 		lab_wait_for 10 bench__vpn_gone
 		;;
 	wgquick)
