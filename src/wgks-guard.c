@@ -18,6 +18,7 @@
 
 #include "wgks-firewall.h"
 #include "wgks-lockdown.h"
+#include "wgks-nft.h"
 #include "wgks-nl-watch.h"
 #include "wgks-statefile.h"
 
@@ -187,6 +188,9 @@ check (Guard *g)
 	if (owner_lock >= 0)
 		close (owner_lock);
 	wgks_statefile_unlock (dir_lock);
+	/* Checks are rare and the guardian lives on: no nftables helper
+	 * process waits between them. */
+	wgks_nft_release ();
 }
 
 static gboolean

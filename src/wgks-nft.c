@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -99,11 +100,13 @@ load_libnftables (GError **error)
 	return TRUE;
 }
 
-/* One libnftables context for all the commands of a burst (the writes and
- * checks of a state change): freeing a context closes its netlink socket,
- * and the kernel waits for an RCU grace period there (about 10 ms on the
- * benchmark machine, ten times the transaction). */
+/* Where no helper process can be made (wgks_nft_run_each), the commands
+ * run here, in one context for the burst: freeing a context closes its
+ * netlink socket, and the kernel waits for an RCU grace period there
+ * (about 10 ms on the benchmark machine, ten times the transaction). */
 static struct nft_ctx *kept_ctx;
+
+static void helper_stop (void);
 
 static struct nft_ctx *
 shared_context (GError **error)
@@ -154,12 +157,13 @@ trim_stack (void)
 		(void) madvise ((void *) start, end - start, MADV_DONTNEED);
 }
 
-/* Between bursts of table writes the context is only memory: give it
- * back, with libnftables itself and what the allocator kept. The next
- * command loads and opens them again. */
+/* Between bursts of table writes the helper and the context are only
+ * memory: give them back, with libnftables itself and what the allocator
+ * kept. The next command loads and starts them again. */
 void
 wgks_nft_release (void)
 {
+	helper_stop ();
 	if (kept_ctx)
 		nft.ctx_free (kept_ctx);
 	kept_ctx = NULL;
@@ -207,31 +211,99 @@ run_commands (struct nft_ctx *ctx, const char *const *scripts, gboolean dry_run,
 	return n;
 }
 
-static void
-child_write (int fd, const char *buf, size_t len)
+/* ---------------------------------------------------------------------------
+ * The helper process of a burst
+ *
+ * A burst's allocations (the ruleset cache, the parser, netlink buffers:
+ * about 3.5 MiB for a listing) would leave the service's heap with pages
+ * that a few small blocks of the same moment keep for the life of the
+ * process. The commands run in a child process instead, forked at the
+ * burst's first command and ended by wgks_nft_release(): it takes all of
+ * that with it, and one fork serves the whole burst.
+ *
+ * Over a stream socket, a request is the dry-run flag and the number of
+ * scripts (one byte each), then each script as a 32-bit length and its
+ * bytes. The answer is the number that succeeded (one byte), then the
+ * error buffer and the output buffer, each as a 32-bit length and bytes.
+ * ------------------------------------------------------------------------- */
+
+/* Far more than any ruleset or listing of the kill switch's table. */
+#define HELPER_MAX_BLOB (64u * 1024 * 1024)
+
+static struct {
+	pid_t pid;
+	int   fd;
+} helper = { -1, -1 };
+
+static gboolean
+io_exact (int fd, void *buf, size_t len, gboolean writing)
 {
+	char *p = buf;
+
 	while (len > 0) {
-		ssize_t n = write (fd, buf, len);
+		ssize_t n = writing ? send (fd, p, len, MSG_NOSIGNAL) : read (fd, p, len);
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			_exit (EXIT_FAILURE);
-		buf += n;
+			return FALSE;
+		p += n;
 		len -= (size_t) n;
 	}
+	return TRUE;
+}
+
+static gboolean
+send_blob (int fd, const char *data, guint32 len)
+{
+	return io_exact (fd, &len, sizeof len, TRUE) && io_exact (fd, (char *) data, len, TRUE);
+}
+
+/* NULL at the end of the stream, or on a length beyond any answer's. */
+static char *
+receive_blob (int fd, void *(*alloc) (size_t))
+{
+	guint32 len;
+	char *data;
+
+	if (!io_exact (fd, &len, sizeof len, FALSE) || len > HELPER_MAX_BLOB)
+		return NULL;
+	data = alloc ((size_t) len + 1);
+	if (data && io_exact (fd, data, len, FALSE)) {
+		data[len] = '\0';
+		return data;
+	}
+	free (data);
+	return NULL;
+}
+
+/* Holds nothing of the service but its socket: a lock or an owner file
+ * it inherited would outlive the service's own close (and the guardian
+ * takes a closed owner file for a service that let go). */
+static void
+helper_close_other_fds (int keep)
+{
+	if (keep > 3 && close_range (3, (unsigned) keep - 1, 0) < 0)
+		_exit (EXIT_FAILURE);
+	if (close_range ((unsigned) keep + 1, ~0u, 0) < 0)
+		_exit (EXIT_FAILURE);
+}
+
+static void
+helper_free_scripts (char **scripts)
+{
+	for (char **s = scripts; *s; s++)
+		free (*s);
 }
 
 /* In the child: only libnftables and libc (the parent's other threads may
- * hold GLib's locks). The answer: the number of commands that succeeded
- * (one byte), the error buffer and a NUL, the output buffer's length (32
- * bits) and the output buffer. */
+ * have held GLib's locks when it was forked). Its own context, opened
+ * after the others are closed. */
 static G_NORETURN void
-child_run (struct nft_ctx *ctx, const char *const *scripts, gboolean dry_run, int fd)
+helper_main (int fd, pid_t parent)
 {
-	const char *errors = "", *out = "";
-	unsigned char n_done;
-	guint32 out_len;
+	struct nft_ctx *ctx;
+	unsigned char head[2];
 
 	signal (SIGTERM, SIG_DFL);
 	signal (SIGINT, SIG_DFL);
@@ -239,122 +311,159 @@ child_run (struct nft_ctx *ctx, const char *const *scripts, gboolean dry_run, in
 	/* Told apart from the service it was forked from (same program and
 	 * command line) by its name: ps -o comm, /proc/PID/comm. */
 	prctl (PR_SET_NAME, "wgks-nft");
-	n_done = (unsigned char) run_commands (ctx, scripts, dry_run, &errors, &out);
-	child_write (fd, (const char *) &n_done, 1);
-	out_len = (guint32) strlen (out);
-	child_write (fd, errors, strlen (errors) + 1);
-	child_write (fd, (const char *) &out_len, sizeof out_len);
-	child_write (fd, out, out_len);
+	prctl (PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid () != parent)
+		_exit (EXIT_FAILURE);
+	helper_close_other_fds (fd);
+	ctx = nft.ctx_new (NFT_CTX_DEFAULT);
+	if (!ctx)
+		_exit (EXIT_FAILURE);
+	nft.buffer_output (ctx);
+	nft.buffer_error (ctx);
+	while (io_exact (fd, head, sizeof head, FALSE)) {
+		char *scripts[256] = { NULL };
+		const char *errors, *out;
+		unsigned char n_done;
+		guint i;
+
+		for (i = 0; i < head[1]; i++) {
+			scripts[i] = receive_blob (fd, malloc);
+			if (!scripts[i])
+				_exit (EXIT_FAILURE);
+		}
+		n_done = (unsigned char) run_commands (ctx, (const char *const *) scripts, head[0], &errors, &out);
+		helper_free_scripts (scripts);
+		if (!io_exact (fd, &n_done, 1, TRUE) || !send_blob (fd, errors, (guint32) strlen (errors))
+		    || !send_blob (fd, out, (guint32) strlen (out)))
+			_exit (EXIT_FAILURE);
+	}
+	/* The service closed its end: the kernel frees the rest. */
 	_exit (EXIT_SUCCESS);
 }
 
-static gboolean
-read_all (int fd, GByteArray *into)
+/* Closing the socket ends the helper; it is reaped here. */
+static void
+helper_stop (void)
 {
-	guint8 buf[4096];
-
-	for (;;) {
-		ssize_t n = read (fd, buf, sizeof buf);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n == 0;
-		g_byte_array_append (into, buf, (guint) n);
+	if (helper.fd >= 0)
+		close (helper.fd);
+	if (helper.pid > 0) {
+		while (waitpid (helper.pid, NULL, 0) < 0 && errno == EINTR)
+			;
 	}
+	helper.fd = helper.pid = -1;
 }
 
-/* Complete, or not at all: the output's length tells a child that died
- * while writing from one that finished. */
 static gboolean
-parse_answer (GByteArray *raw, guint n_scripts, NftAnswer *a)
+helper_start (void)
 {
-	const char *data = (const char *) raw->data;
-	const char *nul, *out;
-	guint32 out_len;
+	static gboolean stop_at_exit;
+	pid_t parent = getpid ();
+	int fds[2];
 
-	if (raw->len < 2 || raw->data[0] > n_scripts)
+	if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0)
 		return FALSE;
-	nul = memchr (data + 1, '\0', raw->len - 1);
-	if (!nul || (gsize) (nul + 1 - data) + sizeof out_len > raw->len)
+	helper.pid = fork ();
+	if (helper.pid < 0) {
+		close (fds[0]);
+		close (fds[1]);
 		return FALSE;
-	memcpy (&out_len, nul + 1, sizeof out_len);
-	out = nul + 1 + sizeof out_len;
-	if ((gsize) (out - data) + out_len != raw->len)
-		return FALSE;
-	a->n_done = raw->data[0];
-	a->errors = g_strdup (data + 1);
-	a->output = g_strndup (out, out_len);
+	}
+	if (helper.pid == 0) {
+		close (fds[0]);
+		helper_main (fds[1], parent);
+	}
+	close (fds[1]);
+	helper.fd = fds[0];
+	/* Programs that never call wgks_nft_release() still reap it. */
+	if (!stop_at_exit)
+		stop_at_exit = atexit (helper_stop) == 0;
 	return TRUE;
 }
 
-/* A burst's allocations (the ruleset cache, the parser, netlink buffers:
- * about 3.5 MiB for a listing) would leave the service's heap with pages
- * that a few small blocks of the same moment keep for the life of the
- * process. A child process inherits the context (and its netlink socket),
- * runs the commands and takes all of that with it when it exits. If no
- * child can be made, the commands run here. */
 static gboolean
-run_in_child (struct nft_ctx *ctx, const char *const *scripts, gboolean dry_run, NftAnswer *a, GError **error)
+helper_request (const char *const *scripts, gboolean dry_run, NftAnswer *a)
 {
-	g_autoptr (GByteArray) raw = g_byte_array_new ();
-	gboolean complete;
-	int fds[2], status = 0;
+	unsigned char head[2] = { dry_run ? 1 : 0, (unsigned char) g_strv_length ((char **) scripts) };
+	unsigned char n_done;
+	guint i;
+
+	if (!io_exact (helper.fd, head, sizeof head, TRUE))
+		return FALSE;
+	for (i = 0; scripts[i]; i++) {
+		if (!send_blob (helper.fd, scripts[i], (guint32) strlen (scripts[i])))
+			return FALSE;
+	}
+	if (!io_exact (helper.fd, &n_done, 1, FALSE) || n_done > head[1])
+		return FALSE;
+	a->n_done = n_done;
+	a->errors = receive_blob (helper.fd, g_try_malloc);
+	a->output = a->errors ? receive_blob (helper.fd, g_try_malloc) : NULL;
+	return a->output != NULL;
+}
+
+/* If no child can be made, the commands run here, in a context kept for
+ * the burst. */
+static gboolean
+run_here (const char *const *scripts, gboolean dry_run, NftAnswer *a, GError **error)
+{
+	struct nft_ctx *ctx = shared_context (error);
+	const char *errors, *out;
+
+	if (!ctx)
+		return FALSE;
+	a->n_done = run_commands (ctx, scripts, dry_run, &errors, &out);
+	a->errors = g_strdup (errors);
+	a->output = g_strdup (out);
+	return TRUE;
+}
+
+static gboolean
+run_commands_anywhere (const char *const *scripts, gboolean dry_run, NftAnswer *a, GError **error)
+{
 	pid_t pid;
 
-	if (pipe2 (fds, O_CLOEXEC) < 0) {
-		fds[0] = fds[1] = -1;
-		pid = -1;
-	} else {
-		pid = fork ();
+	if (!load_libnftables (error))
+		return FALSE;
+	if (helper.pid < 0 && !helper_start ()) {
+		g_debug ("nftables: no helper process (%s), running here", g_strerror (errno));
+		return run_here (scripts, dry_run, a, error);
 	}
-	if (pid < 0) {
-		const char *errors, *out;
-
-		g_debug ("nftables: no child process (%s), running here", g_strerror (errno));
-		if (fds[0] >= 0) {
-			close (fds[0]);
-			close (fds[1]);
-		}
-		a->n_done = run_commands (ctx, scripts, dry_run, &errors, &out);
-		a->errors = g_strdup (errors);
-		a->output = g_strdup (out);
+	if (helper_request (scripts, dry_run, a))
 		return TRUE;
-	}
-	if (pid == 0) {
-		close (fds[0]);
-		child_run (ctx, scripts, dry_run, fds[1]);
-	}
-	close (fds[1]);
-	complete = read_all (fds[0], raw);
-	close (fds[0]);
-	while (waitpid (pid, &status, 0) < 0 && errno == EINTR)
-		;
-	/* A complete answer is what counts, not how the child ended: a
-	 * checker (valgrind's error exit code) may change its exit status. */
-	if (complete && parse_answer (raw, g_strv_length ((char **) scripts), a))
-		return TRUE;
-	/* Its replies may still wait in the shared socket: a fresh one next time. */
-	nft.ctx_free (kept_ctx);
-	kept_ctx = NULL;
+	answer_clear (a);
+	/* Whether its last commands ran is unknown: the caller checks the
+	 * kernel's table again, and the next command gets a new helper. */
+	pid = helper.pid;
+	helper_stop ();
 	g_set_error (error, WGKS_FIREWALL_ERROR, WGKS_FIREWALL_ERROR_INTERNAL,
-	             "libnftables' process %d ended without an answer (%s %d)", (int) pid,
-	             WIFSIGNALED (status) ? "signal" : "status",
-	             WIFSIGNALED (status) ? WTERMSIG (status) : WEXITSTATUS (status));
+	             "libnftables' helper process %d ended without an answer", (int) pid);
 	return FALSE;
+}
+
+gboolean
+wgks_nft_is_own_pid (pid_t pid)
+{
+	return pid > 0 && (pid == getpid () || pid == helper.pid);
+}
+
+void
+wgks_nft_prepare (void)
+{
+	if (helper.pid < 0 && load_libnftables (NULL))
+		helper_start ();
 }
 
 gboolean
 wgks_nft_run_each (const char *const *scripts, gboolean dry_run, guint *n_done, char **output, GError **error)
 {
-	struct nft_ctx *ctx = shared_context (error);
 	NftAnswer a = { 0 };
 	gboolean ok;
 
 	g_return_val_if_fail (scripts && scripts[0] && g_strv_length ((char **) scripts) < 256, FALSE);
 	if (n_done)
 		*n_done = 0;
-	if (!ctx || !run_in_child (ctx, scripts, dry_run, &a, error))
+	if (!run_commands_anywhere (scripts, dry_run, &a, error))
 		return FALSE;
 	ok = !scripts[a.n_done];
 	if (!ok)

@@ -6,9 +6,13 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <glib/gstdio.h>
 #include <sched.h>
-#include <sys/wait.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "nm-wgks-service-defines.h"
@@ -373,9 +377,57 @@ test_golden_files_load (void)
 	g_assert_cmpuint (n, >=, 16);
 }
 
-/* The commands of a call run one after the other in a child process, stop
- * at the first that fails, and bring back its error or the last one's
- * output; the child is reaped. */
+/* The pid of this process's child named wgks-nft, or 0; one at most. */
+static pid_t
+nft_helper_pid (void)
+{
+	g_autoptr (GDir) proc = g_dir_open ("/proc", 0, NULL);
+	const char *name;
+	pid_t found = 0;
+
+	g_assert_nonnull (proc);
+	while ((name = g_dir_read_name (proc))) {
+		g_autofree char *stat_path = g_build_filename ("/proc", name, "stat", NULL);
+		g_autofree char *stat = NULL;
+		g_autofree char *prefix = g_strdup_printf ("%s (wgks-nft)", name);
+		const char *after_comm;
+		int ppid = 0;
+
+		if (!g_ascii_isdigit (name[0]) || !g_file_get_contents (stat_path, &stat, NULL, NULL))
+			continue;
+		after_comm = strrchr (stat, ')');
+		if (!after_comm || sscanf (after_comm, ") %*c %d", &ppid) != 1 || ppid != getpid ()
+		    || !g_str_has_prefix (stat, prefix))
+			continue;
+		g_assert_cmpint (found, ==, 0);
+		found = (pid_t) atoi (name);
+	}
+	return found;
+}
+
+/* Whether the process has an open file at this path. */
+static gboolean
+process_holds (pid_t pid, const char *path)
+{
+	g_autofree char *fd_dir = g_strdup_printf ("/proc/%d/fd", (int) pid);
+	g_autoptr (GDir) dir = g_dir_open (fd_dir, 0, NULL);
+	const char *name;
+
+	g_assert_nonnull (dir);
+	while ((name = g_dir_read_name (dir))) {
+		g_autofree char *link = g_build_filename (fd_dir, name, NULL);
+		g_autofree char *target = g_file_read_link (link, NULL);
+
+		if (g_strcmp0 (target, path) == 0)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/* The commands of a call run one after the other in the burst's helper
+ * process, stop at the first that fails, and bring back its error or the
+ * last one's output. One helper serves the burst; it holds none of the
+ * caller's files, and wgks_nft_release() reaps it. */
 static void
 test_commands_in_child (Fixture *f, gconstpointer data)
 {
@@ -386,13 +438,21 @@ test_commands_in_child (Fixture *f, gconstpointer data)
 	const char *const listing[] = { "add table inet wgks_test_c", "list table inet wgks_test_c", NULL };
 	g_autoptr (GError) error = NULL;
 	g_autofree char *out = NULL;
+	g_autofree char *held = g_build_filename (g_get_tmp_dir (), "wgks-test-held-XXXXXX", NULL);
+	int held_fd = g_mkstemp (held);
 	guint n_done = 99;
+	pid_t helper;
 
+	wgks_nft_release ();
+	g_assert_cmpint (held_fd, >=, 0);
 	g_assert_false (wgks_nft_run_each (failing, FALSE, &n_done, NULL, &error));
 	g_assert_error (error, WGKS_FIREWALL_ERROR, WGKS_FIREWALL_ERROR_APPLY);
 	g_assert_nonnull (strstr (error->message, "nonsense"));
 	g_assert_cmpuint (n_done, ==, 1);
 	g_clear_error (&error);
+	helper = nft_helper_pid ();
+	g_assert_cmpint (helper, >, 0);
+	g_assert_false (process_holds (helper, held));
 	g_assert_true (wgks_nft_run ("list table inet wgks_test_a", FALSE, NULL, &error));
 	g_assert_false (wgks_nft_run ("list table inet wgks_test_b", FALSE, NULL, &error));
 	g_clear_error (&error);
@@ -401,10 +461,24 @@ test_commands_in_child (Fixture *f, gconstpointer data)
 	g_assert_no_error (error);
 	g_assert_cmpuint (n_done, ==, 2);
 	g_assert_nonnull (strstr (out, "table inet wgks_test_c"));
+	g_assert_cmpint (nft_helper_pid (), ==, helper);
+
+	/* A helper that dies fails the call that needed it (fail closed);
+	 * the next call gets a new one. */
+	g_assert_cmpint (kill (helper, SIGKILL), ==, 0);
+	g_assert_false (wgks_nft_run ("list table inet wgks_test_a", FALSE, NULL, &error));
+	g_assert_error (error, WGKS_FIREWALL_ERROR, WGKS_FIREWALL_ERROR_INTERNAL);
+	g_clear_error (&error);
+	g_assert_cmpint (waitpid (helper, NULL, WNOHANG), ==, -1);
+	g_assert_true (wgks_nft_run ("delete table inet wgks_test_a; delete table inet wgks_test_c", FALSE, NULL, &error));
+	g_assert_cmpint (nft_helper_pid (), >, 0);
+	g_assert_cmpint (nft_helper_pid (), !=, helper);
+
+	wgks_nft_release ();
 	g_assert_cmpint (waitpid (-1, NULL, WNOHANG), ==, -1);
 	g_assert_cmpint (errno, ==, ECHILD);
-	g_assert_true (wgks_nft_run ("delete table inet wgks_test_a; delete table inet wgks_test_c", FALSE, NULL, &error));
-	wgks_nft_release ();
+	close (held_fd);
+	g_unlink (held);
 }
 
 int
