@@ -1,17 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Wakes up on kernel netlink notifications of some groups: nftables changes
- * (the tamper watch restores a deleted or altered table at once) and route
- * or link changes (the kill switch sees at once that the endpoints became
- * unroutable). The content does not matter: callers re-check the state. */
+/* Wakes up on kernel netlink notifications: nftables changes made by other
+ * processes (the tamper watch restores a deleted or altered table at once)
+ * and route or link changes (the kill switch sees at once that the
+ * endpoints became unroutable). Callers re-check the state themselves. */
 #ifndef WGKS_NL_WATCH_H
 #define WGKS_NL_WATCH_H
 
 #include <glib.h>
 
-/* GROUPS: a bind() mask of groups 1..32. Returns a GSource id (remove it
- * with g_source_remove), 0 + error on failure. */
-guint wgks_nl_watch_add (int bus, guint32 groups, GSourceFunc func, gpointer user_data, GError **error);
-
+/* Each returns a GSource id (remove it with g_source_remove), 0 + error on
+ * failure. */
 guint wgks_nft_watch_add (GSourceFunc func, gpointer user_data, GError **error);
 guint wgks_route_watch_add (GSourceFunc func, gpointer user_data, GError **error);
 

@@ -18,6 +18,7 @@
 #include "nm-wgks-service-defines.h"
 #include "wgks-firewall.h"
 #include "wgks-nft.h"
+#include "wgks-nl-watch.h"
 #include "test-utils.h"
 
 typedef struct {
@@ -481,6 +482,67 @@ test_commands_in_child (Fixture *f, gconstpointer data)
 	g_unlink (held);
 }
 
+static gboolean
+count_call (gpointer user_data)
+{
+	guint *calls = user_data;
+
+	(*calls)++;
+	return G_SOURCE_CONTINUE;
+}
+
+/* Runs the default main context for MS milliseconds, or until *calls > 0
+ * when until_called. */
+static void
+spin (guint ms, const guint *calls, gboolean until_called)
+{
+	gint64 end = g_get_monotonic_time () + (gint64) ms * 1000;
+
+	while (g_get_monotonic_time () < end && !(until_called && *calls > 0)) {
+		if (!g_main_context_iteration (NULL, FALSE))
+			g_usleep (1000);
+	}
+}
+
+/* The tamper watch wakes up for another process's change, not for this
+ * process's own writes (read back when they were made). */
+static void
+test_watch_foreign_only (Fixture *f, gconstpointer data)
+{
+	g_autoptr (GError) error = NULL;
+	guint calls = 0;
+	guint id = wgks_nft_watch_add (count_call, &calls, &error);
+	pid_t pid;
+	int status = -1;
+
+	g_assert_no_error (error);
+	g_assert_cmpuint (id, >, 0);
+	g_assert_true (wgks_nft_run ("add table inet wgks_test_w", FALSE, NULL, &error));
+	g_assert_true (wgks_nft_run ("add chain inet wgks_test_w own", FALSE, NULL, &error));
+	spin (300, &calls, FALSE);
+	g_assert_cmpuint (calls, ==, 0);
+
+	/* Another process: a child with a helper of its own. */
+	pid = fork ();
+	g_assert_cmpint (pid, >=, 0);
+	if (pid == 0) {
+		gboolean ok;
+
+		wgks_nft_release ();
+		ok = wgks_nft_run ("add chain inet wgks_test_w foreign", FALSE, NULL, NULL);
+		wgks_nft_release ();
+		_exit (ok ? 0 : 1);
+	}
+	g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
+	g_assert_cmpint (status, ==, 0);
+	spin (5000, &calls, TRUE);
+	g_assert_cmpuint (calls, >=, 1);
+
+	g_source_remove (id);
+	g_assert_true (wgks_nft_run ("delete table inet wgks_test_w", FALSE, NULL, &error));
+	wgks_nft_release ();
+}
+
 int
 main (int argc, char **argv)
 {
@@ -501,6 +563,7 @@ main (int argc, char **argv)
 	ADD ("/firewall/no-ifindex", test_no_ifindex);
 	ADD ("/firewall/many-prefixes", test_many_prefixes);
 	ADD ("/firewall/commands-in-child", test_commands_in_child);
+	ADD ("/firewall/watch-foreign-only", test_watch_foreign_only);
 	g_test_add_func ("/firewall/golden-files-load", test_golden_files_load);
 	return g_test_run ();
 }
