@@ -30,6 +30,7 @@ struct _NMWgksService {
 	WgksOwner        *owner;           /* held from connect to teardown */
 	char             *ifname;
 	WgksDevice       *device;
+	gboolean          device_created;  /* exists; configured once the endpoints are known too */
 	GArray           *endpoints;      /* WgksEndpoint, hosts point into config */
 	WgksEndpointWatch *watch;         /* one per endpoint */
 	GCancellable     *cancellable;    /* of the current connection */
@@ -45,6 +46,7 @@ struct _NMWgksService {
 	guint             dns_lookups;     /* endpoint lookups running: the kill switch lets them out */
 	GPtrArray        *dns_servers;     /* the uplink's, for those lookups */
 	guint             release_id;
+	guint             prepare_id;      /* libnftables made ready before the first Connect */
 	guint             handshake_timeout_s;
 	guint             stats_failures;
 	char             *connection_id;

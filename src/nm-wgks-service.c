@@ -167,6 +167,7 @@ teardown (NMWgksService *self)
 	self->dns_lookups = 0;
 	g_clear_pointer (&self->dns_servers, g_ptr_array_unref);
 	g_clear_pointer (&self->device, wgks_device_free);
+	self->device_created = FALSE;
 	if (had_something && self->state != WGKS_SERVICE_STATE_DISCONNECTED
 	    && !nm_wgks_service_enter_state (self, WGKS_SERVICE_STATE_DISCONNECTED, &error))
 		wgks_log_warn ("%s", error->message);
@@ -291,21 +292,16 @@ configure_device (NMWgksService *self, GError **error)
 	return wgks_device_set_up (self->device, self->config->mtu ? self->config->mtu : WGKS_DEFAULT_MTU, error);
 }
 
+/* The device and the endpoints come in either order: the device is
+ * configured once both are there, after the table allows the endpoints. */
 static void
-device_created_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+configure_when_ready (NMWgksService *self)
 {
-	g_autoptr (WgksServiceStep) step = user_data;
-	NMWgksService *self = step->self;
 	g_autoptr (GError) error = NULL;
 	g_autoptr (GVariant) config = NULL;
 
-	if (nm_wgks_service_step_is_stale (step))
+	if (!self->device_created || !self->endpoints)
 		return;
-	if (!wgks_device_create_finish (self->device, result, &error)) {
-		nm_wgks_service_fail (self, NM_VPN_PLUGIN_FAILURE_CONNECT_FAILED,
-		                      _("cannot create the WireGuard interface %s: %s"), self->ifname, error->message);
-		return;
-	}
 	if (!configure_device (self, &error)) {
 		nm_wgks_service_fail (self, NM_VPN_PLUGIN_FAILURE_CONNECT_FAILED,
 		                      _("cannot configure the WireGuard interface %s: %s"), self->ifname, error->message);
@@ -316,6 +312,24 @@ device_created_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 	config = g_variant_ref_sink (wgks_ip_config_generic (self->config, self->ifname, gateway_address (self)));
 	nm_vpn_service_plugin_set_config (NM_VPN_SERVICE_PLUGIN (self), config);
 	nm_wgks_service_watch_first_handshake (self);
+}
+
+static void
+device_created_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+	g_autoptr (WgksServiceStep) step = user_data;
+	NMWgksService *self = step->self;
+	g_autoptr (GError) error = NULL;
+
+	if (nm_wgks_service_step_is_stale (step))
+		return;
+	if (!wgks_device_create_finish (self->device, result, &error)) {
+		nm_wgks_service_fail (self, NM_VPN_PLUGIN_FAILURE_CONNECT_FAILED,
+		                      _("cannot create the WireGuard interface %s: %s"), self->ifname, error->message);
+		return;
+	}
+	self->device_created = TRUE;
+	configure_when_ready (self);
 }
 
 static gboolean
@@ -367,9 +381,7 @@ endpoints_resolved_cb (GObject *source, GAsyncResult *result, gpointer user_data
 		nm_wgks_service_fail (self, NM_VPN_PLUGIN_FAILURE_CONNECT_FAILED, "%s", error->message);
 		return;
 	}
-	wgks_device_remove_stale (self->ifname);
-	self->device = wgks_device_new (self->ifname, device_lost, self);
-	wgks_device_create_async (self->device, self->cancellable, device_created_cb, nm_wgks_service_step_new (self));
+	configure_when_ready (self);
 }
 
 /* ---------------------------------------------------------------------------
@@ -486,6 +498,11 @@ start_connect_idle (gpointer user_data)
 	/* From the first table on: a flush while connecting must not wait for
 	 * the handshake to be undone. */
 	nm_wgks_service_watch_netlink (self);
+	/* The device starts while the endpoints are looked up (wireguard-go
+	 * takes a few milliseconds): without a peer it sends nothing. */
+	wgks_device_remove_stale (self->ifname);
+	self->device = wgks_device_new (self->ifname, device_lost, self);
+	wgks_device_create_async (self->device, self->cancellable, device_created_cb, nm_wgks_service_step_new (self));
 	wgks_resolve_endpoints_async (self->config, &via, self->cancellable, endpoints_resolved_cb,
 	                              nm_wgks_service_step_new (self));
 	return G_SOURCE_REMOVE;
@@ -607,11 +624,26 @@ real_disconnect (NMVpnServicePlugin *plugin, GError **error)
 	return TRUE;
 }
 
+/* NetworkManager starts the service to connect: libnftables and its
+ * helper process are made ready while the service waits for the Connect
+ * call, not after it. Released like any burst if none comes. */
+static gboolean
+prepare_firewall (gpointer user_data)
+{
+	NMWgksService *self = user_data;
+
+	self->prepare_id = 0;
+	wgks_nft_prepare ();
+	nm_wgks_service_schedule_release (self);
+	return G_SOURCE_REMOVE;
+}
+
 static void
 nm_wgks_service_init (NMWgksService *self)
 {
 	self->state = WGKS_SERVICE_STATE_DISCONNECTED;
 	self->killswitch = wgks_killswitch_new ();
+	self->prepare_id = g_idle_add_full (G_PRIORITY_LOW, prepare_firewall, self, NULL);
 	/* Before any Connect: NetworkManager's signals about our connection
 	 * may come before it calls us. */
 	self->origin = wgks_disconnect_origin_new ();
@@ -624,6 +656,7 @@ dispose (GObject *object)
 
 	teardown (self);
 	clear_source (&self->release_id);
+	clear_source (&self->prepare_id);
 	g_clear_pointer (&self->origin, wgks_disconnect_origin_free);
 	g_clear_pointer (&self->killswitch, wgks_killswitch_free);
 	G_OBJECT_CLASS (nm_wgks_service_parent_class)->dispose (object);
