@@ -15,6 +15,7 @@
 #   sudo bench/run.sh --leak    only the leak window (1), the same way
 #   sudo bench/run.sh --datapath  only the data path and footprint (5, 6),
 #                               the same way
+#   sudo bench/run.sh --connect only the connect time (2), the same way
 #
 # Env: WGKS_BUILDDIR=DIR  reuse this configured build (default: the source
 #                         tree if configured in-tree, else ./_build)
@@ -25,19 +26,21 @@
 #      BENCH_SMAPS=1      also copy each footprint process's smaps (per mapping)
 #      BENCH_VM=0         full run without the kernel WireGuard VM run
 #                         (bench/vm-kernel.sh; never in --quick)
+#      BENCH_KEEP_LOGS=DIR copy the lab's logs (NetworkManager's --debug log
+#                         with the service's messages) there before teardown
 # bench/check-targets.sh then prints PASS/MISS per target.
 set -uo pipefail
 
-# full, quick, or the one part of footprint, leak, datapath
+# full, quick, or the one part of footprint, leak, datapath, connect
 mode=full
 for a in "$@"; do
 	case "$a" in
-	--quick | --footprint | --leak | --datapath)
-		[ "$mode" = full ] || { echo "bench: --quick, --footprint, --leak and --datapath exclude each other" >&2; exit 2; }
+	--quick | --footprint | --leak | --datapath | --connect)
+		[ "$mode" = full ] || { echo "bench: --quick, --footprint, --leak, --datapath and --connect exclude each other" >&2; exit 2; }
 		mode=${a#--}
 		;;
-	-h | --help) sed -n '2,28p' "$0"; exit 0 ;;
-	*) echo "usage: $0 [--quick | --footprint | --leak | --datapath]" >&2; exit 2 ;;
+	-h | --help) sed -n '2,31p' "$0"; exit 0 ;;
+	*) echo "usage: $0 [--quick | --footprint | --leak | --datapath | --connect]" >&2; exit 2 ;;
 	esac
 done
 quick=0
@@ -71,6 +74,10 @@ leak | datapath | footprint)
 	[ "$mode" = leak ] && DP_REPS=0
 	[ "$mode" = footprint ] && DP_REPS=1 DP_SYSTEMS="plugin"
 	;;
+connect)
+	out=${BENCH_OUT:-$(mktemp -d /tmp/wgks-bench-connect.XXXXXX)}
+	LEAK_REPS=0 ROAM_REPS=0 DP_REPS=0
+	;;
 esac
 # a run of one part measures neither the apply time nor the VM
 whole=0
@@ -90,6 +97,7 @@ die() { log "ERROR: $*"; exit 1; }
 
 cleanup() {
 	local rc=$?
+	[ -n "${BENCH_KEEP_LOGS:-}" ] && [ -d "${LAB_DIR:-}/log" ] && mkdir -p "$BENCH_KEEP_LOGS" && cp -r "$LAB_DIR/log/." "$BENCH_KEEP_LOGS/"
 	lab_down
 	rm -rf "$BENCH_TMP" "$DESTDIR_"
 	exit "$rc"
