@@ -341,17 +341,26 @@ helper_main (int fd, pid_t parent)
 	_exit (EXIT_SUCCESS);
 }
 
-/* Closing the socket ends the helper; it is reaped here. */
+/* Closing the socket ends the helper; it is reaped here. One that broke
+ * the protocol may be alive still, and is killed first. */
 static void
-helper_stop (void)
+helper_end (gboolean kill_it)
 {
 	if (helper.fd >= 0)
 		close (helper.fd);
 	if (helper.pid > 0) {
+		if (kill_it)
+			kill (helper.pid, SIGKILL);
 		while (waitpid (helper.pid, NULL, 0) < 0 && errno == EINTR)
 			;
 	}
 	helper.fd = helper.pid = -1;
+}
+
+static void
+helper_stop (void)
+{
+	helper_end (FALSE);
 }
 
 static gboolean
@@ -435,7 +444,7 @@ run_commands_anywhere (const char *const *scripts, gboolean dry_run, NftAnswer *
 	/* Whether its last commands ran is unknown: the caller checks the
 	 * kernel's table again, and the next command gets a new helper. */
 	pid = helper.pid;
-	helper_stop ();
+	helper_end (TRUE);
 	g_set_error (error, WGKS_FIREWALL_ERROR, WGKS_FIREWALL_ERROR_INTERNAL,
 	             "libnftables' helper process %d ended without an answer", (int) pid);
 	return FALSE;
