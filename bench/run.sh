@@ -7,7 +7,7 @@
 # times interleaving the compared systems (rotated orders: A B C, B C A, ...),
 # writes bench/results/{report.md,*.csv,*.png} and tears everything down.
 #
-#   sudo bench/run.sh           full run (~25 min on 2 cores, + ~5 min VM)
+#   sudo bench/run.sh           full run (~32 min on 2 cores, + ~5 min VM)
 #   sudo bench/run.sh --quick   a few seconds per measurement (CI), no VM:
 #                               exits non-zero only if the benchmark breaks
 #   sudo bench/run.sh --footprint  only the idle footprint (6), results in a
@@ -60,10 +60,10 @@ if [ "$quick" = 1 ]; then
 	FOOT_T=${BENCH_FOOT_T:-3} APPLY_REPS=2 APPLY_SIZES="1 100 1000"
 else
 	out=${BENCH_OUT:-$bench_dir/results}
-	CONNECT_REPS=5 CONNECT_SYSTEMS="plugin wgquick nokill" LEAK_SYSTEMS="plugin wgquick nokill"
+	CONNECT_REPS=10 CONNECT_SYSTEMS="plugin wgquick nokill" LEAK_SYSTEMS="plugin wgquick nokill"
 	LEAK_REPS=3 LEAK_SCENARIOS="ifdown wgkill svckill nmrestart uplinkloss roam" LEAK_PRE=1 LEAK_WINDOW=5
 	ROAM_REPS=5 ROAM_SYSTEMS="plugin wgquick nokill"
-	DP_REPS=6 DP_SYSTEMS="plugin nokill wgquick" IPERF_T=10 LAT_N=200
+	DP_REPS=10 DP_SYSTEMS="plugin nokill wgquick" IPERF_T=10 LAT_N=200
 	FOOT_T=${BENCH_FOOT_T:-600} APPLY_REPS=15 APPLY_SIZES="1 10 100 1000 10000"
 fi
 case $mode in
