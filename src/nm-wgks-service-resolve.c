@@ -62,6 +62,8 @@ nm_wgks_service_dns_window_open (NMWgksService *self, WgksResolveVia *via, gbool
 		wgks_killswitch_note_resolvers (self->killswitch, self->dns_servers);
 	else if (self->dns_servers->len && !wgks_killswitch_set_resolvers (self->killswitch, self->dns_servers, &error))
 		wgks_log_warn ("kill switch: cannot let the endpoint lookups through: %s", error->message);
+	if (write)
+		nm_wgks_service_schedule_release (self);
 	via->servers = self->dns_servers;
 	via->fwmark = wgks_config_effective_fwmark (self->config);
 }
@@ -77,6 +79,8 @@ nm_wgks_service_dns_window_close (NMWgksService *self, gboolean write)
 		wgks_killswitch_note_resolvers (self->killswitch, NULL);
 	else if (!wgks_killswitch_set_resolvers (self->killswitch, NULL, &error))
 		wgks_log_warn ("kill switch: %s", error->message);
+	if (write)
+		nm_wgks_service_schedule_release (self);
 	g_clear_pointer (&self->dns_servers, g_ptr_array_unref);
 }
 
