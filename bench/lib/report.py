@@ -216,7 +216,7 @@ def paired_ratios(rows, col, num_sys, den_sys):
     for r in rows:
         if r["system"] in (num_sys, den_sys):
             per_rep.setdefault(r["rep"], {})[r["system"]] = num(r[col])
-    return [v[num_sys] / v[den_sys] for _, v in sorted(per_rep.items())
+    return [v[num_sys] / v[den_sys] for _, v in sorted(per_rep.items(), key=lambda kv: int(kv[0]))
             if v.get(num_sys) and v.get(den_sys)]
 
 
