@@ -305,8 +305,10 @@ render_link_in (GString *out)
 static void
 render_tunnel_out (GString *out, const WgksFirewallSpec *spec)
 {
+	/* Two comparisons rather than a set: nothing but the rule itself is
+	 * read for each packet. */
 	if (spec->state == WGKS_FIREWALL_CONNECTED && spec->dns_leak_protection)
-		g_string_append_printf (out, "\t\toif %u th dport != { 53, 853 } accept\n", spec->tunnel_ifindex);
+		g_string_append_printf (out, "\t\toif %u th dport != 53 th dport != 853 accept\n", spec->tunnel_ifindex);
 }
 
 /* The rest into the tunnel: DNS only to the tunnel's servers. */
@@ -320,6 +322,76 @@ render_tunnel_dns_out (GString *out, const WgksFirewallSpec *spec)
 	g_string_append_printf (out, "\t\toif %u accept\n", spec->tunnel_ifindex);
 }
 
+/* The last endpoint of FAMILY, and in *n how many there are. */
+static const WgksFirewallEndpoint *
+family_endpoint (GArray *endpoints, int family, guint *n)
+{
+	const WgksFirewallEndpoint *found = NULL;
+
+	*n = 0;
+	for (guint i = 0; endpoints && i < endpoints->len; i++) {
+		const WgksFirewallEndpoint *ep = &g_array_index (endpoints, WgksFirewallEndpoint, i);
+
+		if (ep->family == family) {
+			found = ep;
+			(*n)++;
+		}
+	}
+	return found;
+}
+
+/* The same for addresses written as text (IPv6: with a colon). */
+static const char *
+family_address (GPtrArray *addresses, gboolean v6, guint *n)
+{
+	const char *found = NULL;
+
+	*n = 0;
+	for (guint i = 0; addresses && i < addresses->len; i++) {
+		const char *a = addresses->pdata[i];
+
+		if ((strchr (a, ':') != NULL) == v6) {
+			found = a;
+			(*n)++;
+		}
+	}
+	return found;
+}
+
+/* The encrypted packets' match for one family: "FAMILY daddr ADDR udp
+ * dport PORT" (DIR 'd') or with saddr and sport (DIR 's'), then "FAMILY
+ * OTHER-DIR != TUNNEL-ADDRESS". A profile has one endpoint and one tunnel
+ * address per family, mostly: those are written into the rule, so that a
+ * busy tunnel's packets read no set; more go through the sets. NULL when
+ * the family has no endpoint (the rule would never match). */
+static char *
+transport_match (const WgksFirewallSpec *spec, gboolean v6, char dir)
+{
+	const WgksFirewallEndpoint *ep;
+	const char *fam = v6 ? "ip6" : "ip";
+	const char *addr;
+	char other = dir == 'd' ? 's' : 'd';
+	char buf[INET6_ADDRSTRLEN];
+	g_autofree char *peer = NULL;
+	g_autofree char *not_tunnel = NULL;
+	guint n;
+
+	ep = family_endpoint (spec->endpoints, v6 ? AF_INET6 : AF_INET, &n);
+	if (n == 0)
+		return NULL;
+	if (n == 1)
+		peer = g_strdup_printf ("%s %caddr %s udp %cport %u", fam, dir,
+		                        inet_ntop (ep->family, ep->addr, buf, sizeof buf), dir, ep->port);
+	else
+		peer = g_strdup_printf ("%s %caddr . udp %cport @endpoints%c", fam, dir, dir, v6 ? '6' : '4');
+	addr = family_address (spec->tunnel_addresses, v6, &n);
+	if (n == 1)
+		not_tunnel = g_strdup_printf (" %s %caddr != %s", fam, other, addr);
+	else if (n > 1)
+		not_tunnel = g_strdup_printf (" %s %caddr != @tunnel_addr%c", fam, other, v6 ? '6' : '4');
+	return g_strconcat (peer, not_tunnel, NULL);
+}
+
 /* The tunnel's own encrypted packets, as many as the tunnel's: to an
  * endpoint, and marked; never with a tunnel address as source. While the
  * uplink has no address of the family yet (after a link flap, before
@@ -329,10 +401,25 @@ render_tunnel_dns_out (GString *out, const WgksFirewallSpec *spec)
 static void
 render_transport_out (GString *out, const WgksFirewallSpec *spec)
 {
-	g_string_append_printf (out, "\t\tmeta mark 0x%x ip saddr != @tunnel_addr4 ip daddr . udp dport @endpoints4 accept\n",
-	                        spec->fwmark);
-	g_string_append_printf (out, "\t\tmeta mark 0x%x ip6 saddr != @tunnel_addr6 ip6 daddr . udp dport @endpoints6 accept\n",
-	                        spec->fwmark);
+	for (int v6 = 0; v6 <= 1; v6++) {
+		g_autofree char *match = transport_match (spec, v6, 'd');
+
+		if (match)
+			g_string_append_printf (out, "\t\tmeta mark 0x%x %s accept\n", spec->fwmark, match);
+	}
+}
+
+/* Their answers: from an endpoint, never to a tunnel address (the
+ * CVE-2019-14899 drop below then catches a spoofed "endpoint" packet). */
+static void
+render_transport_in (GString *out, const WgksFirewallSpec *spec)
+{
+	for (int v6 = 0; v6 <= 1; v6++) {
+		g_autofree char *match = transport_match (spec, v6, 's');
+
+		if (match)
+			g_string_append_printf (out, "\t\t%s accept\n", match);
+	}
 }
 
 static void
@@ -363,10 +450,8 @@ render_input (GString *out, const WgksFirewallSpec *spec)
 	/* What comes out of the tunnel first: the data path's one rule. */
 	if (spec->state == WGKS_FIREWALL_CONNECTED)
 		g_string_append_printf (out, "\t\tiif %u accept\n", spec->tunnel_ifindex);
-	/* Then the tunnel's encrypted packets, as many as those; never to a
-	 * tunnel address (see below). */
-	g_string_append (out, "\t\tip daddr != @tunnel_addr4 ip saddr . udp sport @endpoints4 accept\n");
-	g_string_append (out, "\t\tip6 daddr != @tunnel_addr6 ip6 saddr . udp sport @endpoints6 accept\n");
+	/* Then the tunnel's encrypted packets, as many as those. */
+	render_transport_in (out, spec);
 	g_string_append (out, "\t\tiifname \"lo\" accept\n");
 	/* CVE-2019-14899: a neighbour probing for the tunnel's address on the
 	 * uplink (answers and resets reveal it and the connections in the

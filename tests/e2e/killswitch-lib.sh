@@ -240,9 +240,26 @@ ks_blocked_checks() {
 }
 
 # PID -> PIDs whose parent is PID (ps reads /proc once), without the
-# service's short-lived libnftables children (comm wgks-nft)
+# service's libnftables helper (comm wgks-nft, alive during a burst of
+# table writes)
 ks_child_pids() {
 	ps -o pid=,comm= --ppid "$1" | awk '$2 != "wgks-nft" {print $1}'
+}
+
+# ks_nft_released: the service has no libnftables helper (comm wgks-nft)
+# and libnftables is not mapped: what an idle service keeps (5 s after the
+# last table write)
+ks_nft_released() {
+	local pid
+	pid=$(ks_service_pid) || return 1
+	[ -z "$(ps -o comm= --ppid "$pid" | grep -x wgks-nft)" ] && ! grep -q libnftables "/proc/$pid/maps"
+}
+
+# ks_nft_helper_seen: the service has a libnftables helper right now
+ks_nft_helper_seen() {
+	local pid
+	pid=$(ks_service_pid) || return 1
+	ps -o comm= --ppid "$pid" | grep -qx wgks-nft
 }
 
 # ks_service_pid: the VPN service. NetworkManager's spawn leaves it

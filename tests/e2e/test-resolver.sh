@@ -68,6 +68,9 @@ rs_cleanup() {
 trap rs_cleanup EXIT
 
 rs_tunnel_flows() { E2E_CURL_TIMEOUT=2 lab_wait_for 30 ks_via_tunnel; }
+rs_flush_output() { lab_client nft flush chain inet "$KS_TABLE" output; }
+rs_output_restored() { lab_client nft list chain inet "$KS_TABLE" output | grep -q "policy drop" &&
+	[ "$(lab_client nft list chain inet "$KS_TABLE" output | grep -c accept)" -gt 3 ]; }
 
 # rs_hostname_mode MODE: a host-name endpoint connects; roaming re-resolves it
 rs_hostname_mode() {
@@ -98,6 +101,11 @@ rs_hostname_mode() {
 		lab_wait_for 20 rs_logged_since "$off" "moved from $LAB_WG_ENDPOINT4:$LAB_WG_PORT to \[$LAB_WG_ENDPOINT6\]:$LAB_WG_PORT"
 	ok "$m: traffic flows through the tunnel on ISP B" rs_tunnel_flows
 	ok "$m: ISP B carried WireGuard to the new address" test "$(lab_leak_count ispb wg)" -gt 0
+	ok "$m: 5 s after its last table write the service has ended its nftables helper and unloaded libnftables" \
+		lab_wait_for 15 ks_nft_released
+	ok "$m: another process flushes the table's output chain" rs_flush_output
+	ok "$m: ... restored with its rules within 5 s" lab_wait_for 5 rs_output_restored
+	ok "$m: ... and the helper that restored it ends again" lab_wait_for 15 ks_nft_released
 	off=$(rs_log_mark)
 	ok "$m: roam back to ISP A" lab_roam_to ispa
 	ok "$m: resolved again through ISP A (IPv4)" \

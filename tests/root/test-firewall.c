@@ -238,25 +238,26 @@ test_render_narrow (Fixture *f, gconstpointer data)
 		"\t\tmeta l4proto { tcp, udp } th dport 853 ip daddr != @tunnel_dns4 jump dns_reject\n"
 		"\t\tmeta l4proto { tcp, udp } th dport 853 ip6 daddr != @tunnel_dns6 jump dns_reject\n"
 		"\t\tip daddr @lan4 ip saddr @lan4 accept",
-		/* the tunnel's data path first; only DNS ports walk the guard */
+		/* the tunnel's data path first; only DNS ports walk the guard; one
+		 * endpoint per family is written into its rule (no set to read) */
 		"hook output priority filter - 10; policy drop;\n"
-		"\t\toif 4242 th dport != { 53, 853 } accept\n"
-		"\t\tmeta mark 0xca6c ip saddr != @tunnel_addr4 ip daddr . udp dport @endpoints4 accept\n"
-		"\t\tmeta mark 0xca6c ip6 saddr != @tunnel_addr6 ip6 daddr . udp dport @endpoints6 accept\n"
+		"\t\toif 4242 th dport != 53 th dport != 853 accept\n"
+		"\t\tmeta mark 0xca6c ip daddr 203.0.113.1 udp dport 51820 accept\n"
+		"\t\tmeta mark 0xca6c ip6 daddr 2001:db8:ffff::1 udp dport 51820 accept\n"
 		"\t\toif 4242 jump dns_guard\n"
 		"\t\toif 4242 accept\n\t\toifname \"lo\" accept\n",
-		/* the encrypted packets next, never to a tunnel address */
+		/* the encrypted packets next */
 		"hook input priority filter - 10; policy drop;\n\t\tiif 4242 accept\n"
-		"\t\tip daddr != @tunnel_addr4 ip saddr . udp sport @endpoints4 accept\n"
-		"\t\tip6 daddr != @tunnel_addr6 ip6 saddr . udp sport @endpoints6 accept\n"
+		"\t\tip saddr 203.0.113.1 udp sport 51820 accept\n"
+		"\t\tip6 saddr 2001:db8:ffff::1 udp sport 51820 accept\n"
 		"\t\tiifname \"lo\" accept\n",
 		"hook forward priority filter - 10; policy drop;\n"
-		"\t\toif 4242 th dport != { 53, 853 } accept\n\t\toif 4242 jump dns_guard\n",
+		"\t\toif 4242 th dport != 53 th dport != 853 accept\n\t\toif 4242 jump dns_guard\n",
 		NULL,
 	};
 	static const char *const never[] = {
 		"udp sport 68 udp dport 67", "224.0.0.0/4", "ff00::/8", "ct state", "ff06::/16",
-		"\t\tip saddr . udp sport @endpoints4 accept", NULL,
+		"\t\tip saddr . udp sport @endpoints4 accept", "@endpoints", NULL,
 	};
 	g_autoptr (GPtrArray) subnets = g_ptr_array_new ();
 	g_autoptr (GError) error = NULL;
@@ -282,6 +283,24 @@ test_render_narrow (Fixture *f, gconstpointer data)
 	g_assert_nonnull (strstr (with_fwd, "iif 4242 ct state established,related accept\n"
 	                                    "\t\tiif 4242 counter name blocked_fwd drop"));
 	g_assert_true (wgks_nft_run (with_fwd, TRUE, NULL, &error));
+
+	/* Two endpoints of a family go through its set; the tunnel's
+	 * addresses are never the encrypted packets' source or destination. */
+	wgks_test_add_endpoint (f->endpoints, "203.0.113.2", 51821);
+	f->spec.tunnel_addresses = g_ptr_array_new ();
+	g_ptr_array_add (f->spec.tunnel_addresses, "10.66.0.2");
+	g_ptr_array_add (f->spec.tunnel_addresses, "fd00:66::2");
+	g_ptr_array_add (f->spec.tunnel_addresses, "fd00:66::3");
+	g_clear_pointer (&with_fwd, g_free);
+	with_fwd = wgks_ruleset_render (&f->spec);
+	g_assert_nonnull (strstr (with_fwd, "\t\tmeta mark 0xca6c ip daddr . udp dport @endpoints4 ip saddr != 10.66.0.2 accept\n"
+	                                    "\t\tmeta mark 0xca6c ip6 daddr 2001:db8:ffff::1 udp dport 51820 "
+	                                    "ip6 saddr != @tunnel_addr6 accept\n"));
+	g_assert_nonnull (strstr (with_fwd, "\t\tip saddr . udp sport @endpoints4 ip daddr != 10.66.0.2 accept\n"
+	                                    "\t\tip6 saddr 2001:db8:ffff::1 udp sport 51820 ip6 daddr != @tunnel_addr6 accept\n"));
+	g_assert_nonnull (strstr (with_fwd, "elements = { 203.0.113.1 . 51820, 203.0.113.2 . 51821 }"));
+	g_assert_true (wgks_nft_run (with_fwd, TRUE, NULL, &error));
+	g_clear_pointer (&f->spec.tunnel_addresses, g_ptr_array_unref);
 
 	/* Without the tunnel, nothing reaches the tunnel's addresses at all. */
 	f->spec.state = WGKS_FIREWALL_BLOCKED;
