@@ -10,6 +10,7 @@
 #include <malloc.h>
 #endif
 #include <nftables/libnftables.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
@@ -227,6 +228,17 @@ run_commands (struct nft_ctx *ctx, const char *const *scripts, gboolean dry_run,
  * error buffer and the output buffer, each as a 32-bit length and bytes.
  * ------------------------------------------------------------------------- */
 
+/* GCC 12's AddressSanitizer does not hold its allocator's lock across
+ * fork(): a child of a multithreaded process (GDBus has a worker thread)
+ * can deadlock on its first malloc, and the service would wait for it for
+ * ever. glibc's own malloc is safe across fork(). Built with ASan, the
+ * commands run in the calling process. */
+#if defined(__SANITIZE_ADDRESS__)
+#define HELPER_FORKS FALSE
+#else
+#define HELPER_FORKS TRUE
+#endif
+
 /* Far more than any ruleset or listing of the kill switch's table. */
 #define HELPER_MAX_BLOB (64u * 1024 * 1024)
 
@@ -235,14 +247,44 @@ static struct {
 	int   fd;
 } helper = { -1, -1 };
 
+/* The service's side gives the helper this long for a whole request and
+ * its answer (a table of 10,000 prefixes takes ~80 ms natively, a few
+ * seconds under emulation or valgrind). A helper that takes longer is
+ * stuck: it is killed, and the call fails. */
+#define HELPER_ANSWER_TIMEOUT_S 15
+
+/* CLOCK_MONOTONIC microseconds; 0: wait as long as it takes (the helper). */
+static gint64 io_deadline;
+
+static gboolean
+io_wait (int fd, gboolean writing)
+{
+	struct pollfd p = { .fd = fd, .events = writing ? POLLOUT : POLLIN };
+	gint64 left_ms;
+	int n;
+
+	if (!io_deadline)
+		return TRUE;
+	do {
+		left_ms = (io_deadline - g_get_monotonic_time ()) / 1000;
+		n = left_ms > 0 ? poll (&p, 1, (int) left_ms) : 0;
+	} while (n < 0 && errno == EINTR);
+	if (n == 0)
+		errno = ETIMEDOUT;
+	return n > 0;
+}
+
 static gboolean
 io_exact (int fd, void *buf, size_t len, gboolean writing)
 {
 	char *p = buf;
 
 	while (len > 0) {
-		ssize_t n = writing ? send (fd, p, len, MSG_NOSIGNAL) : read (fd, p, len);
+		ssize_t n;
 
+		if (!io_wait (fd, writing))
+			return FALSE;
+		n = writing ? send (fd, p, len, MSG_NOSIGNAL) : read (fd, p, len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -305,6 +347,7 @@ helper_main (int fd, pid_t parent)
 	struct nft_ctx *ctx;
 	unsigned char head[2];
 
+	io_deadline = 0;
 	signal (SIGTERM, SIG_DFL);
 	signal (SIGINT, SIG_DFL);
 	signal (SIGHUP, SIG_DFL);
@@ -391,7 +434,7 @@ helper_start (void)
 }
 
 static gboolean
-helper_request (const char *const *scripts, gboolean dry_run, NftAnswer *a)
+helper_exchange (const char *const *scripts, gboolean dry_run, NftAnswer *a)
 {
 	unsigned char head[2] = { dry_run ? 1 : 0, (unsigned char) g_strv_length ((char **) scripts) };
 	unsigned char n_done;
@@ -409,6 +452,17 @@ helper_request (const char *const *scripts, gboolean dry_run, NftAnswer *a)
 	a->errors = receive_blob (helper.fd, g_try_malloc);
 	a->output = a->errors ? receive_blob (helper.fd, g_try_malloc) : NULL;
 	return a->output != NULL;
+}
+
+static gboolean
+helper_request (const char *const *scripts, gboolean dry_run, NftAnswer *a)
+{
+	gboolean ok;
+
+	io_deadline = g_get_monotonic_time () + HELPER_ANSWER_TIMEOUT_S * G_USEC_PER_SEC;
+	ok = helper_exchange (scripts, dry_run, a);
+	io_deadline = 0;
+	return ok;
 }
 
 /* If no child can be made, the commands run here, in a context kept for
@@ -430,23 +484,32 @@ run_here (const char *const *scripts, gboolean dry_run, NftAnswer *a, GError **e
 static gboolean
 run_commands_anywhere (const char *const *scripts, gboolean dry_run, NftAnswer *a, GError **error)
 {
+	gboolean timed_out;
 	pid_t pid;
 
 	if (!load_libnftables (error))
 		return FALSE;
+	if (!HELPER_FORKS)
+		return run_here (scripts, dry_run, a, error);
 	if (helper.pid < 0 && !helper_start ()) {
 		g_debug ("nftables: no helper process (%s), running here", g_strerror (errno));
 		return run_here (scripts, dry_run, a, error);
 	}
 	if (helper_request (scripts, dry_run, a))
 		return TRUE;
+	timed_out = errno == ETIMEDOUT;
 	answer_clear (a);
 	/* Whether its last commands ran is unknown: the caller checks the
 	 * kernel's table again, and the next command gets a new helper. */
 	pid = helper.pid;
 	helper_end (TRUE);
-	g_set_error (error, WGKS_FIREWALL_ERROR, WGKS_FIREWALL_ERROR_INTERNAL,
-	             "libnftables' helper process %d ended without an answer", (int) pid);
+	if (timed_out)
+		g_set_error (error, WGKS_FIREWALL_ERROR, WGKS_FIREWALL_ERROR_INTERNAL,
+		             "libnftables' helper process %d did not answer within %d s", (int) pid,
+		             HELPER_ANSWER_TIMEOUT_S);
+	else
+		g_set_error (error, WGKS_FIREWALL_ERROR, WGKS_FIREWALL_ERROR_INTERNAL,
+		             "libnftables' helper process %d ended without an answer", (int) pid);
 	return FALSE;
 }
 
@@ -459,7 +522,7 @@ wgks_nft_is_own_pid (pid_t pid)
 void
 wgks_nft_prepare (void)
 {
-	if (helper.pid < 0 && load_libnftables (NULL))
+	if (load_libnftables (NULL) && HELPER_FORKS && helper.pid < 0)
 		helper_start ();
 }
 
