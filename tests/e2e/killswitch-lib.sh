@@ -255,13 +255,6 @@ ks_nft_released() {
 	[ -z "$(ps -o comm= --ppid "$pid" | grep -x wgks-nft)" ] && ! grep -q libnftables "/proc/$pid/maps"
 }
 
-# ks_nft_helper_seen: the service has a libnftables helper right now
-ks_nft_helper_seen() {
-	local pid
-	pid=$(ks_service_pid) || return 1
-	ps -o comm= --ppid "$pid" | grep -qx wgks-nft
-}
-
 # ks_service_pid: the VPN service. NetworkManager's spawn leaves it
 # reparented (its parent PID is not NetworkManager's), so ask the client's
 # bus which process owns the service's D-Bus name.
