@@ -13,27 +13,11 @@
 #      PROFILE_SYSTEMS (order, default "plugin nokill")
 set -uo pipefail
 bench_dir=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$bench_dir/.." && pwd)
 secs=${1:-8}
-[ "$(id -u)" = 0 ] || { echo "profile-datapath: needs root" >&2; exit 2; }
 command -v perf >/dev/null || { echo "profile-datapath: perf is missing (apt-get install linux-perf)" >&2; exit 2; }
-builddir=${WGKS_BUILDDIR:-$top/_build}
-BENCH_TMP=$(mktemp -d /tmp/wgks-profile.XXXXXX)
-DESTDIR_=$(mktemp -d /tmp/wgks-profile-root.XXXXXX)
-export BENCH_TMP
-. "$top/tests/lab/lab.sh"
-. "$bench_dir/lib/bench-lib.sh"
-cleanup() {
-	local rc=$?
-	[ -n "${perf_pid:-}" ] && kill "$perf_pid" 2>/dev/null
-	lab_down
-	rm -rf "$BENCH_TMP" "$DESTDIR_"
-	exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 143' INT TERM
-
-bench_lab_start "$builddir" "$DESTDIR_" || exit 1
+BENCH_TOOL=profile-datapath
+# shellcheck source=lib/tool-start.sh
+. "$bench_dir/lib/tool-start.sh"
 
 # share REGEX REPORT: percent of all samples (self) whose key (symbol or
 # command, the last column of "perf report --sort X") matches REGEX

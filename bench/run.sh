@@ -356,6 +356,7 @@ datapath_once() { # SYSTEM REP
 	bench_up "$sys" || { echo "$sys,$rep,NA,NA,NA,NA" >>"$out/datapath.csv"; bench_down "$sys"; return; }
 	[ "$sys" = plugin ] && [ "$rep" = 1 ] && footprint "$rep"
 	[ "$mode" = footprint ] && { bench_down "$sys"; return; }
+	bench_pin_ends
 	# unrecorded: the tunnel's first seconds (wireguard-go's buffers, the
 	# neighbour entries) belong to no system's steady state
 	bench_throughput 1 "$sys-$rep-warm-up" >/dev/null

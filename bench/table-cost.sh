@@ -5,7 +5,8 @@
 # policy accept, no reject), added and deleted between the two halves of a
 # round. The copy doubles the work the table gives every packet and nothing
 # else changes (same tunnel, same service, same NetworkManager), so the
-# per-round ratios show what the table costs. For the analysis
+# per-round ratios show what the table costs. The two ends of the tunnel run
+# on their own CPUs (bench_pin_ends), as in bench/run.sh. For the analysis
 # (bench/results/analysis.md), not a timed test.
 #
 #   sudo bench/table-cost.sh [ROUNDS]     (default 6; ~40 s per round)
@@ -15,27 +16,13 @@
 # Env: WGKS_BUILDDIR (a build configured --prefix=/usr, default ./_build)
 set -uo pipefail
 bench_dir=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$bench_dir/.." && pwd)
 rounds=${1:-6}
-[ "$(id -u)" = 0 ] || { echo "table-cost: needs root" >&2; exit 2; }
-builddir=${WGKS_BUILDDIR:-$top/_build}
-BENCH_TMP=$(mktemp -d /tmp/wgks-table-cost.XXXXXX)
-DESTDIR_=$(mktemp -d /tmp/wgks-table-cost-root.XXXXXX)
-export BENCH_TMP
-. "$top/tests/lab/lab.sh"
-. "$bench_dir/lib/bench-lib.sh"
-cleanup() {
-	local rc=$?
-	lab_down
-	rm -rf "$BENCH_TMP" "$DESTDIR_"
-	exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 143' INT TERM
-
-bench_lab_start "$builddir" "$DESTDIR_" || exit 1
+BENCH_TOOL=table-cost
+# shellcheck source=lib/tool-start.sh
+. "$bench_dir/lib/tool-start.sh"
 bench_up plugin || { echo "table-cost: the plugin did not connect" >&2; exit 1; }
 sleep 6   # past the burst: the service's helper has ended
+bench_pin_ends
 
 # The copy: the plugin's table as the kernel lists it, renamed, accepting
 # what it would have rejected (so that it changes no verdict).

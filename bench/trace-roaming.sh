@@ -13,27 +13,12 @@
 #      TRACE_OUT=DIR keeps each trial's raw packet, monitor and NetworkManager logs
 set -uo pipefail
 bench_dir=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$bench_dir/.." && pwd)
 reps=${1:-6}
 systems=${2:-plugin nokill}
 PY=/usr/bin/python3
-[ "$(id -u)" = 0 ] || { echo "trace-roaming: needs root" >&2; exit 2; }
-builddir=${WGKS_BUILDDIR:-$top/_build}
-BENCH_TMP=$(mktemp -d /tmp/wgks-roamtrace.XXXXXX)
-DESTDIR_=$(mktemp -d /tmp/wgks-roamtrace-root.XXXXXX)
-export BENCH_TMP
-. "$top/tests/lab/lab.sh"
-. "$bench_dir/lib/bench-lib.sh"
-cleanup() {
-	local rc=$?
-	lab_down
-	rm -rf "$BENCH_TMP" "$DESTDIR_"
-	exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 143' INT TERM
-
-bench_lab_start "$builddir" "$DESTDIR_" || exit 1
+BENCH_TOOL=trace-roaming
+# shellcheck source=lib/tool-start.sh
+. "$bench_dir/lib/tool-start.sh"
 
 # first EPOCH line of FILE matching ERE, as ms after T0 (NA if none)
 first_ms() { awk -v re="$2" -v t0="$3" '$0 ~ re {printf "%.1f", ($1 - t0) * 1000; found = 1; exit} END {if (!found) printf "NA"}' "$1"; }

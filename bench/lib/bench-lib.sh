@@ -59,14 +59,47 @@ bench_connect_time() {
 	echo "$up_ms ${res:-NA}"
 }
 
+# Data-path measurements run the tunnel's two ends on different CPUs: every
+# process of the client's namespace (NetworkManager, the service, its
+# wireguard-go or wg-quick's, iperf3 and latency.py) on BENCH_CPU_CLIENT, the
+# tunnel server's (its wireguard-go, iperf3 server, web server) on
+# BENCH_CPU_SERVER. The client's packets are handled in the kernel on the CPU
+# that sends them, so the kill switch's whole cost lands on the client's
+# CPU, the one measured. Left to the scheduler, four busy programs moved
+# between two cores, and one system's throughput differed by 5 % between the
+# two halves of a round (bench/results/analysis.md 5). BENCH_PIN=0: no pinning.
+BENCH_CPU_CLIENT=0
+BENCH_CPU_SERVER=1
+bench__pinned() { [ "${BENCH_PIN:-1}" = 1 ] && [ "$(nproc)" -ge 2 ]; }
+# bench_cpu SIDE: the command words that run a program on SIDE's CPU (client
+# or server), nothing when not pinning; used unquoted before the program
+bench_cpu() {
+	bench__pinned || return 0
+	if [ "$1" = server ]; then echo "taskset -c $BENCH_CPU_SERVER"; else echo "taskset -c $BENCH_CPU_CLIENT"; fi
+}
+# bench_pin_ends: the processes running now in each end's namespace (all
+# their threads) onto its CPU; children started later inherit it
+bench_pin_ends() {
+	local pid
+	bench__pinned || return 0
+	for pid in $(ip netns pids "$LAB_NS_CLIENT" 2>/dev/null); do
+		taskset -a -p -c "$BENCH_CPU_CLIENT" "$pid" >/dev/null 2>&1
+	done
+	for pid in $(ip netns pids "$LAB_PREFIX-inet" 2>/dev/null); do
+		taskset -a -p -c "$BENCH_CPU_SERVER" "$pid" >/dev/null 2>&1
+	done
+}
+
 # bench_throughput SECONDS NAME: iperf3 TCP from the client to the tunnel
 # server's address, Mbit/s received (nothing if it failed). A fresh one-test
 # server each time: a client that hung (seen once with wg-quick) must not
 # leave a busy server for every later run.
 bench_throughput() {
-	lab__spawn "iperf3-$2" ip netns exec "$LAB_PREFIX-inet" iperf3 -s -1 -B "$LAB_TUN_SERVER4"
+	# shellcheck disable=SC2046
+	lab__spawn "iperf3-$2" ip netns exec "$LAB_PREFIX-inet" $(bench_cpu server) iperf3 -s -1 -B "$LAB_TUN_SERVER4"
 	lab_wait_for 10 lab__listening inet -ltn 5201 || bench__log "iperf3 server did not start"
-	lab_client timeout $(($1 + 15)) iperf3 -c "$LAB_TUN_SERVER4" -t "$1" --connect-timeout 3000 -J 2>/dev/null |
+	# shellcheck disable=SC2046
+	lab_client $(bench_cpu client) timeout $(($1 + 15)) iperf3 -c "$LAB_TUN_SERVER4" -t "$1" --connect-timeout 3000 -J 2>/dev/null |
 		"$BENCH_PY" -c 'import json,sys; print("%.1f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e6))' 2>/dev/null
 	# A server whose test broke off waits for ever, on the port the next
 	# run's server needs (-1 ends it only after a complete test).
@@ -79,7 +112,8 @@ bench_throughput() {
 # bench_latency N: HTTP request latency through the tunnel (lib/latency.py, N
 # fresh connections to the tunnel-only web server): "MEDIAN,P90" in ms
 bench_latency() {
-	lab_client timeout 60 "$BENCH_PY" "$BENCH_LIB/latency.py" "$LAB_TUN_WEB4" "$1" 2>/dev/null | sort -n |
+	# shellcheck disable=SC2046
+	lab_client $(bench_cpu client) timeout 60 "$BENCH_PY" "$BENCH_LIB/latency.py" "$LAB_TUN_WEB4" "$1" 2>/dev/null | sort -n |
 		awk '{a[NR] = $1} END {p = int(NR * 0.9); if (p < 1) p = 1; if (NR) printf "%s,%s", a[int((NR + 1) / 2)], a[p]; else printf "NA,NA"}'
 }
 
