@@ -15,6 +15,7 @@
 
 #include "nm-wgks-service-defines.h"
 #include "nm-wgks-service.h"
+#include "wgks-allocator-env.h"
 #include "wgks-log.h"
 #include "wgks-program.h"
 
@@ -109,10 +110,10 @@ restart_with_allocator_settings (char *argv[])
 	gboolean restart = FALSE;
 
 	if (glib_check_version (2, 76, 0) && !g_getenv ("G_SLICE"))
-		restart |= g_setenv ("G_SLICE", "always-malloc", TRUE);
+		restart |= g_setenv ("G_SLICE", WGKS_OWN_G_SLICE, TRUE);
 #ifdef __GLIBC__
 	if (!g_getenv ("GLIBC_TUNABLES"))
-		restart |= g_setenv ("GLIBC_TUNABLES", "glibc.malloc.tcache_count=0", TRUE);
+		restart |= g_setenv ("GLIBC_TUNABLES", WGKS_OWN_GLIBC_TUNABLES, TRUE);
 #endif
 	if (restart)
 		exec_self (argv);

@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "wgks-allocator-env.h"
 #include "wgks-device-private.h"
 #include "wgks-log.h"
 #include "wgks-poll.h"
@@ -162,11 +163,22 @@ child_setup (gpointer user_data)
 	prctl (PR_SET_PDEATHSIG, SIGTERM);
 }
 
+/* Drops NAME from ENVP when it holds the value the service set for itself. */
+static char **
+drop_own_setting (char **envp, const char *name, const char *own)
+{
+	if (g_strcmp0 (g_environ_getenv (envp, name), own) == 0)
+		envp = g_environ_unsetenv (envp, name);
+	return envp;
+}
+
 static char **
 child_environment (void)
 {
 	char **envp = g_get_environ ();
 
+	envp = drop_own_setting (envp, "G_SLICE", WGKS_OWN_G_SLICE);
+	envp = drop_own_setting (envp, "GLIBC_TUNABLES", WGKS_OWN_GLIBC_TUNABLES);
 	envp = g_environ_setenv (envp, "WG_PROCESS_FOREGROUND", "1", TRUE);
 	envp = g_environ_setenv (envp, "LOG_LEVEL", wgks_log_enabled (LOG_DEBUG) ? "verbose" : "error", TRUE);
 	return envp;

@@ -58,6 +58,13 @@ echo "$hex" >"$LAB_DIR/hexkey"
 is "nor its hex form (UAPI)" "$(cat "$LAB_DIR"/log/*.log | grep -c -F -f "$LAB_DIR/hexkey")" "0"
 rm -f "$LAB_DIR/hexkey" "$LAB_DIR/proc.txt"
 
+# the allocator settings the service gives itself stay its own
+own_alloc() { tr '\0' '\n' <"/proc/$1/environ" | grep -c -x 'G_SLICE=always-malloc\|GLIBC_TUNABLES=glibc.malloc.tcache_count=0'; }
+wgpid=$(lab_client sh -c 'for p in /proc/[0-9]*; do case "$(tr "\0" " " <$p/cmdline 2>/dev/null)" in *wireguard-go" -f $1 ") echo ${p#/proc/} ;; esac; done' sh "$ifname" | head -1)
+is "the service runs with its own allocator settings" "$(own_alloc "$(e2e_service_pid)")" "2"
+ok "the tunnel's wireguard-go is found" test -n "$wgpid"
+is "wireguard-go does not inherit them" "$(own_alloc "${wgpid:-0}" 2>/dev/null)" "0"
+
 # --- roaming -------------------------------------------------------------------
 uuid=$(lab_client nmcli -g connection.uuid connection show wglab)
 lab_roam_to ispb
