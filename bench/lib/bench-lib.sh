@@ -66,8 +66,8 @@ bench_connect_time() {
 # BENCH_CPU_SERVER. The client's packets are handled in the kernel on the CPU
 # that sends them, so the kill switch's whole cost lands on the client's
 # CPU, the one measured. Left to the scheduler, four busy programs moved
-# between two cores, and one system's throughput differed by 5 % between the
-# two halves of a round (bench/results/analysis.md 5). BENCH_PIN=0: no pinning.
+# between two cores, and one system measured 622-820 Mbit/s within one
+# connection (964-1,034 pinned; bench/README.md). BENCH_PIN=0: no pinning.
 BENCH_CPU_CLIENT=0
 BENCH_CPU_SERVER=1
 bench__pinned() { [ "${BENCH_PIN:-1}" = 1 ] && [ "$(nproc)" -ge 2 ]; }
