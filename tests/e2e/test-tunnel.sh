@@ -3,7 +3,8 @@
 # import with nmcli, connect through a host-name endpoint, traffic and DNS
 # through the tunnel, disconnect, split tunnel, roaming, failures, secrets.
 set -uo pipefail
-. "$(dirname "$0")/e2e-lib.sh"
+# killswitch-lib.sh: e2e-lib.sh and the process helpers (ks_wggo_pid)
+. "$(dirname "$0")/killswitch-lib.sh"
 e2e_require_lab
 export WGKS_HANDSHAKE_TIMEOUT=8   # NetworkManager passes its environment to the service
 e2e_lab_up || { echo "Bail out! lab did not come up"; exit 1; }
@@ -60,7 +61,7 @@ rm -f "$LAB_DIR/hexkey" "$LAB_DIR/proc.txt"
 
 # the allocator settings the service gives itself stay its own
 own_alloc() { tr '\0' '\n' <"/proc/$1/environ" | grep -c -x 'G_SLICE=always-malloc\|GLIBC_TUNABLES=glibc.malloc.tcache_count=0'; }
-wgpid=$(lab_client sh -c 'for p in /proc/[0-9]*; do case "$(tr "\0" " " <$p/cmdline 2>/dev/null)" in *wireguard-go" -f $1 ") echo ${p#/proc/} ;; esac; done' sh "$ifname" | head -1)
+wgpid=$(ks_wggo_pid)
 is "the service runs with its own allocator settings" "$(own_alloc "$(e2e_service_pid)")" "2"
 ok "the tunnel's wireguard-go is found" test -n "$wgpid"
 is "wireguard-go does not inherit them" "$(own_alloc "${wgpid:-0}" 2>/dev/null)" "0"
